@@ -1,0 +1,152 @@
+"""The append-only, hash-chained audit log.
+
+Each entry's hash is SHA-256 over the previous entry's hash and the entry's own
+canonical content (sequence number included), so an edited, deleted, inserted
+or reordered row breaks the chain from that row on.  Triggers installed by the
+first migration refuse UPDATE and DELETE on the table; the chain catches what is
+done behind the database's back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from . import clock
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity_type: str,
+               entity_id: str, before_json: str | None, after_json: str | None) -> str:
+    content = json.dumps(
+        [seq, at, actor, action, entity_type, entity_id, before_json, after_json],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256((prev_hash + "\n" + content).encode("utf-8")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    action: str
+    entity_type: str
+    entity_id: str | int
+    before: dict | None = None
+    after: dict | None = None
+
+
+def record(session: Session, actor: str, change: Change) -> None:
+    record_many(session, actor, [change])
+
+
+def record_many(session: Session, actor: str, changes: Sequence[Change]) -> None:
+    """Append entries in the caller's transaction (which holds the write lock)."""
+    if not changes:
+        return
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    at = clock.stamp()
+    rows = []
+    for change in changes:
+        seq += 1
+        before = canonical_json(change.before)
+        after = canonical_json(change.after)
+        entity_id = str(change.entity_id)
+        digest = entry_hash(prev, seq, at, actor, change.action, change.entity_type, entity_id, before, after)
+        rows.append(
+            dict(seq=seq, at=at, actor=actor, action=change.action, entity_type=change.entity_type,
+                 entity_id=entity_id, before_json=before, after_json=after, prev_hash=prev, hash=digest)
+        )
+        prev = digest
+    session.execute(insert(AuditEntry), rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    head: str
+    broken_seq: int | None = None
+    problem: str = ""
+    expected: str = ""
+    found: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"audit chain OK: {self.entries} entries, head {self.head}"
+        return (f"audit chain BROKEN at entry {self.broken_seq}: {self.problem} "
+                f"(expected {self.expected}, found {self.found})")
+
+
+AUDIT_COLUMNS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "before_json", "after_json",
+                 "prev_hash", "hash")
+
+
+def verify(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the whole chain; report the first entry that does not hold."""
+    columns = [getattr(AuditEntry, name) for name in AUDIT_COLUMNS]
+    rows = session.execute(select(*columns).order_by(AuditEntry.seq).execution_options(yield_per=batch))
+    return verify_rows(rows)
+
+
+def verify_rows(rows: Iterable[Sequence]) -> ChainReport:
+    """Check rows of ``AUDIT_COLUMNS`` in sequence order (from any connection)."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, stored in rows:
+        if seq != expected_seq:
+            return ChainReport(False, count, prev, seq, "an entry is missing before it",
+                               f"entry {expected_seq}", f"entry {seq}")
+        if prev_hash != prev:
+            return ChainReport(False, count, prev, seq, "it does not follow the entry before it", prev, prev_hash)
+        digest = entry_hash(prev, seq, at, actor, action, entity_type, entity_id, before, after)
+        if digest != stored:
+            return ChainReport(False, count, prev, seq, "its content was changed after it was written",
+                               digest, stored)
+        prev = stored
+        expected_seq += 1
+        count += 1
+    return ChainReport(True, count, prev)
+
+
+def latest(session: Session, limit: int = 50, entity_type: str | None = None,
+           entity_id: str | None = None) -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    if entity_type:
+        query = query.where(AuditEntry.entity_type == entity_type)
+    if entity_id is not None:
+        query = query.where(AuditEntry.entity_id == str(entity_id))
+    return list(session.scalars(query))
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict:
+    """The audited view of a row: the named columns, dates as ISO strings."""
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    return out

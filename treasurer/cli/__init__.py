@@ -1,0 +1,79 @@
+"""The ``treasurer`` command: the GUI with no subcommand, the CLI with one.
+
+This is the composition root: the only place in ``treasurer`` that may start the
+GUI, the relay or the sandbox, and it imports them inside the command that
+needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import ImportFailed, UserFacingError
+from . import books, common, members, money, records
+
+COMMAND_MODULES = (books, members, money, records)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="treasurer", description="Hall Treasurer: dues, payments and payment slips for a union hall.",
+        parents=[common.global_options(suppress=False)])
+    parser.add_argument("--version", action="version", version=f"Hall Treasurer {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    commands.add_parser("gui", help="open the desktop application (the default with no command)",
+                        parents=[common.global_options()]).set_defaults(func=run_gui)
+    return parser
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    try:
+        from ui.app import main as gui_main
+    except ImportError as exc:
+        raise UserFacingError(f"The desktop application cannot start: {exc}. "
+                              "Every command still works; see 'treasurer --help'.") from None
+    return gui_main(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", run_gui)
+    try:
+        return func(args) or 0
+    except ImportFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except UserFacingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into head, less...: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug or an environment problem: a sentence here, the details in the log
+        log = common.write_crash_log(args, traceback.format_exc())
+        print(f"error: something went wrong that Hall Treasurer did not expect ({exc.__class__.__name__}: "
+              f"{str(exc).splitlines()[0] if str(exc) else 'no details'}). Nothing was saved from the "
+              f"failed step. Details are in {log}.", file=sys.stderr)
+        return 2
+
+
+def relay_main(argv: Sequence[str] | None = None) -> int:
+    print("error: the headless relay is not part of this version yet; payments are recorded by hand "
+          "with 'treasurer pay'.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    logging.basicConfig(level=logging.INFO)
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Commands that set up the books: init, settings, officers, classifications, dues, periods, demo, backup."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from .. import dues, periods
+from ..backup import backup_to
+from ..demo import fill_demo
+from ..errors import ValidationError
+from ..hall import SETTINGS, init_hall
+from ..models import FREQUENCIES, OFFICER_ROLES
+from ..money import parse_amount
+from ..officers import add_officer, list_officers
+from .common import add_command, group, hall_from, money, parse_day, read_pin
+
+
+def register(commands) -> None:
+    p = add_command(commands, "init", cmd_init, "start the books for a hall")
+    p.add_argument("--hall-name", required=True)
+    p.add_argument("--currency", default="usd")
+    p.add_argument("--address", default="", help="the hall's mailing address, printed on slips")
+
+    settings = group(commands, "settings", "show or change the hall's settings")
+    add_command(settings, "show", cmd_settings_show, "show every setting")
+    p = add_command(settings, "set", cmd_settings_set, "change one setting")
+    p.add_argument("key", choices=sorted(SETTINGS))
+    p.add_argument("value")
+
+    officers = group(commands, "officers", "the officers who approve adjustments and close periods")
+    p = add_command(officers, "add", cmd_officers_add, "add an officer with a PIN")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=OFFICER_ROLES)
+    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    add_command(officers, "list", cmd_officers_list, "list the officers")
+
+    classes = group(commands, "classes", "member classifications and their dues rates")
+    p = add_command(classes, "add", cmd_classes_add, "add a classification with its first rate")
+    p.add_argument("name")
+    p.add_argument("--rate", required=True, help="dues per period, e.g. 45.00")
+    p.add_argument("--frequency", default="monthly", choices=FREQUENCIES)
+    p.add_argument("--from", dest="effective_from", help="first day the rate applies (YYYY-MM-DD)")
+    p.add_argument("--per-capita", default="0", help="the part owed to the international per member")
+    p = add_command(classes, "rate", cmd_classes_rate, "give a classification a new rate from a date on")
+    p.add_argument("name")
+    p.add_argument("--rate", required=True)
+    p.add_argument("--from", dest="effective_from", required=True)
+    p.add_argument("--per-capita", default="0")
+    add_command(classes, "list", cmd_classes_list, "list classifications and their rate history")
+
+    dues_cmd = group(commands, "dues", "assess dues for a period")
+    p = add_command(dues_cmd, "assess", cmd_dues_assess, "charge every active member for a period, once")
+    p.add_argument("period", help="a month (2026-12) or a quarter (2026-Q4)")
+    p.add_argument("--preview", action="store_true", help="say what would be charged, change nothing")
+
+    per = group(commands, "periods", "close and reopen dues periods")
+    p = add_command(per, "close", cmd_periods_close, "lock a period against new charges, payments, adjustments")
+    p.add_argument("period")
+    p.add_argument("--officer", required=True)
+    p.add_argument("--note", required=True)
+    p.add_argument("--pin-stdin", action="store_true", help="confirm with the officer's PIN from standard input")
+    p = add_command(per, "reopen", cmd_periods_reopen, "reopen a closed period (recorded with a reason)")
+    p.add_argument("period")
+    p.add_argument("--officer", required=True)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--pin-stdin", action="store_true")
+
+    p = add_command(commands, "demo", cmd_demo, "fill a fresh hall with realistic made-up books")
+    p.add_argument("--members", type=int, default=1200)
+    p.add_argument("--months", type=int, default=24)
+    p.add_argument("--seed", type=int, default=7)
+
+    p = add_command(commands, "backup", cmd_backup, "make a consistent copy of the database and check it")
+    p.add_argument("--to", required=True, metavar="FILE")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    hall = hall_from(args, must_exist=False)
+    fresh = not hall.initialised
+    init_hall(hall, args.hall_name, args.currency, args.address)
+    where = hall.db.sqlite_path or hall.db.engine.url.render_as_string(hide_password=True)
+    print(f"{'Started' if fresh else 'Updated'} the books for {args.hall_name.strip()} in {where}.")
+    return 0
+
+
+def cmd_settings_show(args) -> int:
+    hall = hall_from(args)
+    for key, value in hall.settings().items():
+        print(f"{key:15} {value}")
+    return 0
+
+
+def cmd_settings_set(args) -> int:
+    hall = hall_from(args)
+    hall.set_setting(args.key, args.value)
+    print(f"{args.key} is now {args.value!r}.")
+    return 0
+
+
+def cmd_officers_add(args) -> int:
+    hall = hall_from(args)
+    pin = read_pin(args, f"PIN for {args.name}: ")
+    if not args.pin_stdin and read_pin(args, "Again: ") != pin:
+        raise ValidationError("The two PINs differ; nothing was saved.")
+    officer = add_officer(hall, args.name, args.role, pin)
+    print(f"Added {officer.name} ({officer.role}).")
+    return 0
+
+
+def cmd_officers_list(args) -> int:
+    for officer in list_officers(hall_from(args)):
+        print(f"{officer.name:30} {officer.role}")
+    return 0
+
+
+def cmd_classes_add(args) -> int:
+    hall = hall_from(args)
+    klass = dues.add_classification(hall, args.name, parse_amount(args.rate, field="rate", allow_zero=True),
+                                    args.frequency, parse_day(args.effective_from, "--from date"),
+                                    parse_amount(args.per_capita, field="per-capita amount", allow_zero=True))
+    print(f"Added {klass.name}: {money(hall, parse_amount(args.rate, allow_zero=True))} {args.frequency}.")
+    return 0
+
+
+def cmd_classes_rate(args) -> int:
+    hall = hall_from(args)
+    rate = dues.add_rate(hall, args.name, parse_amount(args.rate, field="rate", allow_zero=True),
+                         parse_day(args.effective_from, "--from date"),
+                         parse_amount(args.per_capita, field="per-capita amount", allow_zero=True))
+    print(f"New rate {money(hall, rate.amount_cents)} from {rate.effective_from.isoformat()}.")
+    return 0
+
+
+def cmd_classes_list(args) -> int:
+    hall = hall_from(args)
+    for klass in dues.list_classifications(hall):
+        print(f"{klass.name} ({klass.frequency})")
+        for rate in klass.rates:
+            print(f"  from {rate.effective_from.isoformat()}: {money(hall, rate.amount_cents)}"
+                  f"  per capita {money(hall, rate.per_capita_cents)}")
+    return 0
+
+
+def cmd_dues_assess(args) -> int:
+    hall = hall_from(args)
+    result = (dues.preview_assessment if args.preview else dues.assess)(hall, args.period)
+    verb = "Would assess" if args.preview else "Assessed"
+    if result.charges:
+        print(f"{verb} {result.period}: {result.charges} charges, total {money(hall, result.total_cents)}.")
+    else:
+        print(f"Nothing new was assessed for {result.period}: {result.already_assessed} members were already "
+              f"charged for it.")
+    if result.already_assessed and result.charges:
+        print(f"{result.already_assessed} members were already charged for {result.period} and were skipped.")
+    for name in result.no_rate:
+        print(f"Note: {name} has no rate in force for {result.period}; its members were not charged.")
+    return 0
+
+
+def cmd_periods_close(args) -> int:
+    hall = hall_from(args)
+    pin = read_pin(args, "") if args.pin_stdin else None
+    periods.close_period(hall, args.period, args.officer, args.note, pin)
+    print(f"Closed period {periods.parse_period(args.period).code}.")
+    return 0
+
+
+def cmd_periods_reopen(args) -> int:
+    hall = hall_from(args)
+    pin = read_pin(args, "") if args.pin_stdin else None
+    periods.reopen_period(hall, args.period, args.officer, args.reason, pin)
+    print(f"Reopened period {periods.parse_period(args.period).code}.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    hall = hall_from(args, must_exist=False)
+    started = time.perf_counter()
+    summary = fill_demo(hall, args.members, args.months, args.seed)
+    print(f"Demo hall ready in {time.perf_counter() - started:.1f} s: {summary.members} members, "
+          f"{summary.charges} charges, {summary.payments} payments.")
+    print("Demo officers (name, role, PIN): " + "; ".join(f"{n}, {r}, {p}" for n, r, p in summary.officers))
+    return 0
+
+
+def cmd_backup(args) -> int:
+    hall = hall_from(args)
+    report = backup_to(hall.db, args.to)
+    print(f"Backed up to {report.path} ({report.size_bytes:,} bytes); {report.chain}.")
+    return 0

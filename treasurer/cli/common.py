@@ -1,0 +1,83 @@
+"""What every command shares: where the hall is, reading PINs, printing money."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from .. import clock, config
+from ..errors import UserFacingError, ValidationError
+from ..hall import Hall, open_hall
+from ..money import format_cents
+
+
+def global_options(suppress: bool = True) -> argparse.ArgumentParser:
+    """``--data-dir`` and ``--database-url``, accepted before or after the command."""
+    parent = argparse.ArgumentParser(add_help=False)
+    default = argparse.SUPPRESS if suppress else None
+    parent.add_argument("--data-dir", metavar="DIR", default=default,
+                        help="the hall's data folder (default: TREASURER_HOME or the user data folder)")
+    parent.add_argument("--database-url", metavar="URL", default=default,
+                        help="a database URL instead of SQLite in the data folder (TREASURER_DATABASE_URL)")
+    return parent
+
+
+def add_command(commands, name: str, func, help: str, **kwargs) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help, description=help, parents=[global_options()], **kwargs)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def group(commands, name: str, help: str):
+    parser = commands.add_parser(name, help=help, description=help, parents=[global_options()])
+    return parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND", required=True)
+
+
+def hall_from(args: argparse.Namespace, *, must_exist: bool = True) -> Hall:
+    hall = open_hall(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    if must_exist and not hall.initialised:
+        hall.close()
+        raise UserFacingError("There is no hall here yet: run 'treasurer init --hall-name \"...\"' first "
+                              "(or 'treasurer demo' for a demo hall).")
+    return hall
+
+
+def read_pin(args: argparse.Namespace, prompt: str) -> str:
+    if getattr(args, "pin_stdin", False):
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise ValidationError("No PIN was given on standard input.")
+        return line.strip()
+    if not sys.stdin.isatty():
+        raise ValidationError("A PIN is needed: type it at a terminal, or pass --pin-stdin and send it on "
+                              "standard input.")
+    return getpass.getpass(prompt)
+
+
+def parse_day(text: str | None, field: str = "date") -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"The {field} {text!r} is not a date in the form YYYY-MM-DD.") from None
+
+
+def money(hall: Hall, cents: int) -> str:
+    return format_cents(cents, hall.currency)
+
+
+def write_crash_log(args: argparse.Namespace, text: str) -> Path:
+    try:
+        folder = config.data_dir(getattr(args, "data_dir", None)) / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(os.environ.get("TMPDIR", "/tmp"))
+    path = folder / "treasurer-errors.log"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"--- {clock.stamp()} {' '.join(sys.argv)}\n{text}\n")
+    return path

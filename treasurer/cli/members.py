@@ -1,0 +1,113 @@
+"""Commands about the member roll: import, export, add, show, arrears."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import arrears
+from ..member_import import export_members, import_members
+from ..members import MemberData, add_member
+from ..models import MEMBER_STATUSES
+from ..statement import member_statement
+from .common import add_command, group, hall_from, money, parse_day
+
+
+def register(commands) -> None:
+    roll = group(commands, "members", "the member roll")
+    p = add_command(roll, "import", cmd_import, "import members from a CSV file (all or nothing)")
+    p.add_argument("file")
+    p = add_command(roll, "export", cmd_export, "export the roll as CSV (to a file or standard output)")
+    p.add_argument("file", nargs="?")
+    p = add_command(roll, "add", cmd_add, "add one member")
+    p.add_argument("member_number")
+    p.add_argument("--first", required=True)
+    p.add_argument("--last", required=True)
+    p.add_argument("--class", dest="classification", required=True)
+    p.add_argument("--email", default="")
+    p.add_argument("--phone", default="")
+    p.add_argument("--address", default="")
+    p.add_argument("--status", default="active", choices=MEMBER_STATUSES)
+    p.add_argument("--joined", help="join date, YYYY-MM-DD")
+
+    member = group(commands, "member", "one member")
+    p = add_command(member, "show", cmd_show, "the member's ledger with a running balance")
+    p.add_argument("member_number")
+
+    p = add_command(commands, "arrears", cmd_arrears, "members behind on dues, oldest first")
+    p.add_argument("--months", type=int, default=1, help="at least this many months behind")
+    p.add_argument("--suspend", action="store_true", help="suspend those listed (asks for --yes)")
+    p.add_argument("--yes", action="store_true", help="with --suspend: apply the suspensions")
+
+
+def cmd_import(args) -> int:
+    hall = hall_from(args)
+    result = import_members(hall, args.file)
+    print(result.summary())
+    if result.ignored_columns:
+        print(f"Columns not imported: {', '.join(result.ignored_columns)}.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    text = export_members(hall_from(args))
+    if args.file:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"Exported {text.count(chr(10)) - 1} members to {args.file}.")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_add(args) -> int:
+    hall = hall_from(args)
+    data = MemberData(args.member_number, args.first, args.last, args.classification, args.email, args.phone,
+                      args.address, args.status, parse_day(args.joined, "join date"))
+    member = add_member(hall, data)
+    print(f"Added member {member.member_number}: {member.first_name} {member.last_name}.")
+    return 0
+
+
+def cmd_show(args) -> int:
+    hall = hall_from(args)
+    st = member_statement(hall, args.member_number)
+    m = st.member
+    print(f"{m.member_number}  {m.last_name}, {m.first_name}  ({st.classification}, {m.status})")
+    print(f"{'date':10}  {'description':44} {'charge':>11} {'paid':>11} {'balance':>12}")
+    for line in st.lines:
+        bal = money(hall, line.balance_cents) if line.balance_cents is not None else "(not counted)"
+        print(f"{line.day.isoformat():10}  {line.description[:44]:44} "
+              f"{money(hall, line.debit_cents) if line.debit_cents else '':>11} "
+              f"{money(hall, line.credit_cents) if line.credit_cents else '':>11} {bal:>12}")
+    s = st.standing
+    owed = (f"owes {money(hall, s.balance_cents)}" if s.balance_cents > 0 else
+            f"has a credit of {money(hall, -s.balance_cents)}" if s.balance_cents < 0 else "owes nothing")
+    print(f"Balance: {money(hall, s.balance_cents)} ({owed}). Paid through: {s.paid_through or 'nothing yet'}. "
+          f"Months in arrears: {s.months_in_arrears}.")
+    if s.pending_cents:
+        print(f"Pending (not yet counted): {money(hall, s.pending_cents)}.")
+    return 0
+
+
+def cmd_arrears(args) -> int:
+    hall = hall_from(args)
+    months = max(1, args.months)
+    rows = arrears.members_in_arrears(hall, months)
+    if not rows:
+        print(f"No member is {months} or more months in arrears.")
+        return 0
+    print(f"{'member':10} {'name':30} {'status':10} {'paid through':12} {'months':>6} {'overdue':>12} {'balance':>12}")
+    for a in rows:
+        s = a.standing
+        print(f"{a.member_number:10} {a.name[:30]:30} {a.status:10} {s.paid_through or '-':12} "
+              f"{s.months_in_arrears:>6} {money(hall, s.overdue_cents):>12} {money(hall, s.balance_cents):>12}")
+    total = sum(a.standing.overdue_cents for a in rows)
+    print(f"{len(rows)} members, {money(hall, total)} overdue.")
+    if args.suspend:
+        active = [a for a in rows if a.status == "active"]
+        if not args.yes:
+            print(f"Would suspend {len(active)} active members. Run again with --suspend --yes to apply.")
+            return 0
+        done = arrears.suspend_in_arrears(hall, months)
+        print(f"Suspended {len(done)} members.")
+    return 0

@@ -1,0 +1,94 @@
+"""Commands that move money: pay, adjust, approve, deny."""
+
+from __future__ import annotations
+
+from ..adjustments import decide, pending_adjustments, request_adjustment
+from ..models import PAYMENT_METHODS
+from ..money import parse_amount
+from .common import add_command, group, hall_from, money, parse_day, read_pin
+
+
+def register(commands) -> None:
+    p = add_command(commands, "pay", cmd_pay, "record a payment received at the hall")
+    p.add_argument("member_number")
+    p.add_argument("amount", help="e.g. 52.00")
+    p.add_argument("--method", required=True, choices=PAYMENT_METHODS)
+    p.add_argument("--ref", default="", help="check or money order number")
+    p.add_argument("--date", help="date received, YYYY-MM-DD (default today)")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="record it even if the same check for the same amount is already recorded")
+
+    p = add_command(commands, "adjust", cmd_adjust, "request a waiver, hardship credit, write-off or correction")
+    p.add_argument("member_number")
+    p.add_argument("amount")
+    p.add_argument("--kind", required=True, choices=("waiver", "hardship_credit", "write_off", "correction"))
+    p.add_argument("--reason", required=True)
+    p.add_argument("--officer", required=True, help="the officer requesting it")
+    p.add_argument("--date", help="effective date (default today)")
+    p.add_argument("--increase", action="store_true", help="a correction that raises what the member owes")
+    p.add_argument("--corrects", type=int, metavar="ADJUSTMENT_ID", help="the adjustment this one corrects")
+
+    for name, approve in (("approve", True), ("deny", False)):
+        p = add_command(commands, name, cmd_approve if approve else cmd_deny,
+                        f"{name} a requested adjustment (a different officer, with a PIN)")
+        p.add_argument("adjustment_id", type=int)
+        p.add_argument("--officer", required=True)
+        p.add_argument("--note", default="")
+        p.add_argument("--pin-stdin", action="store_true")
+
+    adj = group(commands, "adjustments", "requested adjustments")
+    add_command(adj, "pending", cmd_pending, "adjustments waiting for a second officer")
+
+
+def cmd_pay(args) -> int:
+    hall = hall_from(args)
+    receipt = record_payment_from(args, hall)
+    s = receipt.standing
+    covers = ", ".join(f"{what} {money(hall, cents)}" for what, cents in receipt.covers)
+    print(f"Receipt {receipt.receipt_no}: {money(hall, receipt.amount_cents)} {receipt.method.replace('_', ' ')} "
+          f"from {receipt.member_name} ({receipt.member_number}) on {receipt.received_on.isoformat()}.")
+    print(f"Applied to: {covers}.")
+    print(f"New balance: {money(hall, s.balance_cents)}; paid through {s.paid_through or 'nothing yet'}.")
+    return 0
+
+
+def record_payment_from(args, hall):
+    from ..payments import record_payment
+
+    amount = parse_amount(args.amount)
+    return record_payment(hall, args.member_number, amount, args.method, args.ref, parse_day(args.date),
+                          args.allow_duplicate)
+
+
+def cmd_adjust(args) -> int:
+    hall = hall_from(args)
+    adj = request_adjustment(hall, args.member_number, parse_amount(args.amount), args.kind, args.reason,
+                             args.officer, parse_day(args.date), args.increase, args.corrects)
+    print(f"Adjustment {adj.id} ({args.kind.replace('_', ' ')}, {money(hall, adj.amount_cents)}) is waiting for "
+          f"a different officer: 'treasurer approve {adj.id} --officer NAME'.")
+    return 0
+
+
+def cmd_approve(args) -> int:
+    hall = hall_from(args)
+    decide(hall, args.adjustment_id, args.officer, read_pin(args, f"PIN for {args.officer}: "), True, args.note)
+    print(f"Adjustment {args.adjustment_id} approved by {args.officer}; it now counts in the member's balance.")
+    return 0
+
+
+def cmd_deny(args) -> int:
+    hall = hall_from(args)
+    decide(hall, args.adjustment_id, args.officer, read_pin(args, f"PIN for {args.officer}: "), False, args.note)
+    print(f"Adjustment {args.adjustment_id} denied by {args.officer}.")
+    return 0
+
+
+def cmd_pending(args) -> int:
+    hall = hall_from(args)
+    items = pending_adjustments(hall)
+    if not items:
+        print("No adjustment is waiting for approval.")
+    for a in items:
+        print(f"{a.id:5} {a.member_number:10} {a.member_name[:28]:28} {a.kind:16} {money(hall, a.amount_cents):>11} "
+              f"requested by {a.requested_by}: {a.reason}")
+    return 0

@@ -1,0 +1,27 @@
+"""Where the hall's data lives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "HallTreasurer"
+DB_FILENAME = "treasurer.sqlite3"
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """``--data-dir``, else ``TREASURER_HOME``, else the platform's user data directory."""
+    chosen = explicit or os.environ.get("TREASURER_HOME")
+    path = Path(chosen) if chosen else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(data_path: Path, explicit: str | None = None) -> str:
+    """``--database-url``, else ``TREASURER_DATABASE_URL``, else SQLite in the data directory."""
+    url = explicit or os.environ.get("TREASURER_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{data_path / DB_FILENAME}"

@@ -1,0 +1,132 @@
+"""Opening the database: engine, sessions, migrations.
+
+The SQLite specifics (WAL, foreign keys, ``synchronous=FULL``, busy timeout and
+``BEGIN IMMEDIATE`` for writes) live here and nowhere else, so that the rest of
+the core runs unchanged on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import UserFacingError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 15_000
+_WRITE = "treasurer_write"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own
+        # transaction handling would defer the write lock).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writers take the lock up front so that two processes cannot both read
+        # the audit chain's head and fork it; readers stay concurrent under WAL.
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def lock_for_write(session: Session) -> None:
+    """Serialise writers on databases where BEGIN IMMEDIATE does not exist."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7362001)"))
+
+
+class Database:
+    """A hall's database: ``read()`` and ``write()`` give sessions in one transaction."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
+        )
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: commits when the block ends, rolls everything back on error."""
+        with self._writer() as session, session.begin():
+            lock_for_write(session)
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        database = self.engine.url.database
+        return Path(database) if database and database != ":memory:" else None
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def schema_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema to the newest revision; refuse a database newer than this program."""
+    cfg = alembic_config(db.url)
+    scripts = ScriptDirectory.from_config(cfg)
+    current = schema_revision(db)
+    if current is not None and scripts.get_revision(current) is None:
+        raise UserFacingError(
+            f"This database was last opened by a newer version of Hall Treasurer "
+            f"(schema {current}); install that version or newer to open it."
+        )
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_database(url: str, *, upgrade: bool = True) -> Database:
+    db = Database(url)
+    if upgrade:
+        migrate(db)
+    return db

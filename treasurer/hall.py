@@ -1,0 +1,139 @@
+"""A hall's books: the database, who is acting, and the hall's settings."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, config
+from .db import Database, open_database
+from .errors import UserFacingError, ValidationError
+from .models import Setting
+
+SETTINGS = {
+    # key: (default, description)
+    "hall_name": ("", "the hall's name as printed on slips"),
+    "hall_address": ("", "the hall's mailing address, printed on slips"),
+    "currency": ("usd", "the hall's one currency"),
+    "treasurer_name": ("", "who is recorded in the audit log when no one else is named"),
+    "due_day": ("1", "day of the month dues fall due"),
+    "grace_day": ("15", "last day of the grace period"),
+}
+
+
+class Tx:
+    """One write transaction; audit entries collected here are written before it commits."""
+
+    def __init__(self, session: Session, actor: str):
+        self.session = session
+        self.actor = actor
+        self._changes: list[audit.Change] = []
+
+    def audit(self, action: str, entity_type: str, entity_id, before: dict | None = None,
+              after: dict | None = None) -> None:
+        self._changes.append(audit.Change(action, entity_type, entity_id, before, after))
+
+    def flush_audit(self) -> None:
+        self.session.flush()
+        audit.record_many(self.session, self.actor, self._changes)
+        self._changes.clear()
+
+
+class Hall:
+    def __init__(self, db: Database, actor: str | None = None, data_path: Path | None = None):
+        self.db = db
+        self.data_path = data_path
+        self._actor = actor
+
+    @property
+    def actor(self) -> str:
+        if self._actor:
+            return self._actor
+        configured = os.environ.get("TREASURER_USER") or self.setting("treasurer_name")
+        return configured or _os_user()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Tx]:
+        with self.db.write() as session:
+            tx = Tx(session, self.actor)
+            yield tx
+            tx.flush_audit()
+
+    def read(self):
+        return self.db.read()
+
+    def setting(self, key: str) -> str:
+        default, _ = SETTINGS[key]
+        with self.db.read() as s:
+            row = s.get(Setting, key)
+            return row.value if row else default
+
+    def settings(self) -> dict[str, str]:
+        with self.db.read() as s:
+            stored = {row.key: row.value for row in s.scalars(select(Setting))}
+        return {key: stored.get(key, default) for key, (default, _) in SETTINGS.items()}
+
+    def set_setting(self, key: str, value: str) -> None:
+        if key not in SETTINGS:
+            raise ValidationError(f"There is no setting called {key!r}.")
+        with self.write() as tx:
+            set_setting(tx, key, value)
+
+    @property
+    def currency(self) -> str:
+        return self.setting("currency")
+
+    @property
+    def initialised(self) -> bool:
+        return bool(self.setting("hall_name"))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def set_setting(tx: Tx, key: str, value: str) -> None:
+    row = tx.session.get(Setting, key)
+    before = {"value": row.value} if row else None
+    if row is None:
+        tx.session.add(Setting(key=key, value=value))
+    elif row.value == value:
+        return
+    else:
+        row.value = value
+    tx.audit("setting.set", "setting", key, before, {"value": value})
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name on some service accounts
+        return "unknown"
+
+
+def open_hall(data_dir: str | None = None, database_url: str | None = None,
+              actor: str | None = None) -> Hall:
+    path = config.data_dir(data_dir)
+    url = config.database_url(path, database_url)
+    return Hall(open_database(url), actor=actor, data_path=path)
+
+
+def init_hall(hall: Hall, hall_name: str, currency: str = "usd", address: str = "") -> None:
+    name = hall_name.strip()
+    if not name:
+        raise ValidationError("The hall needs a name (for example \"IBEW Local 000\").")
+    currency = currency.strip().lower()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValidationError(f"The currency {currency!r} is not a three-letter code such as usd.")
+    if hall.initialised and hall.setting("currency") != currency:
+        raise UserFacingError("This hall already has books in another currency; its currency cannot change.")
+    with hall.write() as tx:
+        set_setting(tx, "hall_name", name)
+        set_setting(tx, "currency", currency)
+        if address:
+            set_setting(tx, "hall_address", address)

@@ -1,0 +1,153 @@
+"""What each member owes, computed from the money rows and never stored.
+
+Credits (completed payments and approved credit adjustments) pay debits
+(charges and approved debit adjustments such as refunds) oldest first.  A
+member's balance, paid-through period and months in arrears all come out of
+that one walk, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from .models import Adjustment, AdjustmentDecision, Charge, DuesPeriod, Payment
+
+
+@dataclasses.dataclass(frozen=True)
+class Debit:
+    key: str               # "charge:12" or "adjustment:3"
+    day: dt.date           # period start for a charge, effective date for an adjustment
+    amount_cents: int
+    period: str | None = None
+    months: int = 0
+    overdue_after: dt.date | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Credit:
+    key: str               # "payment:7" or "adjustment:4"
+    day: dt.date
+    amount_cents: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Allocation:
+    credit: str
+    debit: str
+    amount_cents: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Standing:
+    charged_cents: int
+    credited_cents: int
+    balance_cents: int          # positive: owed; negative: credit on account
+    paid_through: str | None    # the last period fully paid, with everything before it
+    months_in_arrears: int
+    overdue_cents: int
+    oldest_unpaid: str | None
+    pending_cents: int = 0      # ACH not yet settled: shown, not counted
+
+    @property
+    def credit_cents(self) -> int:
+        return max(0, -self.balance_cents)
+
+
+def allocate(debits: list[Debit], credits: list[Credit]) -> tuple[list[Allocation], dict[str, int]]:
+    """Oldest credit to oldest debit.  Returns allocations and what is left unpaid per debit."""
+    debits = sorted(debits, key=lambda d: (d.day, d.key))
+    credits = sorted(credits, key=lambda c: (c.day, c.key))
+    unpaid = {d.key: d.amount_cents for d in debits}
+    allocations: list[Allocation] = []
+    i = 0
+    for credit in credits:
+        left = credit.amount_cents
+        while left > 0 and i < len(debits):
+            debit = debits[i]
+            take = min(left, unpaid[debit.key])
+            if take:
+                allocations.append(Allocation(credit.key, debit.key, take))
+                unpaid[debit.key] -= take
+                left -= take
+            if unpaid[debit.key] == 0:
+                i += 1
+    return allocations, unpaid
+
+
+def standing(debits: list[Debit], credits: list[Credit], today: dt.date, pending_cents: int = 0) -> Standing:
+    _, unpaid = allocate(debits, credits)
+    charged = sum(d.amount_cents for d in debits)
+    credited = sum(c.amount_cents for c in credits)
+    paid_through = oldest_unpaid = None
+    months = overdue = 0
+    all_paid_so_far = True
+    for debit in sorted(debits, key=lambda d: (d.day, d.key)):
+        left = unpaid[debit.key]
+        if left == 0 and all_paid_so_far and debit.period:
+            paid_through = debit.period
+        if left:
+            all_paid_so_far = False
+            if oldest_unpaid is None and debit.period:
+                oldest_unpaid = debit.period
+            if debit.overdue_after is not None and debit.overdue_after < today:
+                months += debit.months
+                overdue += left
+    return Standing(charged, credited, charged - credited, paid_through, months, overdue, oldest_unpaid,
+                    pending_cents)
+
+
+def effective_adjustments():
+    """Adjustments in force: those needing no approval, and approved ones."""
+    approved = select(AdjustmentDecision.adjustment_id).where(AdjustmentDecision.decision == "approved")
+    return or_(Adjustment.needs_approval.is_(False), Adjustment.id.in_(approved))
+
+
+def load_entries(session: Session, member_ids: list[int] | None = None
+                 ) -> tuple[dict[int, list[Debit]], dict[int, list[Credit]], dict[int, int]]:
+    debits: dict[int, list[Debit]] = defaultdict(list)
+    credits: dict[int, list[Credit]] = defaultdict(list)
+    pending: dict[int, int] = defaultdict(int)
+
+    def only(col):
+        return col.in_(member_ids) if member_ids is not None else and_(True)
+
+    charges = session.execute(
+        select(Charge.member_id, Charge.id, Charge.amount_cents, DuesPeriod.starts_on, DuesPeriod.code,
+               DuesPeriod.frequency, DuesPeriod.grace_ends_on)
+        .join(DuesPeriod, Charge.period_id == DuesPeriod.id).where(only(Charge.member_id)))
+    for member_id, cid, amount, start, code, freq, grace in charges:
+        debits[member_id].append(Debit(f"charge:{cid}", start, amount, code, 1 if freq == "monthly" else 3, grace))
+    payments = session.execute(
+        select(Payment.member_id, Payment.id, Payment.amount_cents, Payment.received_on, Payment.status)
+        .where(Payment.member_id.is_not(None), Payment.status != "failed", only(Payment.member_id)))
+    for member_id, pid, amount, day, status in payments:
+        if status == "completed":
+            credits[member_id].append(Credit(f"payment:{pid}", day, amount))
+        else:
+            pending[member_id] += amount
+    adjustments = session.execute(
+        select(Adjustment.member_id, Adjustment.id, Adjustment.amount_cents, Adjustment.effective_on)
+        .where(effective_adjustments(), only(Adjustment.member_id)))
+    for member_id, aid, amount, day in adjustments:
+        if amount > 0:
+            debits[member_id].append(Debit(f"adjustment:{aid}", day, amount))
+        else:
+            credits[member_id].append(Credit(f"adjustment:{aid}", day, -amount))
+    return debits, credits, pending
+
+
+def standings(session: Session, today: dt.date, member_ids: list[int] | None = None) -> dict[int, Standing]:
+    debits, credits, pending = load_entries(session, member_ids)
+    ids = set(debits) | set(credits) | set(pending)
+    if member_ids is not None:
+        ids |= set(member_ids)
+    return {mid: standing(debits.get(mid, []), credits.get(mid, []), today, pending.get(mid, 0)) for mid in ids}
+
+
+def member_standing(session: Session, member_id: int, today: dt.date) -> Standing:
+    return standings(session, today, [member_id])[member_id]

@@ -1,0 +1,257 @@
+"""Importing and exporting the member roll as CSV.
+
+Import is all-or-nothing: every row is checked first, and any problem (listed
+as ``line N, column C: what is wrong``) means nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .dues import find_classification
+from .errors import ImportFailed, NotFound, ValidationError
+from .hall import Hall
+from .members import MemberData, apply_changes, check_email, check_status, insert_member
+from .models import Member
+
+EXPORT_COLUMNS = ("member_number", "first_name", "last_name", "email", "phone", "classification", "status",
+                  "join_date", "address", "notes")
+
+# Header spellings seen in halls' spreadsheets, after normalising (lower case, "#" -> "no", only letters/digits).
+ALIASES = {
+    "member_number": {"membernumber", "memberno", "membernum", "member", "memberid", "cardno", "cardnumber",
+                      "card", "number", "no", "unionno", "bookno"},
+    "first_name": {"firstname", "first", "givenname", "fname", "forename"},
+    "last_name": {"lastname", "last", "surname", "familyname", "lname"},
+    "name": {"name", "fullname", "membername"},
+    "email": {"email", "emailaddress", "mail"},
+    "phone": {"phone", "phonenumber", "telephone", "tel", "mobile", "cell", "cellphone"},
+    "classification": {"classification", "class", "membershipclass", "category", "membertype"},
+    "status": {"status", "memberstatus"},
+    "join_date": {"joindate", "joined", "datejoined", "initiationdate", "initiated", "startdate", "memberSince".lower()},
+    "address": {"address", "mailingaddress", "streetaddress"},
+    "notes": {"notes", "note", "comments", "comment"},
+}
+_LOOKUP = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
+
+
+def normalise_header(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.strip().lower().replace("#", "no"))
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportResult:
+    added: int
+    updated: int
+    unchanged: int
+    ignored_columns: list[str]
+
+    def summary(self) -> str:
+        if not self.added and not self.updated:
+            return f"Nothing changed: all {self.unchanged} members in the file are already on the roll as written."
+        return f"Imported: {self.added} added, {self.updated} updated, {self.unchanged} unchanged."
+
+
+@dataclasses.dataclass
+class _Row:
+    line: int
+    values: dict[str, str]
+
+
+def parse_date(text: str) -> dt.date:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%m/%d/%y", "%m-%d-%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed([f"line {line}: the file is not UTF-8 text; save it from the spreadsheet as "
+                            f"\"CSV UTF-8\" and import it again"]) from None
+
+
+def read_rows(text: str) -> tuple[dict[str, str], list[_Row], list[str], list[str]]:
+    """Header map (field -> header as written), rows, ignored headers, problems."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    problems: list[str] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFailed(["line 1: the file is empty"]) from None
+    columns: dict[str, int] = {}
+    written: dict[str, str] = {}
+    ignored: list[str] = []
+    for index, raw in enumerate(header):
+        field = _LOOKUP.get(normalise_header(raw))
+        if field is None:
+            if raw.strip():
+                ignored.append(raw.strip())
+            continue
+        if field in columns:
+            problems.append(f"line 1, column {raw.strip()}: the same column appears twice "
+                            f"(also as {written[field]})")
+            continue
+        columns[field] = index
+        written[field] = raw.strip()
+    for field, label in (("member_number", "member number"), ("classification", "classification")):
+        if field not in columns:
+            problems.append(f"line 1: there is no {label} column (found: {', '.join(h.strip() for h in header)})")
+    if "name" not in columns and "last_name" not in columns and "first_name" not in columns:
+        problems.append("line 1: there is no name column (first_name and last_name, or one Name column)")
+    rows: list[_Row] = []
+    for record in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+            problems.append(f"line {line}: {len(record)} fields but the header has {len(header)} "
+                            f"(is there an unquoted {delimiter!r} in a value?)")
+            continue
+        values = {field: (record[i].strip() if i < len(record) else "") for field, i in columns.items()}
+        rows.append(_Row(line, values))
+    return written, rows, ignored, problems
+
+
+def import_members(hall: Hall, path: str | Path) -> ImportResult:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    return import_members_text(hall, decode(data))
+
+
+def check_members_text(hall: Hall, text: str) -> tuple[list[dict], list[str], list[str]]:
+    """Validated rows, problems, ignored columns; writes nothing (the GUI's preview)."""
+    written, rows, ignored, problems = read_rows(text)
+    with hall.read() as session:
+        checked = _check_rows(session, written, rows, problems)
+    return checked, problems, ignored
+
+
+def import_members_text(hall: Hall, text: str) -> ImportResult:
+    written, rows, ignored, problems = read_rows(text)
+    with hall.write() as tx:
+        checked = _check_rows(tx.session, written, rows, problems)
+        if problems:
+            raise ImportFailed(problems)
+        if not checked:
+            raise ImportFailed(["line 2: the file has a header but no members"])
+        existing = {m.member_number: m for m in tx.session.scalars(select(Member))}
+        added = updated = unchanged = 0
+        for values in checked:
+            member = existing.get(values["member_number"])
+            if member is None:
+                full = dict(email="", phone="", address="", status="active", join_date=None, notes="") | values
+                insert_member(tx, full)
+                added += 1
+            elif apply_changes(tx, member, values):
+                updated += 1
+            else:
+                unchanged += 1
+        if added or updated:
+            tx.audit("members.import", "member_roll", "import", None,
+                     {"added": added, "updated": updated, "unchanged": unchanged})
+    return ImportResult(added, updated, unchanged, ignored)
+
+
+def _check_rows(session, written: dict[str, str], rows: list[_Row], problems: list[str]) -> list[dict]:
+    def col(field: str) -> str:
+        return written.get(field, field)
+
+    seen: dict[str, int] = {}
+    classes: dict[str, int | None] = {}
+    checked = []
+    for row in rows:
+        v = row.values
+        where = f"line {row.line}, column "
+        values: dict = {}
+        number = v.get("member_number", "")
+        if not number:
+            problems.append(f"{where}{col('member_number')}: the member number is missing")
+        elif number in seen:
+            problems.append(f"{where}{col('member_number')}: member number {number} is already on line {seen[number]}")
+        else:
+            seen[number] = row.line
+        values["member_number"] = number
+        if "name" in v and "last_name" not in v:
+            first, last = split_name(v["name"])
+        else:
+            first, last = v.get("first_name", ""), v.get("last_name", "")
+        if not first and not last:
+            problems.append(f"{where}{col('name' if 'name' in v else 'last_name')}: the name is missing")
+        values["first_name"], values["last_name"] = first, last
+        klass = v.get("classification", "")
+        if klass not in classes:
+            try:
+                classes[klass] = find_classification(session, klass).id if klass else None
+            except NotFound:
+                classes[klass] = None
+        if classes[klass] is None:
+            what = "the classification is missing" if not klass else f"unknown classification {klass!r}"
+            problems.append(f"{where}{col('classification')}: {what}")
+        values["classification_id"] = classes[klass]
+        if "email" in v:
+            if msg := check_email(v["email"]):
+                problems.append(f"{where}{col('email')}: {msg}")
+            values["email"] = v["email"]
+        if "status" in v:
+            status = v["status"].lower() or "active"
+            if msg := check_status(status):
+                problems.append(f"{where}{col('status')}: {msg}")
+            values["status"] = status
+        if "join_date" in v:
+            values["join_date"] = None
+            if v["join_date"]:
+                try:
+                    values["join_date"] = parse_date(v["join_date"])
+                except ValueError as exc:
+                    problems.append(f"{where}{col('join_date')}: {exc}")
+        for field in ("phone", "address", "notes"):
+            if field in v:
+                values[field] = v[field]
+        checked.append(values)
+    return checked
+
+
+def split_name(text: str) -> tuple[str, str]:
+    """``"Last, First"`` -> (first, last); ``"First Last"`` -> (first, last)."""
+    text = " ".join(text.split())
+    if "," in text:
+        last, first = (part.strip() for part in text.split(",", 1))
+        return first, last
+    if " " in text:
+        first, last = text.rsplit(" ", 1)
+        return first, last
+    return "", text
+
+
+def export_members(hall: Hall) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    with hall.read() as s:
+        for m in s.scalars(select(Member).options(joinedload(Member.classification)).order_by(Member.member_number)):
+            writer.writerow([m.member_number, m.first_name, m.last_name, m.email, m.phone, m.classification.name,
+                             m.status, m.join_date.isoformat() if m.join_date else "", m.address, m.notes])
+    return out.getvalue()
+
+
+__all__ = ["ImportResult", "MemberData", "export_members", "import_members", "import_members_text",
+           "check_members_text"]

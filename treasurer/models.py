@@ -1,0 +1,231 @@
+"""The hall's books as SQLAlchemy tables.
+
+Money columns are integer cents.  Money rows (charges, payments, adjustments and
+their decisions) are never updated in their amounts nor deleted: the migration
+installs triggers that refuse it.  Balances are never stored; see ``ledger``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+MEMBER_STATUSES = ("active", "suspended", "retired", "withdrawn", "deceased")
+FREQUENCIES = ("monthly", "quarterly")
+PAYMENT_METHODS = ("cash", "check", "money_order", "card", "us_bank_account", "other")
+PAYMENT_STATUSES = ("pending", "completed", "failed")
+ADJUSTMENT_KINDS = ("waiver", "hardship_credit", "write_off", "correction", "refund")
+OFFICER_ROLES = ("treasurer", "president", "trustee", "staff")
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (CheckConstraint(f"role IN {OFFICER_ROLES}", name="ck_officer_role"),)
+
+
+class Classification(Base):
+    __tablename__ = "classifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    frequency: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[str] = mapped_column(String(32))
+    rates: Mapped[list[DuesRate]] = relationship(
+        back_populates="classification", order_by="DuesRate.effective_from"
+    )
+    __table_args__ = (CheckConstraint(f"frequency IN {FREQUENCIES}", name="ck_class_frequency"),)
+
+
+class DuesRate(Base):
+    """A rate in force from ``effective_from`` until the next rate's start (or ``effective_to``)."""
+
+    __tablename__ = "dues_rates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classification_id: Mapped[int] = mapped_column(ForeignKey("classifications.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    per_capita_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    classification: Mapped[Classification] = relationship(back_populates="rates")
+    __table_args__ = (
+        UniqueConstraint("classification_id", "effective_from", name="uq_rate_class_from"),
+        CheckConstraint("amount_cents >= 0", name="ck_rate_amount"),
+        CheckConstraint("per_capita_cents >= 0", name="ck_rate_per_capita"),
+    )
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_number: Mapped[str] = mapped_column(String(40), unique=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    classification_id: Mapped[int] = mapped_column(ForeignKey("classifications.id"))
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    join_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    classification: Mapped[Classification] = relationship()
+    __table_args__ = (
+        CheckConstraint(f"status IN {MEMBER_STATUSES}", name="ck_member_status"),
+        Index("ix_members_last_name", "last_name"),
+    )
+
+
+class DuesPeriod(Base):
+    __tablename__ = "dues_periods"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # 2026-12 or 2026-Q4
+    frequency: Mapped[str] = mapped_column(String(10))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    grace_ends_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class PeriodClosing(Base):
+    """Close and reopen events; a period is closed when its latest row is a close."""
+
+    __tablename__ = "period_closings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("dues_periods.id"))
+    action: Mapped[str] = mapped_column(String(8))  # close | reopen
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (CheckConstraint("action IN ('close', 'reopen')", name="ck_closing_action"),)
+
+
+class Charge(Base):
+    """One assessment: what a member owes for one period."""
+
+    __tablename__ = "charges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("dues_periods.id"))
+    rate_id: Mapped[int] = mapped_column(ForeignKey("dues_rates.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    per_capita_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[str] = mapped_column(String(32))
+    period: Mapped[DuesPeriod] = relationship()
+    __table_args__ = (
+        UniqueConstraint("member_id", "period_id", name="uq_charge_member_period"),
+        CheckConstraint("amount_cents >= 0", name="ck_charge_amount"),
+    )
+
+
+class Payment(Base):
+    """Money received.  ``status`` moves pending -> completed | failed (ACH); amounts never change."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="completed")
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[str] = mapped_column(String(32))
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(
+        String(255), unique=True, nullable=True
+    )
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(
+        String(255), unique=True, nullable=True
+    )
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="ck_payment_amount"),
+        CheckConstraint(f"method IN {PAYMENT_METHODS}", name="ck_payment_method"),
+        CheckConstraint(f"status IN {PAYMENT_STATUSES}", name="ck_payment_status"),
+        Index("ix_payments_member", "member_id"),
+    )
+
+
+class Adjustment(Base):
+    """A change to what a member owes other than dues or payments.
+
+    ``amount_cents`` is signed as its effect on the balance: a waiver of $45 is
+    -4500, a refund paid back to a member is +4500.  Kinds that need a second
+    officer take effect only with an approving ``AdjustmentDecision``.
+    """
+
+    __tablename__ = "adjustments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), nullable=True)
+    corrects_adjustment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("adjustments.id"), nullable=True
+    )
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True)
+    needs_approval: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ADJUSTMENT_KINDS}", name="ck_adjustment_kind"),
+        CheckConstraint("amount_cents <> 0", name="ck_adjustment_amount"),
+        Index("ix_adjustments_member", "member_id"),
+    )
+
+
+class AdjustmentDecision(Base):
+    __tablename__ = "adjustment_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adjustment_id: Mapped[int] = mapped_column(ForeignKey("adjustments.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(10))  # approved | denied
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        CheckConstraint("decision IN ('approved', 'denied')", name="ck_decision_value"),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained log.  ``seq`` is gap-free; see ``audit``."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    before_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)

@@ -1,0 +1,55 @@
+"""Fault injection knobs, each drawing from its own seeded random stream so runs reproduce."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from .wire import Params, invalid
+
+
+@dataclass
+class Faults:
+    drop: float = 0.0
+    duplicate: float = 0.0
+    shuffle: bool = False
+    delay_ms: int = 0
+    rate_limit: float = 0.0
+    seed: int | None = None
+    deliveries: random.Random = field(default_factory=random.Random, repr=False)
+    api: random.Random = field(default_factory=random.Random, repr=False)
+
+    def configure(self, params: Params) -> None:
+        params.allow("drop", "duplicate", "shuffle", "delay_ms", "rate_limit", "seed")
+        for name in ("drop", "duplicate", "rate_limit"):
+            value = params.float(name, getattr(self, name))
+            assert value is not None
+            if not 0.0 <= value <= 1.0:
+                raise invalid(f"{name} must be between 0 and 1", param=name)
+            setattr(self, name, value)
+        self.shuffle = bool(params.bool("shuffle", self.shuffle))
+        delay = params.int("delay_ms", self.delay_ms)
+        assert delay is not None
+        if delay < 0:
+            raise invalid("delay_ms must not be negative", param="delay_ms")
+        self.delay_ms = delay
+        if "seed" in params:
+            self.seed = params.int("seed")
+        # Reseeding on every change makes "same settings, same seed" give the same faults.
+        self.deliveries = random.Random(f"deliveries:{self.seed}") if self.seed is not None else random.Random()
+        self.api = random.Random(f"api:{self.seed}") if self.seed is not None else random.Random()
+
+    def reset(self) -> None:
+        self.drop = self.duplicate = self.rate_limit = 0.0
+        self.shuffle = False
+        self.delay_ms = 0
+        self.seed = None
+        self.deliveries = random.Random()
+        self.api = random.Random()
+
+    def rate_limited(self) -> bool:
+        return self.rate_limit > 0 and self.api.random() < self.rate_limit
+
+    def as_json(self) -> dict[str, Any]:
+        return {"drop": self.drop, "duplicate": self.duplicate, "shuffle": self.shuffle,
+                "delay_ms": self.delay_ms, "rate_limit": self.rate_limit, "seed": self.seed}

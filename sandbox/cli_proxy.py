@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .core import Sandbox
+from .handlers import API_KEY
 from .objects import API_VERSION
 from .store import random_token
 from .webhooks import delivery_headers, event_payload
@@ -46,7 +47,7 @@ class CliHub:
         return self.core.store.cli_secrets.setdefault(api_key, "whsec_" + random_token(32))
 
     async def create_session(self, request: web.Request) -> web.Response:
-        secret = self.secret_for(request["api_key"])
+        secret = self.secret_for(request[API_KEY])
         websocket_id = "cliws_" + random_token(20)
         self.sessions[websocket_id] = secret
         host = request.host

@@ -14,6 +14,8 @@ from .store import public
 from .wire import Params, StripeError, json_response, read_params
 
 CORE: web.AppKey[Sandbox] = web.AppKey("sandbox_core", Sandbox)
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+API_KEY: web.RequestKey[str] = web.RequestKey("api_key", str)
 
 # fn(core, params, path_args) -> a stored object or a list object
 ApiFn = Callable[[Sandbox, Params, Mapping[str, str]], dict[str, Any]]
@@ -42,7 +44,7 @@ def api(fn: ApiFn) -> Callable[[web.Request], Any]:
                     ).response()
                 return json_response(saved["body"], saved["status"], {"Idempotent-Replayed": "true",
                                                                        "Original-Request": saved["request_id"]})
-        token = REQUEST.set((request.get("request_id"), key))
+        token = REQUEST.set((request.get(REQUEST_ID), key))
         try:
             p = Params(params)
             result = fn(core, p, request.match_info)
@@ -56,7 +58,7 @@ def api(fn: ApiFn) -> Callable[[web.Request], Any]:
         # Stripe saves the outcome once an endpoint has started executing; we save successes and declines.
         if key and status in (200, 402):
             core.store.idempotency[key] = {"fingerprint": _fingerprint(request, params), "status": status,
-                                           "body": body, "request_id": request.get("request_id")}
+                                           "body": body, "request_id": request.get(REQUEST_ID)}
         return json_response(body, status)
 
     return handler

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from . import api_catalog, api_events, api_payments, cli_proxy, control, payer
 from .core import Sandbox
-from .handlers import CORE
+from .handlers import API_KEY, CORE, REQUEST_ID
 from .store import random_token
 from .webhooks import RetryPolicy
 from .wire import StripeError
@@ -48,7 +48,7 @@ async def stripe_middleware(request: web.Request,
                             handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     core = request.app[CORE]
     request_id = "req_" + random_token(14)
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     if request.method != "GET":
         request.app[DIRTY][0] = True
     try:
@@ -56,7 +56,7 @@ async def stripe_middleware(request: web.Request,
             key = _api_key(request)
             if not key or not _KEY.match(key):
                 raise _auth_error(key)
-            request["api_key"] = key
+            request[API_KEY] = key
             if not request.path.startswith("/v1/stripecli/") and core.faults.rate_limited():
                 raise StripeError(429, "Too many requests hit the API too quickly. We recommend an exponential "
                                        "backoff of your requests.", code="rate_limit")

@@ -29,3 +29,4 @@ class Sandbox:
         self.store.load_json({})
         self.store.cli_secrets = secrets
         self.faults.reset()
+        self.webhooks.log.clear()

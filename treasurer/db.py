@@ -16,6 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import UserFacingError
@@ -115,7 +116,11 @@ def migrate(db: Database) -> None:
     cfg = alembic_config(db.url)
     scripts = ScriptDirectory.from_config(cfg)
     current = schema_revision(db)
-    if current is not None and scripts.get_revision(current) is None:
+    try:
+        known = current is None or scripts.get_revision(current) is not None
+    except Exception:  # alembic raises for a revision it has never heard of
+        known = False
+    if not known:
         raise UserFacingError(
             f"This database was last opened by a newer version of Hall Treasurer "
             f"(schema {current}); install that version or newer to open it."
@@ -128,5 +133,25 @@ def migrate(db: Database) -> None:
 def open_database(url: str, *, upgrade: bool = True) -> Database:
     db = Database(url)
     if upgrade:
-        migrate(db)
+        try:
+            migrate(db)
+        except DBAPIError as exc:
+            db.close()
+            raise UserFacingError(explain(exc, db)) from None
     return db
+
+
+def explain(exc: DBAPIError, db: Database | None = None) -> str:
+    """A database driver's error as a sentence for the treasurer."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    where = f" ({db.sqlite_path})" if db is not None and db.sqlite_path else ""
+    if "file is not a database" in text or "malformed" in text:
+        return (f"The database file{where} is damaged or is not a Hall Treasurer database; "
+                f"restore the latest backup.")
+    if "locked" in text or "busy" in text:
+        return "The database is busy with another program's work; try again in a moment."
+    if "unable to open" in text or "readonly" in text:
+        return f"The database{where} cannot be opened for writing; check the folder's permissions."
+    if "could not connect" in text or "Connection refused" in text:
+        return "The database server cannot be reached; check that it is running and the address is right."
+    return f"The database refused the change: {text.splitlines()[0]}"

@@ -106,7 +106,7 @@ def _add_members(hall: Hall, rng: random.Random, count: int, start: dt.date, tod
             status = "retired" if klass == "Retiree" else rng.choices(
                 ["active", "withdrawn", "deceased"], [0.96, 0.03, 0.01])[0]
             rows.append(dict(
-                member_number=str(100000 + i * 7 + rng.randint(0, 6)),
+                member_number=str(100001 + i),
                 first_name=first, last_name=last,
                 email=f"{first}.{last}{i}@example.org".lower().replace("'", ""),
                 phone=f"(217) 555-{rng.randint(0, 9999):04d}",

@@ -13,7 +13,10 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from sqlalchemy.exc import DBAPIError
+
 from .. import __version__
+from ..db import explain
 from ..errors import ImportFailed, UserFacingError
 from . import books, common, members, money, records
 
@@ -53,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except UserFacingError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:
+        print(f"error: {explain(exc)} Nothing was saved from the failed step.", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into head, less...: not an error
         sys.stderr.close()

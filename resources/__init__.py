@@ -1,0 +1,1 @@
+"""Icons, stylesheets and other files the application ships."""

@@ -1,0 +1,78 @@
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import officers, standard_hall
+from treasurer.adjustments import decide, request_adjustment
+from treasurer.dues import assess
+from treasurer.ledger import Credit, Debit, allocate, member_standing, standing
+from treasurer.payments import record_payment
+from treasurer.statement import member_statement
+
+
+def debit(i, amount, period=None):
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=31 * i)
+    return Debit(f"charge:{i}", day, amount, period or f"p{i}", 1, day + dt.timedelta(days=14))
+
+
+def test_payments_pay_the_oldest_charges_first():
+    debits = [debit(2, 4500), debit(0, 4500), debit(1, 4500)]
+    allocations, unpaid = allocate(debits, [Credit("payment:1", dt.date(2026, 5, 1), 7000)])
+    assert [(a.debit, a.amount_cents) for a in allocations] == [("charge:0", 4500), ("charge:1", 2500)]
+    assert unpaid == {"charge:0": 0, "charge:1": 2000, "charge:2": 4500}
+
+
+def test_overpayment_becomes_credit_and_pays_later_charges():
+    today = dt.date(2026, 12, 31)
+    s = standing([debit(0, 4500)], [Credit("payment:1", dt.date(2026, 1, 2), 10000)], today)
+    assert s.balance_cents == -5500 and s.credit_cents == 5500 and s.paid_through == "p0"
+    s = standing([debit(0, 4500), debit(1, 4500)], [Credit("payment:1", dt.date(2026, 1, 2), 10000)], today)
+    assert s.balance_cents == -1000 and s.paid_through == "p1" and s.months_in_arrears == 0
+
+
+def test_months_in_arrears_count_only_charges_past_their_grace():
+    debits = [debit(0, 4500), debit(1, 4500), debit(2, 4500)]
+    grace_of_second = debits[1].overdue_after
+    s = standing(debits, [Credit("payment:1", dt.date(2026, 1, 2), 4500)], grace_of_second)
+    assert (s.paid_through, s.months_in_arrears, s.overdue_cents, s.oldest_unpaid) == ("p0", 0, 0, "p1")
+    s = standing(debits, [Credit("payment:1", dt.date(2026, 1, 2), 4500)], grace_of_second + dt.timedelta(days=1))
+    assert (s.months_in_arrears, s.overdue_cents) == (1, 4500)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(1, 100_000), max_size=12), st.lists(st.integers(1, 100_000), max_size=12))
+def test_allocation_never_creates_or_loses_a_cent(debit_amounts, credit_amounts):
+    debits = [debit(i, a) for i, a in enumerate(debit_amounts)]
+    credits = [Credit(f"payment:{i}", dt.date(2026, 1, 1) + dt.timedelta(days=i), a)
+               for i, a in enumerate(credit_amounts)]
+    allocations, unpaid = allocate(debits, credits)
+    allocated = sum(a.amount_cents for a in allocations)
+    assert allocated == min(sum(debit_amounts), sum(credit_amounts))
+    assert sum(unpaid.values()) == sum(debit_amounts) - allocated
+    for c in credits:
+        assert sum(a.amount_cents for a in allocations if a.credit == c.key) <= c.amount_cents
+    s = standing(debits, credits, dt.date(2030, 1, 1))
+    assert s.balance_cents == sum(debit_amounts) - sum(credit_amounts)
+
+
+def test_the_books_end_to_end(hall):
+    standard_hall(hall, members=1)
+    officers(hall)
+    for month in ("2026-01", "2026-02", "2026-03", "2026-04"):
+        assess(hall, month)
+    receipt = record_payment(hall, "1001", 10000, "check", "1042", dt.date(2026, 3, 20))
+    assert receipt.covers == [("2026-01", 4500), ("2026-02", 4500), ("2026-03", 1000)]
+    assert receipt.receipt_no == "R000001"
+    waiver = request_adjustment(hall, "1001", 3500, "waiver", "hardship", "Pat Morales", dt.date(2026, 4, 2))
+    with hall.read() as s:
+        member_id = 1
+        before = member_standing(s, member_id, dt.date(2026, 11, 25))
+    assert before.balance_cents == 8000  # pending waiver does not count
+    decide(hall, waiver.id, "Sam Okafor", "5678", approve=True)
+    with hall.read() as s:
+        after = member_standing(s, member_id, dt.date(2026, 11, 25))
+    assert (after.balance_cents, after.paid_through, after.months_in_arrears) == (4500, "2026-03", 1)
+    statement = member_statement(hall, "1001")
+    assert [line.balance_cents for line in statement.lines] == [4500, 9000, 13500, 3500, 8000, 4500]
+    assert statement.standing == after

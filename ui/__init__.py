@@ -1,0 +1,1 @@
+"""The treasurer's desktop application (PySide6)."""

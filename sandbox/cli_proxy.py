@@ -41,6 +41,12 @@ class CliHub:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/stripecli/sessions", self.create_session)
         app.router.add_get(WS_PATH, self.websocket)
+        app.router.add_get("/_sandbox/cli", self.status)
+
+    async def status(self, request: web.Request) -> web.Response:
+        """What `stripe listen` clients are connected, and what they answered (webhook_response messages)."""
+        return json_response({"sessions": len(self.sessions), "connections": len(self.connections),
+                              "replies": list(self.replies)})
 
     def secret_for(self, api_key: str) -> str:
         # One stable secret per API key, like Stripe's per-device secret, so `--print-secret` matches `listen`.

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from aiohttp import web
 
 from . import objects
-from .api_catalog import _get, _list, _updated
+from .api_catalog import _get, _list
 from .core import Sandbox
 from .events import EVENT_RETENTION_SECONDS, delivery_success
 from .handlers import api

@@ -71,7 +71,8 @@ async def show(request: web.Request) -> web.Response:
     if "us_bank_account" in methods:
         buttons.append("<button class=alt name=action value=ach>Pay by bank account (ACH, settles later)</button>")
         buttons.append("<button class=alt name=action value=ach_fails>Pay by bank account (ACH, fails later)</button>")
-    body = (f"<div class=box><h1>Pay {html.escape(link['line_items_title'] if 'line_items_title' in link else 'your dues')}</h1>"
+    title = link["_line_items"][0]["description"] or "your payment"
+    body = (f"<div class=box><h1>Pay {html.escape(title)}</h1>"
             f"<ul>{items}</ul><div class=amount>{_money(link_amount(link), link['currency'])}</div>"
             f"<form method=post><input type=hidden name=client_reference_id value='{html.escape(crid, quote=True)}'>"
             f"<label>Email<br><input type=email name=email value='{html.escape(email, quote=True)}'></label>"

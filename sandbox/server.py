@@ -192,15 +192,6 @@ class SandboxThread:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
-    def call(self, fn: Callable[[], Any]) -> Any:
-        """Run `fn` on the server's loop (the only thread allowed to touch its state) and return its result."""
-        assert self._loop is not None
-
-        async def run() -> Any:
-            return fn()
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(30)
-
     def stop(self) -> None:
         if self._loop is None or self._thread is None:
             return

@@ -5,9 +5,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-import pytest
-
-from sandbox.testing import pay, state
+from sandbox.testing import state
 
 
 def fetch(url: str, form: dict[str, str] | None = None) -> tuple[int, str]:

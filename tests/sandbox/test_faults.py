@@ -65,7 +65,7 @@ def test_shuffle_changes_delivery_order(stripe_client, sandbox, receiver, make_l
 
     stripe_client.v1.webhook_endpoints.create({"url": receiver.url, "enabled_events": ["*"]})
     control(sandbox.base_url, "faults", shuffle=True, seed=5)
-    for i in range(3):
+    for i in range(5):
         pay(sandbox.base_url, make_link(slip=f"S{i}").id)
     assert flush(sandbox.base_url)
     delivered = [e["id"] for e in receiver.events()]

@@ -21,6 +21,7 @@ def test_partial_then_full_refund(stripe_client, paid) -> None:
     assert charge.amount_refunded == 2000 and charge.refunded is False
     rest = stripe_client.v1.refunds.create({"charge": charge.id})
     assert rest.amount == 3000
+    assert stripe_client.v1.refunds.retrieve(rest.id).charge == first.charge
     charge = stripe_client.v1.charges.retrieve(charge.id)
     assert charge.amount_refunded == 5000 and charge.refunded is True
     txn = stripe_client.v1.balance_transactions.retrieve(rest.balance_transaction)

@@ -8,11 +8,46 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import keyring  # noqa: E402
+import keyring.backend  # noqa: E402
+import keyring.errors  # noqa: E402
 import pytest  # noqa: E402
 
 from treasurer.cli import main as cli_main  # noqa: E402
 from treasurer.hall import Hall, init_hall, open_hall  # noqa: E402
 
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """The OS keyring's stand-in for tests: a developer's real keychain is never touched."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.store.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch) -> MemoryKeyring:
+    for name in ("STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET", "TREASURER_STRIPE_API_BASE", "TREASURER_HOME",
+                 "TREASURER_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -49,3 +84,31 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path, capsys) -> Cli:
     return Cli(tmp_path / "cli-hall", capsys)
+
+
+@pytest.fixture(scope="session")
+def stripe_sandbox():
+    """One offline Stripe sandbox for the session (the tests reset it)."""
+    from sandbox import SandboxThread
+    from sandbox.webhooks import RetryPolicy
+
+    with SandboxThread(port=0, retry=RetryPolicy(attempts=3, backoff_seconds=0.05, timeout_seconds=2)) as sb:
+        yield sb
+
+
+@pytest.fixture
+def sandbox_url(stripe_sandbox) -> str:
+    from sandbox.testing import control
+
+    control(stripe_sandbox.base_url, "reset")
+    return stripe_sandbox.base_url
+
+
+SANDBOX_KEY = "sk_test_hall_treasurer_tests_0000"
+
+
+@pytest.fixture
+def gateway(sandbox_url):
+    from treasurer.gateway import Gateway
+
+    return Gateway(SANDBOX_KEY, sandbox_url, backoff_seconds=0.01)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ SETTINGS = {
     "treasurer_name": ("", "who is recorded in the audit log when no one else is named"),
     "due_day": ("1", "day of the month dues fall due"),
     "grace_day": ("15", "last day of the grace period"),
+    "install_id": ("", "this hall's books' own id, in Stripe metadata and idempotency keys"),
+    "stripe_api_base": ("", "another Stripe API address (the sandbox's), empty for Stripe itself"),
 }
 
 
@@ -133,6 +136,8 @@ def init_hall(hall: Hall, hall_name: str, currency: str = "usd", address: str = 
     if hall.initialised and hall.setting("currency") != currency:
         raise UserFacingError("This hall already has books in another currency; its currency cannot change.")
     with hall.write() as tx:
+        if not hall.setting("install_id"):
+            set_setting(tx, "install_id", uuid.uuid4().hex[:16])
         set_setting(tx, "hall_name", name)
         set_setting(tx, "currency", currency)
         if address:

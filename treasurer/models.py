@@ -229,3 +229,34 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+
+SLIP_STATUSES = ("open", "paid", "superseded", "void", "expired")
+
+
+class Slip(Base):
+    """A printed payment slip: what one member owes for some periods, and its Stripe payment link.
+
+    Only ``status`` and the link's id and URL change after the row is written (the
+    link is created after the row, so a lost answer is retried with the same
+    idempotency key); every change is audited.
+    """
+
+    __tablename__ = "slips"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    periods: Mapped[str] = mapped_column(Text)          # "2026-10,2026-11" (oldest first)
+    covers: Mapped[str] = mapped_column(String(10))     # period | arrears
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    link_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pay_by: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[str] = mapped_column(String(32))
+    member: Mapped[Member] = relationship()
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="ck_slip_amount"),
+        CheckConstraint(f"status IN {SLIP_STATUSES}", name="ck_slip_status"),
+        Index("ix_slips_member_status", "member_id", "status"),
+    )

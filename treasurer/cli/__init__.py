@@ -18,9 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from .. import __version__
 from ..db import explain
 from ..errors import ImportFailed, UserFacingError
-from . import books, common, members, money, records
+from . import books, common, members, money, records, stripe
 
-COMMAND_MODULES = (books, members, money, records)
+COMMAND_MODULES = (books, members, money, records, stripe)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,71 @@
+"""Commands that talk to Stripe (through the gateway) or run the offline sandbox."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..gateway import Gateway
+from ..hall import Hall
+from ..models import SLIP_STATUSES
+from ..money import plain_cents
+from ..slips import create_slips, list_slips, void_slip
+from .common import add_command, group, hall_from, money
+
+
+def gateway_for(hall: Hall) -> Gateway:
+    base = os.environ.get("TREASURER_STRIPE_API_BASE") or hall.setting("stripe_api_base") or None
+    return Gateway.from_environment(api_base=base)
+
+
+def register(commands) -> None:
+    slips = group(commands, "slips", "payment slips and their Stripe payment links")
+    p = add_command(slips, "create", cmd_create, "make (or reuse) a slip and payment link per member")
+    p.add_argument("period", help="the period the slips are for (2026-12 or 2026-Q4)")
+    p.add_argument("--member", action="append", dest="members", metavar="NUMBER",
+                   help="only this member (repeat for several); default: every active member who owes")
+    p.add_argument("--arrears", action="store_true", help="cover everything owed up to the period")
+    p = add_command(slips, "list", cmd_list, "list slips")
+    p.add_argument("--status", choices=SLIP_STATUSES)
+    p = add_command(slips, "void", cmd_void, "void a slip and switch its payment link off")
+    p.add_argument("slip_id", type=int)
+
+    sandbox = group(commands, "sandbox", "the offline Stripe sandbox")
+    p = add_command(sandbox, "serve", cmd_sandbox_serve, "run the sandbox on 127.0.0.1 until stopped")
+    p.add_argument("--port", type=int, default=12111)
+    p.add_argument("--state", metavar="FILE", help="load state from and save it to this JSON file")
+
+
+def cmd_create(args) -> int:
+    hall = hall_from(args)
+    gateway = gateway_for(hall)
+    outcomes, notes = create_slips(hall, gateway, args.period, args.members, args.arrears)
+    for o in outcomes:
+        print(f"{o.slip_id} {o.member_number} {plain_cents(o.amount_cents)} {o.url}")
+    for note in notes:
+        print(note, file=sys.stderr)
+    if not outcomes and not notes:
+        print(f"No member owes anything for {args.period}; no slip was made.", file=sys.stderr)
+    return 0
+
+
+def cmd_list(args) -> int:
+    hall = hall_from(args)
+    for s in list_slips(hall, args.status):
+        print(f"{s.id:6} {s.member.member_number:10} {money(hall, s.amount_cents):>11} {s.status:10} "
+              f"{s.periods:20} {s.url or '(no link yet)'}")
+    return 0
+
+
+def cmd_void(args) -> int:
+    hall = hall_from(args)
+    slip = void_slip(hall, gateway_for(hall), args.slip_id)
+    print(f"Voided slip {slip.id}; its payment link no longer takes payments.")
+    return 0
+
+
+def cmd_sandbox_serve(args) -> int:
+    from sandbox.server import serve
+
+    serve(port=args.port, state_file=args.state)
+    return 0

@@ -23,6 +23,10 @@ class Sandbox:
         """Point payment link URLs at this server (after loading state saved by another run)."""
         for link in self.store.all("payment_link"):
             link["url"] = f"{self.base_url}/pay/{link['id']}"
+        for saved in self.store.idempotency.values():
+            body = saved.get("body") or {}
+            if body.get("object") == "payment_link":
+                body["url"] = f"{self.base_url}/pay/{body['id']}"
 
     def reset(self) -> None:
         secrets = self.store.cli_secrets

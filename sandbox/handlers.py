@@ -17,6 +17,8 @@ CORE: web.AppKey[Sandbox] = web.AppKey("sandbox_core", Sandbox)
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 API_KEY: web.RequestKey[str] = web.RequestKey("api_key", str)
 
+IDEMPOTENCY_TTL = 24 * 3600
+
 # fn(core, params, path_args) -> a stored object or a list object
 ApiFn = Callable[[Sandbox, Params, Mapping[str, str]], dict[str, Any]]
 
@@ -34,6 +36,8 @@ def api(fn: ApiFn) -> Callable[[web.Request], Any]:
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         if key:
             saved = core.store.idempotency.get(key)
+            if saved is not None and saved.get("at", 0) < core.store.now() - IDEMPOTENCY_TTL:
+                saved = None  # Stripe forgets keys after 24 hours
             if saved is not None:
                 if saved["fingerprint"] != _fingerprint(request, params):
                     return StripeError(
@@ -57,7 +61,8 @@ def api(fn: ApiFn) -> Callable[[web.Request], Any]:
             REQUEST.reset(token)
         # Stripe saves the outcome once an endpoint has started executing; we save successes and declines.
         if key and status in (200, 402):
-            core.store.idempotency[key] = {"fingerprint": _fingerprint(request, params), "status": status,
+            core.store.idempotency[key] = {"at": core.store.now(), "fingerprint": _fingerprint(request, params),
+                                           "status": status,
                                            "body": body, "request_id": request.get(REQUEST_ID)}
         return json_response(body, status)
 

@@ -101,6 +101,7 @@ class Store:
             "clock_offset": self.clock_offset,
             "last_created": self.last_created,
             "cli_secrets": self.cli_secrets,
+            "idempotency": self.idempotency,
         }
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -112,6 +113,7 @@ class Store:
         self.clock_offset = int(data.get("clock_offset", 0))
         self.last_created = int(data.get("last_created", 0))
         self.cli_secrets = dict(data.get("cli_secrets", {}))
+        self.idempotency = dict(data.get("idempotency", {}))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         target = Path(path)

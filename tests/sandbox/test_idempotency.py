@@ -19,6 +19,15 @@ def test_same_key_same_params_replays_the_same_response(stripe_client, sandbox) 
     assert state(sandbox.base_url)["counts"]["payment_link"] == 1
 
 
+def test_keys_expire_after_24_hours(stripe_client, sandbox) -> None:
+    from sandbox.testing import control
+
+    first = stripe_client.v1.customers.create({"email": "a@example.com"}, options={"idempotency_key": "day-1"})
+    control(sandbox.base_url, "clock", advance_seconds=25 * 3600)
+    second = stripe_client.v1.customers.create({"email": "b@example.com"}, options={"idempotency_key": "day-1"})
+    assert second.id != first.id
+
+
 def test_same_key_different_params_is_idempotency_error(stripe_client) -> None:
     stripe_client.v1.customers.create({"email": "a@example.com"}, options={"idempotency_key": "k-1"})
     with pytest.raises(stripe.IdempotencyError) as info:

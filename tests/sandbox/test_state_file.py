@@ -39,6 +39,11 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert again.restrictions.completed_sessions.count == 1
         assert client.v1.checkout.sessions.retrieve(session["id"]).payment_status == "paid"
         assert [e.id for e in client.v1.events.list({"limit": 100}).data] == events_before
+        # an idempotent retry after the restart still answers the original link
+        replay = client.v1.payment_links.create({"line_items": [{"price_data": {
+            "currency": "usd", "unit_amount": 4500, "product_data": {"name": "Dues"}}, "quantity": 1}],
+            "restrictions": {"completed_sessions": {"limit": 1}}}, options={"idempotency_key": "link-1"})
+        assert replay.id == link.id and replay.url == again.url
         new = client.v1.customers.create({"email": "after@restart.org"})
         assert client.v1.customers.list().data[0].id == new.id
 

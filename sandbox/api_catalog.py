@@ -1,18 +1,17 @@
 """/v1 products, prices, payment links and customers."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from aiohttp import web
 
 from . import objects
 from .core import Sandbox
+from .crud import Args, apply_update, get_or_404, items_list, list_of, retriever
 from .handlers import api
-from .listing import paginate
 from .store import public
 from .wire import Params, invalid, merge_metadata, missing
 
-Args = Mapping[str, str]
 
 
 def _currency(p: Params, key: str = "currency") -> str:
@@ -20,28 +19,8 @@ def _currency(p: Params, key: str = "currency") -> str:
     assert cur is not None
     cur = cur.lower()
     if len(cur) != 3 or not cur.isalpha():
-        raise invalid(f"Invalid currency: {cur}", param=p._name(key))
+        raise invalid(f"Invalid currency: {cur}", param=p.name(key))
     return cur
-
-
-def _get(core: Sandbox, kind: str, ident: str, label: str) -> dict[str, Any]:
-    obj = core.store.get(kind, ident)
-    if obj is None:
-        raise missing(label, ident)
-    return obj
-
-
-def _list(core: Sandbox, kind: str, p: Params, url: str, label: str, **filters: Any) -> dict[str, Any]:
-    items = [o for o in core.store.all(kind) if all(v is None or o.get(k) == v for k, v in filters.items())]
-    return paginate(items, p, url, core.store, label)
-
-
-def _updated(core: Sandbox, obj: dict[str, Any], changes: dict[str, Any], event_type: str) -> dict[str, Any]:
-    previous = {k: obj.get(k) for k, v in changes.items() if obj.get(k) != v}
-    obj.update(changes)
-    if previous:
-        core.bus.emit(event_type, obj, previous)
-    return obj
 
 
 # products
@@ -64,7 +43,7 @@ def create_product(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
 
 def update_product(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
     p.allow("name", "description", "active", "metadata", "default_price")
-    prod = _get(core, "product", args["id"], "product")
+    prod = get_or_404(core, "product", args["id"], "product")
     changes: dict[str, Any] = {}
     for key in ("name", "description", "default_price"):
         if key in p:
@@ -74,14 +53,14 @@ def update_product(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
     if "metadata" in p:
         changes["metadata"] = merge_metadata(prod["metadata"], p.metadata())
     changes["updated"] = core.store.now()
-    return _updated(core, prod, changes, "product.updated")
+    return apply_update(core, prod, changes, "product.updated")
 
 
 def _amount(p: Params, key: str = "unit_amount") -> int:
     amount = p.int(key, required=True)
     assert amount is not None
     if amount < 0:
-        raise invalid(f"Invalid {key}: must be at least 0", param=p._name(key))
+        raise invalid(f"Invalid {key}: must be at least 0", param=p.name(key))
     return amount
 
 
@@ -91,7 +70,7 @@ def create_price(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
     currency, amount = _currency(p), _amount(p)
     product_id = p.str("product")
     if product_id:
-        _get(core, "product", product_id, "product")
+        get_or_404(core, "product", product_id, "product")
     elif "product_data" in p:
         pd = p.sub("product_data")
         name = pd.str("name", required=True)
@@ -111,7 +90,7 @@ def create_price(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
 
 def update_price(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
     p.allow("active", "metadata", "nickname", "lookup_key")
-    pr = _get(core, "price", args["id"], "price")
+    pr = get_or_404(core, "price", args["id"], "price")
     changes: dict[str, Any] = {}
     if "active" in p:
         changes["active"] = p.bool("active")
@@ -120,7 +99,7 @@ def update_price(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
             changes[key] = p.str(key)
     if "metadata" in p:
         changes["metadata"] = merge_metadata(pr["metadata"], p.metadata())
-    return _updated(core, pr, changes, "price.updated")
+    return apply_update(core, pr, changes, "price.updated")
 
 
 # payment links
@@ -153,7 +132,7 @@ def _link_line_items(core: Sandbox, p: Params) -> list[dict[str, Any]]:
             currency, amount = _currency(pd), _amount(pd)
             product_id = pd.str("product")
             if product_id:
-                _get(core, "product", product_id, "product")
+                get_or_404(core, "product", product_id, "product")
             else:
                 prd = pd.sub("product_data")
                 name = prd.str("name", required=True)
@@ -213,7 +192,7 @@ def create_payment_link(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
 def update_payment_link(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
     p.allow("active", "metadata", "payment_intent_data", "restrictions", "inactive_message",
             "payment_method_types", "after_completion", *_LINK_EXTRA)
-    link = _get(core, "payment_link", args["id"], "payment_link")
+    link = get_or_404(core, "payment_link", args["id"], "payment_link")
     changes: dict[str, Any] = {}
     if "active" in p:
         changes["active"] = p.bool("active")
@@ -237,29 +216,12 @@ def update_payment_link(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
             changes["restrictions"] = {"completed_sessions": {"count": count, "limit": _limit(p)}}
     if "payment_method_types" in p:
         changes["payment_method_types"] = [str(m) for m in p.list("payment_method_types")] or None
-    return _updated(core, link, changes, "payment_link.updated")
+    return apply_update(core, link, changes, "payment_link.updated")
 
 
 def link_line_items(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
-    link = _get(core, "payment_link", args["id"], "payment_link")
-    return _items_list(link, p, f"/v1/payment_links/{link['id']}/line_items")
-
-
-def _items_list(owner: dict[str, Any], p: Params, url: str) -> dict[str, Any]:
-    limit = p.int("limit", 10)
-    assert limit is not None
-    if not 1 <= limit <= 100:
-        raise invalid("Invalid limit: must be between 1 and 100", param="limit")
-    items = owner["_line_items"]
-    start = 0
-    after = p.str("starting_after")
-    if after:
-        ids = [li["id"] for li in items]
-        if after not in ids:
-            raise missing("line item", after, "starting_after")
-        start = ids.index(after) + 1
-    page = items[start:start + limit]
-    return {"object": "list", "data": page, "has_more": start + limit < len(items), "url": url}
+    link = get_or_404(core, "payment_link", args["id"], "payment_link")
+    return items_list(link, p, f"/v1/payment_links/{link['id']}/line_items")
 
 
 # customers
@@ -274,48 +236,41 @@ def create_customer(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
 
 def update_customer(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
     p.allow("email", "name", "description", "phone", "metadata")
-    cus = _get(core, "customer", args["id"], "customer")
+    cus = get_or_404(core, "customer", args["id"], "customer")
     changes: dict[str, Any] = {k: p.str(k) for k in ("email", "name", "description", "phone") if k in p}
     if "metadata" in p:
         changes["metadata"] = merge_metadata(cus["metadata"], p.metadata())
-    return _updated(core, cus, changes, "customer.updated")
+    return apply_update(core, cus, changes, "customer.updated")
 
 
 def delete_customer(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
-    cus = _get(core, "customer", args["id"], "customer")
+    cus = get_or_404(core, "customer", args["id"], "customer")
     core.store.remove("customer", cus["id"])
     core.bus.emit("customer.deleted", cus)
     return {"id": cus["id"], "object": "customer", "deleted": True}
 
 
-def _retrieve(kind: str, label: str):  # type: ignore[no-untyped-def]
-    def fn(core: Sandbox, p: Params, args: Args) -> dict[str, Any]:
-        return _get(core, kind, args["id"], label)
-
-    return fn
-
-
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_post("/v1/products", api(create_product))
-    r.add_get("/v1/products", api(lambda c, p, a: _list(c, "product", p, "/v1/products", "product",
+    r.add_get("/v1/products", api(lambda c, p, a: list_of(c, "product", p, "/v1/products", "product",
                                                        active=p.bool("active"))))
-    r.add_get("/v1/products/{id}", api(_retrieve("product", "product")))
+    r.add_get("/v1/products/{id}", api(retriever("product", "product")))
     r.add_post("/v1/products/{id}", api(update_product))
     r.add_post("/v1/prices", api(create_price))
-    r.add_get("/v1/prices", api(lambda c, p, a: _list(c, "price", p, "/v1/prices", "price", active=p.bool("active"),
+    r.add_get("/v1/prices", api(lambda c, p, a: list_of(c, "price", p, "/v1/prices", "price", active=p.bool("active"),
                                                      product=p.str("product"), currency=p.str("currency"))))
-    r.add_get("/v1/prices/{id}", api(_retrieve("price", "price")))
+    r.add_get("/v1/prices/{id}", api(retriever("price", "price")))
     r.add_post("/v1/prices/{id}", api(update_price))
     r.add_post("/v1/payment_links", api(create_payment_link))
-    r.add_get("/v1/payment_links", api(lambda c, p, a: _list(c, "payment_link", p, "/v1/payment_links",
+    r.add_get("/v1/payment_links", api(lambda c, p, a: list_of(c, "payment_link", p, "/v1/payment_links",
                                                             "payment_link", active=p.bool("active"))))
-    r.add_get("/v1/payment_links/{id}", api(_retrieve("payment_link", "payment_link")))
+    r.add_get("/v1/payment_links/{id}", api(retriever("payment_link", "payment_link")))
     r.add_post("/v1/payment_links/{id}", api(update_payment_link))
     r.add_get("/v1/payment_links/{id}/line_items", api(link_line_items))
     r.add_post("/v1/customers", api(create_customer))
-    r.add_get("/v1/customers", api(lambda c, p, a: _list(c, "customer", p, "/v1/customers", "customer",
+    r.add_get("/v1/customers", api(lambda c, p, a: list_of(c, "customer", p, "/v1/customers", "customer",
                                                         email=p.str("email"))))
-    r.add_get("/v1/customers/{id}", api(_retrieve("customer", "customer")))
+    r.add_get("/v1/customers/{id}", api(retriever("customer", "customer")))
     r.add_post("/v1/customers/{id}", api(update_customer))
     r.add_delete("/v1/customers/{id}", api(delete_customer))

@@ -1,12 +1,12 @@
 """/v1 events and webhook endpoints."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from aiohttp import web
 
 from . import objects
-from .api_catalog import _get, _list
+from .crud import Args, get_or_404, list_of
 from .core import Sandbox
 from .events import EVENT_RETENTION_SECONDS, delivery_success
 from .handlers import api
@@ -14,7 +14,6 @@ from .listing import paginate
 from .store import public
 from .wire import Params, invalid, merge_metadata, missing
 
-Args = Mapping[str, str]
 
 
 def _type_matcher(pattern: str) -> Any:
@@ -72,7 +71,7 @@ def create_endpoint(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
 
 def update_endpoint(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("url", "enabled_events", "description", "metadata", "disabled")
-    we = _get(core, "webhook_endpoint", a["id"], "webhook_endpoint")
+    we = get_or_404(core, "webhook_endpoint", a["id"], "webhook_endpoint")
     if "url" in p:
         we["url"] = p.str("url")
     if "enabled_events" in p:
@@ -87,7 +86,7 @@ def update_endpoint(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
 
 
 def delete_endpoint(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
-    we = _get(core, "webhook_endpoint", a["id"], "webhook_endpoint")
+    we = get_or_404(core, "webhook_endpoint", a["id"], "webhook_endpoint")
     core.store.remove("webhook_endpoint", we["id"])
     return {"id": we["id"], "object": "webhook_endpoint", "deleted": True}
 
@@ -97,9 +96,9 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/v1/events", api(list_events))
     r.add_get("/v1/events/{id}", api(retrieve_event))
     r.add_post("/v1/webhook_endpoints", api(create_endpoint))
-    r.add_get("/v1/webhook_endpoints", api(lambda c, p, a: _list(c, "webhook_endpoint", p, "/v1/webhook_endpoints",
+    r.add_get("/v1/webhook_endpoints", api(lambda c, p, a: list_of(c, "webhook_endpoint", p, "/v1/webhook_endpoints",
                                                                 "webhook_endpoint")))
-    r.add_get("/v1/webhook_endpoints/{id}", api(lambda c, p, a: _get(c, "webhook_endpoint", a["id"],
+    r.add_get("/v1/webhook_endpoints/{id}", api(lambda c, p, a: get_or_404(c, "webhook_endpoint", a["id"],
                                                                      "webhook_endpoint")))
     r.add_post("/v1/webhook_endpoints/{id}", api(update_endpoint))
     r.add_delete("/v1/webhook_endpoints/{id}", api(delete_endpoint))

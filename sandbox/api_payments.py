@@ -1,30 +1,29 @@
 """/v1 checkout sessions, payment intents, charges, refunds, disputes, balance, payouts."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from aiohttp import web
 
 from . import objects
-from .api_catalog import _get, _items_list, _list, _retrieve, _updated
+from .crud import Args, apply_update, get_or_404, items_list, list_of, retriever
 from .core import Sandbox
 from .handlers import api
 from .listing import paginate
 from .wire import Params, invalid, merge_metadata, missing
 
-Args = Mapping[str, str]
 
 
 # checkout sessions (created by payers through payment links)
 def list_sessions(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
-    return _list(core, "checkout.session", p, "/v1/checkout/sessions", "checkout.session",
+    return list_of(core, "checkout.session", p, "/v1/checkout/sessions", "checkout.session",
                  payment_link=p.str("payment_link"), payment_intent=p.str("payment_intent"),
                  customer=p.str("customer"), status=p.str("status"))
 
 
 def session_line_items(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
-    session = _get(core, "checkout.session", a["id"], "checkout.session")
-    return _items_list(session, p, f"/v1/checkout/sessions/{session['id']}/line_items")
+    session = get_or_404(core, "checkout.session", a["id"], "checkout.session")
+    return items_list(session, p, f"/v1/checkout/sessions/{session['id']}/line_items")
 
 
 # payment intents
@@ -39,7 +38,7 @@ def create_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     currency = (p.str("currency", required=True) or "").lower()
     customer = p.str("customer")
     if customer:
-        _get(core, "customer", customer, "customer")
+        get_or_404(core, "customer", customer, "customer")
     if p.str("capture_method", "automatic") != "automatic":
         raise invalid("The sandbox supports only capture_method=automatic.", param="capture_method")
     types = [str(t) for t in p.list("payment_method_types")] or ["card"]
@@ -62,7 +61,7 @@ def create_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
 
 def confirm_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("payment_method", "return_url", "receipt_email", "off_session", "payment_method_types")
-    pi = _get(core, "payment_intent", a["id"], "payment_intent")
+    pi = get_or_404(core, "payment_intent", a["id"], "payment_intent")
     pm = p.str("payment_method") or pi.get("_pm")
     if not pm:
         raise invalid("You cannot confirm this PaymentIntent because it's missing a payment method.",
@@ -74,7 +73,7 @@ def confirm_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
 
 def update_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("metadata", "description", "receipt_email", "amount", "payment_method")
-    pi = _get(core, "payment_intent", a["id"], "payment_intent")
+    pi = get_or_404(core, "payment_intent", a["id"], "payment_intent")
     changes: dict[str, Any] = {k: p.str(k) for k in ("description", "receipt_email") if k in p}
     if "amount" in p:
         if pi["status"] in ("succeeded", "processing", "canceled"):
@@ -86,23 +85,23 @@ def update_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
         changes["status"] = "requires_confirmation" if pi["status"] == "requires_payment_method" else pi["status"]
     if "metadata" in p:
         changes["metadata"] = merge_metadata(pi["metadata"], p.metadata())
-    return _updated(core, pi, changes, "payment_intent.updated")
+    return apply_update(core, pi, changes, "payment_intent.updated")
 
 
 def cancel_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("cancellation_reason")
-    pi = _get(core, "payment_intent", a["id"], "payment_intent")
+    pi = get_or_404(core, "payment_intent", a["id"], "payment_intent")
     return core.payments.cancel(pi, p.str("cancellation_reason"))
 
 
 # charges
 def update_charge(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("metadata", "description", "receipt_email")
-    ch = _get(core, "charge", a["id"], "charge")
+    ch = get_or_404(core, "charge", a["id"], "charge")
     changes: dict[str, Any] = {k: p.str(k) for k in ("description", "receipt_email") if k in p}
     if "metadata" in p:
         changes["metadata"] = merge_metadata(ch["metadata"], p.metadata())
-    return _updated(core, ch, changes, "charge.updated")
+    return apply_update(core, ch, changes, "charge.updated")
 
 
 # refunds
@@ -126,7 +125,7 @@ def create_refund(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
 
 def update_refund(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("metadata")
-    re = _get(core, "refund", a["id"], "refund")
+    re = get_or_404(core, "refund", a["id"], "refund")
     if "metadata" not in p:
         return re
     previous = {"metadata": dict(re["metadata"])}
@@ -138,13 +137,13 @@ def update_refund(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
 
 def update_dispute(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("metadata", "evidence", "submit")
-    dp = _get(core, "dispute", a["id"], "dispute")
+    dp = get_or_404(core, "dispute", a["id"], "dispute")
     changes: dict[str, Any] = {}
     if "metadata" in p:
         changes["metadata"] = merge_metadata(dp["metadata"], p.metadata())
     if p.bool("submit", False) and dp["status"] == "needs_response":
         changes["status"] = "under_review"
-    return _updated(core, dp, changes, "charge.dispute.updated")
+    return apply_update(core, dp, changes, "charge.dispute.updated")
 
 
 # balance
@@ -166,32 +165,32 @@ def list_balance_transactions(core: Sandbox, p: Params, a: Args) -> dict[str, An
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/v1/checkout/sessions", api(list_sessions))
-    r.add_get("/v1/checkout/sessions/{id}", api(_retrieve("checkout.session", "checkout.session")))
+    r.add_get("/v1/checkout/sessions/{id}", api(retriever("checkout.session", "checkout.session")))
     r.add_get("/v1/checkout/sessions/{id}/line_items", api(session_line_items))
     r.add_post("/v1/payment_intents", api(create_intent))
-    r.add_get("/v1/payment_intents", api(lambda c, p, a: _list(c, "payment_intent", p, "/v1/payment_intents",
+    r.add_get("/v1/payment_intents", api(lambda c, p, a: list_of(c, "payment_intent", p, "/v1/payment_intents",
                                                               "payment_intent", customer=p.str("customer"))))
-    r.add_get("/v1/payment_intents/{id}", api(_retrieve("payment_intent", "payment_intent")))
+    r.add_get("/v1/payment_intents/{id}", api(retriever("payment_intent", "payment_intent")))
     r.add_post("/v1/payment_intents/{id}", api(update_intent))
     r.add_post("/v1/payment_intents/{id}/confirm", api(confirm_intent))
     r.add_post("/v1/payment_intents/{id}/cancel", api(cancel_intent))
-    r.add_get("/v1/charges", api(lambda c, p, a: _list(c, "charge", p, "/v1/charges", "charge",
+    r.add_get("/v1/charges", api(lambda c, p, a: list_of(c, "charge", p, "/v1/charges", "charge",
                                                       payment_intent=p.str("payment_intent"),
                                                       customer=p.str("customer"))))
-    r.add_get("/v1/charges/{id}", api(_retrieve("charge", "charge")))
+    r.add_get("/v1/charges/{id}", api(retriever("charge", "charge")))
     r.add_post("/v1/charges/{id}", api(update_charge))
     r.add_post("/v1/refunds", api(create_refund))
-    r.add_get("/v1/refunds", api(lambda c, p, a: _list(c, "refund", p, "/v1/refunds", "refund",
+    r.add_get("/v1/refunds", api(lambda c, p, a: list_of(c, "refund", p, "/v1/refunds", "refund",
                                                       charge=p.str("charge"), payment_intent=p.str("payment_intent"))))
-    r.add_get("/v1/refunds/{id}", api(_retrieve("refund", "refund")))
+    r.add_get("/v1/refunds/{id}", api(retriever("refund", "refund")))
     r.add_post("/v1/refunds/{id}", api(update_refund))
-    r.add_get("/v1/disputes", api(lambda c, p, a: _list(c, "dispute", p, "/v1/disputes", "dispute",
+    r.add_get("/v1/disputes", api(lambda c, p, a: list_of(c, "dispute", p, "/v1/disputes", "dispute",
                                                        charge=p.str("charge"), payment_intent=p.str("payment_intent"))))
-    r.add_get("/v1/disputes/{id}", api(_retrieve("dispute", "dispute")))
+    r.add_get("/v1/disputes/{id}", api(retriever("dispute", "dispute")))
     r.add_post("/v1/disputes/{id}", api(update_dispute))
     r.add_get("/v1/balance", api(lambda c, p, a: c.payments.balance()))
     r.add_get("/v1/balance_transactions", api(list_balance_transactions))
-    r.add_get("/v1/balance_transactions/{id}", api(_retrieve("balance_transaction", "balance_transaction")))
-    r.add_get("/v1/payouts", api(lambda c, p, a: _list(c, "payout", p, "/v1/payouts", "payout",
+    r.add_get("/v1/balance_transactions/{id}", api(retriever("balance_transaction", "balance_transaction")))
+    r.add_get("/v1/payouts", api(lambda c, p, a: list_of(c, "payout", p, "/v1/payouts", "payout",
                                                       status=p.str("status"))))
-    r.add_get("/v1/payouts/{id}", api(_retrieve("payout", "payout")))
+    r.add_get("/v1/payouts/{id}", api(retriever("payout", "payout")))

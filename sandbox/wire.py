@@ -133,7 +133,7 @@ class Params:
         self.data = dict(data)
         self.prefix = prefix
 
-    def _name(self, key: str) -> str:
+    def name(self, key: str) -> str:
         return f"{self.prefix}[{key}]" if self.prefix else key
 
     def __contains__(self, key: str) -> bool:
@@ -142,7 +142,7 @@ class Params:
     def allow(self, *keys: str) -> None:
         for k in self.data:
             if k not in keys and k != "expand":
-                raise invalid(f"Received unknown parameter: {self._name(k)}", param=self._name(k))
+                raise invalid(f"Received unknown parameter: {self.name(k)}", param=self.name(k))
 
     def raw(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
@@ -151,25 +151,25 @@ class Params:
         v = self.data.get(key)
         if v is None or v == "":
             if required:
-                raise invalid(f"Missing required param: {self._name(key)}.", param=self._name(key), code="parameter_missing")
+                raise invalid(f"Missing required param: {self.name(key)}.", param=self.name(key), code="parameter_missing")
             return default
         if not isinstance(v, str):
-            raise invalid(f"Invalid string: {v!r}", param=self._name(key))
+            raise invalid(f"Invalid string: {v!r}", param=self.name(key))
         return v
 
     def int(self, key: str, default: int | None = None, required: bool = False) -> int | None:
         v = self.data.get(key)
         if v is None or v == "":
             if required:
-                raise invalid(f"Missing required param: {self._name(key)}.", param=self._name(key), code="parameter_missing")
+                raise invalid(f"Missing required param: {self.name(key)}.", param=self.name(key), code="parameter_missing")
             return default
         if isinstance(v, bool):
-            raise invalid(f"Invalid integer: {v}", param=self._name(key))
+            raise invalid(f"Invalid integer: {v}", param=self.name(key))
         if isinstance(v, int):
             return v
         if isinstance(v, str) and re.fullmatch(r"-?\d+", v.strip()):
             return int(v)
-        raise invalid(f"Invalid integer: {v}", param=self._name(key))
+        raise invalid(f"Invalid integer: {v}", param=self.name(key))
 
     def bool(self, key: str, default: bool | None = None) -> bool | None:
         v = self.data.get(key)
@@ -179,7 +179,7 @@ class Params:
             return v
         if isinstance(v, str) and v.lower() in ("true", "false"):
             return v.lower() == "true"
-        raise invalid(f"Invalid boolean: {v}", param=self._name(key))
+        raise invalid(f"Invalid boolean: {v}", param=self.name(key))
 
     def float(self, key: str, default: float | None = None) -> float | None:
         """Only for non-money knobs (fault shares)."""
@@ -189,15 +189,15 @@ class Params:
         try:
             return float(v)
         except (TypeError, ValueError):
-            raise invalid(f"Invalid number: {v}", param=self._name(key)) from None
+            raise invalid(f"Invalid number: {v}", param=self.name(key)) from None
 
     def sub(self, key: str) -> "Params":
         v = self.data.get(key)
         if v is None or v == "":
             v = {}
         if not isinstance(v, dict):
-            raise invalid(f"Invalid object: {self._name(key)}", param=self._name(key))
-        return Params(v, self._name(key))
+            raise invalid(f"Invalid object: {self.name(key)}", param=self.name(key))
+        return Params(v, self.name(key))
 
     def list(self, key: str) -> list[Any]:
         v = self.data.get(key)
@@ -217,12 +217,12 @@ class Params:
         if v == "" or v is None:
             return {}
         if not isinstance(v, dict):
-            raise invalid("Invalid metadata: must be a hash", param=self._name(key))
+            raise invalid("Invalid metadata: must be a hash", param=self.name(key))
         for k, val in v.items():
             if len(str(k)) > 40:
-                raise invalid("Metadata keys must be at most 40 characters.", param=f"{self._name(key)}[{k}]")
+                raise invalid("Metadata keys must be at most 40 characters.", param=f"{self.name(key)}[{k}]")
             if val is not None and len(str(val)) > 500:
-                raise invalid("Metadata values must be at most 500 characters.", param=f"{self._name(key)}[{k}]")
+                raise invalid("Metadata values must be at most 500 characters.", param=f"{self.name(key)}[{k}]")
         return {str(k): "" if val is None else str(val) for k, val in v.items()}
 
     def expand(self) -> list[str]:

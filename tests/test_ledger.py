@@ -76,3 +76,33 @@ def test_the_books_end_to_end(hall):
     statement = member_statement(hall, "1001")
     assert [line.balance_cents for line in statement.lines] == [4500, 9000, 13500, 3500, 8000, 4500]
     assert statement.standing == after
+
+
+def test_the_one_query_standings_agree_with_the_walk_on_a_whole_hall(tmp_path):
+    """``standings`` (SQL window functions) must give exactly what the reference walk gives."""
+    from treasurer import clock
+    from treasurer.demo import fill_demo
+    from treasurer.hall import open_hall
+    from treasurer.ledger import standings, standings_by_walk
+    from treasurer.members import MemberData, add_member
+
+    hall = open_hall(str(tmp_path / "demo"), actor="t")
+    fill_demo(hall, members=150, months=14, seed=11)
+    add_member(hall, MemberData("9001", "Only", "Credit", "Apprentice"))
+    record_payment(hall, "9001", 2500, "cash")                       # credit, nothing charged
+    correction = request_adjustment(hall, "100002", 1234, "correction", "under-charged", "Pat Morales",
+                                    increase=True)                   # a debit that is not a charge
+    decide(hall, correction.id, "Sam Okafor", "5678", approve=True)
+    with hall.db.write() as s:                                       # a pending ACH payment
+        from treasurer.models import Payment
+        s.add(Payment(member_id=5, amount_cents=5200, method="us_bank_account", status="pending",
+                      received_on=clock.today(), recorded_by="t", created_at=clock.stamp()))
+    for today in (clock.today(), dt.date(2026, 1, 16), dt.date(2030, 1, 1)):
+        with hall.read() as s:
+            fast, walked = standings(s, today), standings_by_walk(s, today)
+        assert fast == walked
+        assert any(st.pending_cents for st in fast.values()) and any(st.balance_cents < 0 for st in fast.values())
+    with hall.read() as s:
+        some = [1, 2, 3, 9999]
+        assert standings(s, clock.today(), some) == standings_by_walk(s, clock.today(), some)
+    hall.close()

@@ -72,7 +72,7 @@ def owed(session: Session, code: str, arrears: bool, member_ids: list[int] | Non
             continue
         _, unpaid = allocate(debits[m.id], credits[m.id])
         lines = []
-        for debit in sorted(debits[m.id], key=lambda d: (d.day, d.key)):
+        for debit in sorted(debits[m.id], key=lambda d: d.sort_key):
             left = unpaid[debit.key]
             if not left:
                 continue

@@ -97,7 +97,6 @@ async def state(core: Sandbox, p: Params, request: web.Request) -> dict[str, Any
 
 
 async def reset(core: Sandbox, p: Params, request: web.Request) -> dict[str, Any]:
-    await core.webhooks.flush(timeout=0)
     core.reset()
     return {"reset": True}
 

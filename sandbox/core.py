@@ -33,4 +33,4 @@ class Sandbox:
         self.store.load_json({})
         self.store.cli_secrets = secrets
         self.faults.reset()
-        self.webhooks.log.clear()
+        self.webhooks.reset()

@@ -48,6 +48,7 @@ class _Delivery:
     event_id: str
     endpoint_id: str
     payload: bytes
+    generation: int
     attempt: int = 1
 
 
@@ -64,6 +65,8 @@ class WebhookDispatcher:
         self._worker: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._timers: set[asyncio.TimerHandle] = set()
+        # Bumped by reset(); deliveries from an older generation are forgotten.
+        self._generation = 0
         bus.sinks.append(self.enqueue)
 
     async def start(self) -> None:
@@ -91,13 +94,22 @@ class WebhookDispatcher:
             return
         payload = event_payload(ev)
         for endpoint_id in ev["_deliveries"]:
-            self._put(_Delivery(ev["id"], endpoint_id, payload))
+            self._put(_Delivery(ev["id"], endpoint_id, payload, self._generation))
 
     def _put(self, delivery: _Delivery) -> None:
         assert self._queue is not None and self._idle is not None
         self._outstanding += 1
         self._idle.clear()
         self._queue.put_nowait(delivery)
+
+    def reset(self) -> None:
+        """Forget queued deliveries and pending retries (the sandbox was emptied)."""
+        self._generation += 1
+        for timer in self._timers:
+            timer.cancel()
+            self._done()
+        self._timers.clear()
+        self.log.clear()
 
     def _done(self) -> None:
         assert self._idle is not None
@@ -133,6 +145,9 @@ class WebhookDispatcher:
                     self._done()
 
     async def _deliver(self, d: _Delivery) -> None:
+        if d.generation != self._generation:
+            self._done()
+            return
         duplicate = False
         if d.attempt == 1:
             # Always draw both so a seed gives the same decisions whatever the shares are.
@@ -156,7 +171,7 @@ class WebhookDispatcher:
             self._done()
         elif d.attempt < self.retry.attempts:
             delay = self.retry.backoff_seconds * (2 ** (d.attempt - 1))
-            retry = _Delivery(d.event_id, d.endpoint_id, d.payload, d.attempt + 1)
+            retry = _Delivery(d.event_id, d.endpoint_id, d.payload, d.generation, d.attempt + 1)
             loop = asyncio.get_running_loop()
 
             def requeue() -> None:
@@ -184,5 +199,7 @@ class WebhookDispatcher:
         return status is not None and 200 <= status < 300
 
     def _record(self, d: _Delivery, status: int | None, error: str | None) -> None:
+        if d.generation != self._generation:
+            return
         self.log.append({"event": d.event_id, "endpoint": d.endpoint_id, "attempt": d.attempt,
                          "status": status, "error": error, "at": time.time()})

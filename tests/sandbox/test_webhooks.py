@@ -81,14 +81,15 @@ def test_undeliverable_events_are_marked_failed(stripe_client, sandbox, receiver
 def test_delivery_never_blocks_the_api(stripe_client, sandbox, receiver, make_link) -> None:
     import time
 
-    register(stripe_client, receiver.url, ["charge.succeeded", "checkout.session.completed"])
-    control(sandbox.base_url, "faults", delay_ms=500)
+    register(stripe_client, receiver.url, ["checkout.session.completed"])
+    control(sandbox.base_url, "faults", delay_ms=1000)
     start = time.monotonic()
     pay(sandbox.base_url, make_link().id)
-    assert time.monotonic() - start < 0.4
-    assert len(receiver.requests) == 0
+    answered = time.monotonic() - start
+    assert len(receiver.requests) == 0  # the payment was answered before its webhook went out
+    assert answered < 1.0
     assert flush(sandbox.base_url)
-    assert len(receiver.requests) == 2
+    assert len(receiver.requests) == 1
 
 
 def test_webhook_endpoints_crud(stripe_client, receiver) -> None:

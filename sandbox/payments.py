@@ -194,7 +194,12 @@ class Payments:
             raise invalid(f"Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
                           param="reason")
         created = self.store.created()
-        re = objects.refund(created, ch, amount, reason=reason, metadata=metadata)
+        # Card refunds succeed at once; bank (ACH) refunds stay pending until the bank confirms them.
+        ach = ch["payment_method_details"]["type"] == "us_bank_account"
+        re = objects.refund(created, ch, amount, reason=reason, metadata=metadata,
+                            status="pending" if ach else "succeeded")
+        if ach:
+            re["_settle_at"] = created + self.ach_settle_seconds
         txn = objects.balance_transaction(
             created, amount=-amount, fee=0, fee_details=[], currency=ch["currency"], source=re["id"], type="refund",
             reporting_category="refund", available_on=created, status="available",
@@ -264,6 +269,11 @@ class Payments:
         for txn in self.store.all("balance_transaction"):
             if txn["status"] == "pending" and txn["available_on"] <= now:
                 txn["status"] = "available"
+        for re in self.store.all("refund"):
+            if re["status"] == "pending" and re.get("_settle_at", now + 1) <= now:
+                re["status"] = "succeeded"
+                self.bus.emit("refund.updated", re, {"status": "pending"})
+                self.bus.emit("charge.refund.updated", re, {"status": "pending"})
         for pi in self.store.all("payment_intent"):
             plan = pi.get("_ach_plan")
             if plan and pi["status"] == "processing" and pi.get("_ach_settle_at", now + 1) <= now:

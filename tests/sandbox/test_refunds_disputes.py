@@ -38,6 +38,17 @@ def test_partial_then_full_refund(stripe_client, paid) -> None:
     assert stripe_client.v1.events.list({"type": "refund.updated"}).data[0].data.object.id == first.id
 
 
+def test_bank_refund_is_pending_until_the_bank_confirms(stripe_client, sandbox, make_link) -> None:
+    session = pay(sandbox.base_url, make_link(8000).id, method="us_bank_account")
+    control(sandbox.base_url, f"payment_intents/{session['payment_intent']}/settle")
+    refund = stripe_client.v1.refunds.create({"payment_intent": session["payment_intent"], "amount": 3000})
+    assert refund.status == "pending"
+    control(sandbox.base_url, "clock", advance_seconds=4 * 86400)
+    assert stripe_client.v1.refunds.retrieve(refund.id).status == "succeeded"
+    updated = stripe_client.v1.events.list({"type": "refund.updated"}).data[0]
+    assert updated.data.object.status == "succeeded" and updated.data.previous_attributes.status == "pending"
+
+
 def test_refund_exceeding_the_remaining_amount_is_400(stripe_client, paid) -> None:
     stripe_client.v1.refunds.create({"payment_intent": paid["payment_intent"], "amount": 4000})
     with pytest.raises(stripe.InvalidRequestError) as info:

@@ -49,6 +49,8 @@ class Checkout:
         allowed = link.get("payment_method_types")
         if allowed and method not in allowed:
             raise invalid(f"This payment link does not accept {method}.", param="method")
+        if ach_plan not in (None, "succeeded", "failed"):
+            raise invalid("settle must be succeeded or failed", param="settle")
         if method == "card":
             if outcome not in CARD_OUTCOMES:
                 raise invalid("outcome must be succeeded or declined", param="outcome")

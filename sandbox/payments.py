@@ -86,13 +86,12 @@ class Payments:
         if test.method == "us_bank_account":
             ch = self._record_charge(pi, test, pm_id, "pending", email, None)
             self.store.add(ch)
-            pi.update(status="processing", latest_charge=ch["id"], payment_method=pm_id, last_payment_error=None,
-                      processing={"type": "us_bank_account"})
+            pi.update(status="processing", latest_charge=ch["id"], payment_method=pm_id, last_payment_error=None)
             if plan is not None:
                 pi["_ach_plan"] = plan
                 pi["_ach_settle_at"] = self.store.now() + self.ach_settle_seconds
-            self.bus.emit("payment_intent.processing", pi)
             self.bus.emit("charge.pending", ch)
+            self.bus.emit("payment_intent.processing", pi)
             return ch
         ch = self._record_charge(pi, test, pm_id, "succeeded", email, None)
         self.store.add(ch)
@@ -127,7 +126,7 @@ class Payments:
         ch = self.charge(pi["latest_charge"])
         ch.update(status="succeeded", paid=True, amount_captured=ch["amount"])
         self._book_charge(ch, "us_bank_account")
-        pi.update(status="succeeded", amount_received=pi["amount"], processing=None)
+        pi.update(status="succeeded", amount_received=pi["amount"])
         pi.pop("_ach_plan", None)
         self.bus.emit("charge.succeeded", ch)
         self.bus.emit("payment_intent.succeeded", pi)
@@ -143,7 +142,7 @@ class Payments:
                   failure_message="The customer's account has insufficient funds to cover this payment.")
         err = {"type": "invalid_request_error", "code": "payment_method_provider_decline",
                "message": ch["failure_message"], "charge": ch["id"]}
-        pi.update(status="requires_payment_method", last_payment_error=err, processing=None, payment_method=None)
+        pi.update(status="requires_payment_method", last_payment_error=err, payment_method=None)
         pi.pop("_ach_plan", None)
         self.bus.emit("charge.failed", ch)
         self.bus.emit("payment_intent.payment_failed", pi)

@@ -1,0 +1,59 @@
+"""Fixtures for the desktop application's tests: settings in a temp folder, windows on a real hall."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from treasurer.hall import Hall
+
+# The root conftest's key (not imported: several test folders have a module named conftest).
+SANDBOX_KEY = "sk_test_hall_treasurer_tests_0000"
+
+
+@pytest.fixture(autouse=True)
+def temp_qsettings(tmp_path, qapp):
+    """Every test gets its own QSettings folder: nothing leaks between tests or into the developer's."""
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+
+
+@pytest.fixture
+def app_settings(temp_qsettings):
+    from ui.settings import AppSettings
+
+    return AppSettings()
+
+
+def no_stripe() -> types.SimpleNamespace:
+    return types.SimpleNamespace(data_dir=None, database_url=None,
+                                 stripe=types.SimpleNamespace(mode="none", api_key=None, api_base=None))
+
+
+def sandbox_args(sandbox_url: str) -> types.SimpleNamespace:
+    return types.SimpleNamespace(data_dir=None, database_url=None,
+                                 stripe=types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY,
+                                                              api_base=sandbox_url))
+
+
+@pytest.fixture
+def make_window(qtbot, app_settings) -> Callable:
+    from ui.app import create_window
+
+    def make(hall: Hall, args=None):
+        window = create_window(hall, args or no_stripe(), app_settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        return window
+
+    return make
+
+

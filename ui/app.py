@@ -1,0 +1,68 @@
+"""Starting the desktop application: ``treasurer`` with no command calls ``main(args)``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from treasurer.errors import UserFacingError
+from treasurer.hall import Hall, open_hall
+
+from .context import AppContext, gateway_for, stripe_from_args
+from .errors import install_excepthook, message_for
+from .look import apply_style
+from .main_window import MainWindow
+from .settings import APPLICATION, ORGANISATION, AppSettings
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("Hall Treasurer")
+    apply_style(app)
+    return app
+
+
+def create_window(hall: Hall, args: Any, settings: AppSettings | None = None, relay: Any | None = None
+                  ) -> MainWindow:
+    """The main window for an open, initialised hall (tests and the composition root call this)."""
+    stripe = stripe_from_args(args, hall)
+    ctx = AppContext(hall, settings or AppSettings(), stripe, gateway_for(stripe), relay)
+    return MainWindow(ctx)
+
+
+def main(args: argparse.Namespace) -> int:
+    app = application()
+    try:
+        hall = open_hall(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    except UserFacingError as exc:
+        QMessageBox.critical(None, "Hall Treasurer", str(exc))
+        return 1
+    install_excepthook(hall.data_path)
+    settings = AppSettings()
+    try:
+        if not hall.initialised:
+            from .wizard import FirstRunWizard
+
+            wizard = FirstRunWizard(hall, settings)
+            if not wizard.exec() or not hall.initialised:
+                return 0
+        window = create_window(hall, args, settings, getattr(args, "relay", None))
+    except Exception as exc:  # noqa: BLE001 - the window could not open: say why in a sentence
+        QMessageBox.critical(None, "Hall Treasurer", message_for(exc))
+        hall.close()
+        return 1
+    window.show()
+    code = app.exec()
+    hall.close()
+    return code

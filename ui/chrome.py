@@ -1,0 +1,59 @@
+"""The window's frame: the Stripe mode banner and the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
+
+from .relay_status import Dot, relay_view
+
+BANNERS = {
+    "sandbox": "SANDBOX — offline practice: no real money moves",
+    "test": "TEST MODE — Stripe test keys: no real money moves",
+    "live": "LIVE — real payments, real money",
+    "none": "NO STRIPE — payment links are off; cash and check work as usual",
+}
+
+
+class ModeBanner(QLabel):
+    def __init__(self, mode: str, parent: QWidget | None = None):
+        super().__init__(BANNERS.get(mode, BANNERS["none"]), parent)
+        self.setObjectName("mode-banner")
+        self.setProperty("mode", mode if mode in BANNERS else "none")
+        self.setAccessibleName(f"Stripe mode: {mode}")
+
+
+class StatusBar(QStatusBar):
+    """Relay state (dot and words), the last event received, and how much waits in Review."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(6, 0, 6, 0)
+        self.dot = Dot()
+        self.relay_label = QLabel()
+        self.relay_label.setObjectName("relay-state")
+        self.event_label = QLabel()
+        self.event_label.setObjectName("relay-last-event")
+        self.review_label = QLabel()
+        self.review_label.setObjectName("review-count")
+        row.addWidget(self.dot)
+        row.addWidget(self.relay_label)
+        row.addSpacing(18)
+        row.addWidget(self.event_label)
+        row.addSpacing(18)
+        row.addWidget(self.review_label)
+        self.addPermanentWidget(holder, 1)
+
+    def show_relay(self, relay: Any | None) -> None:
+        view = relay_view(relay)
+        self.dot.set_colour(view.colour)
+        self.relay_label.setText(f"Relay: {view.words}")
+        self.relay_label.setToolTip(view.message)
+        self.event_label.setText(f"Last event: {view.last_event}")
+
+    def show_review_count(self, count: int) -> None:
+        self.review_label.setText("Review: nothing waiting" if count == 0 else
+                                  f"Review: {count} item{'s' if count != 1 else ''} waiting")

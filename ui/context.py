@@ -1,0 +1,74 @@
+"""What every screen shares: the hall, this computer's settings, Stripe, the relay."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from treasurer import credentials
+from treasurer.errors import UserFacingError
+from treasurer.gateway import Gateway
+from treasurer.hall import Hall
+
+from .settings import AppSettings
+
+MODES = ("sandbox", "test", "live", "none")
+NO_STRIPE = ("Payment links need Stripe: store a Stripe key in Settings, or start the app in sandbox mode "
+             "(treasurer --sandbox) to try it offline. Slips can still be printed for check or cash.")
+
+
+@dataclasses.dataclass
+class StripeSetup:
+    """How this session talks to Stripe (what the composition root passes as ``args.stripe``)."""
+
+    mode: str = "none"
+    api_key: str | None = None
+    api_base: str | None = None
+
+
+@dataclasses.dataclass
+class AppContext:
+    hall: Hall
+    settings: AppSettings
+    stripe: StripeSetup
+    gateway: Gateway | None = None
+    relay: Any | None = None        # relay.service.Relay when running; status() and listeners
+
+    def require_gateway(self) -> Gateway:
+        if self.gateway is None:
+            raise UserFacingError(NO_STRIPE)
+        return self.gateway
+
+    @property
+    def mode(self) -> str:
+        return self.stripe.mode
+
+
+def stripe_from_args(args: Any, hall: Hall) -> StripeSetup:
+    given = getattr(args, "stripe", None)
+    if given is not None:
+        mode = getattr(given, "mode", "none") or "none"
+        return StripeSetup(mode if mode in MODES else "none", getattr(given, "api_key", None),
+                           getattr(given, "api_base", None))
+    key = credentials.api_key()
+    if not key:
+        return StripeSetup("none")
+    base = os.environ.get("TREASURER_STRIPE_API_BASE") or hall.setting("stripe_api_base") or None
+    try:
+        mode = credentials.key_mode(key)
+    except UserFacingError:
+        return StripeSetup("none")
+    if base and _is_local(base):
+        mode = "sandbox"
+    return StripeSetup(mode, key, base)
+
+
+def gateway_for(setup: StripeSetup) -> Gateway | None:
+    if setup.mode == "none" or not setup.api_key:
+        return None
+    return Gateway(setup.api_key, setup.api_base)
+
+
+def _is_local(url: str) -> bool:
+    return any(host in url for host in ("://127.0.0.1", "://localhost", "://[::1]"))

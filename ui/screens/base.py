@@ -1,0 +1,89 @@
+"""What every screen has: a title, ``refresh()``, and the parts of a filterable table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from ..context import AppContext
+from ..filter_proxy import RecordFilterProxy
+from ..look import icon
+from ..table_model import Column, RecordTableModel
+from ..table_view import RecordTableView
+
+
+class Screen(QWidget):
+    title = ""
+    icon_name = ""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName(f"screen-{self.title.lower()}")
+
+    @property
+    def hall(self):
+        return self.ctx.hall
+
+    @property
+    def currency(self) -> str:
+        return self.ctx.hall.currency
+
+    def refresh(self) -> None:
+        """Reload from the database (the main window calls this after every change and relay event)."""
+
+    def focus_search(self) -> None:
+        search = self.findChild(QLineEdit, "search")
+        if search is not None:
+            search.setFocus()
+            search.selectAll()
+
+    def page_header(self, layout: QVBoxLayout, subtitle: str = "") -> QLabel:
+        title = QLabel(self.title)
+        title.setObjectName("page-title")
+        layout.addWidget(title)
+        sub = QLabel(subtitle)
+        sub.setObjectName("page-subtitle")
+        sub.setWordWrap(True)
+        if subtitle:
+            layout.addWidget(sub)
+        return sub
+
+
+class Table:
+    """A model, its filter proxy and its view, built together."""
+
+    def __init__(self, ctx: AppContext, name: str, columns: Sequence[Column], search: Callable[[Any], str],
+                 parent: QWidget | None = None):
+        self.model = RecordTableModel(columns, parent)
+        self.proxy = RecordFilterProxy(search, parent)
+        self.proxy.setSourceModel(self.model)
+        self.view = RecordTableView(name, self.proxy, ctx.settings, parent)
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.model.set_rows(rows)
+
+
+def search_box(placeholder: str, on_text: Callable[[str], None]) -> QLineEdit:
+    box = QLineEdit()
+    box.setObjectName("search")
+    box.setPlaceholderText(placeholder)
+    box.setClearButtonEnabled(True)
+    box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+    box.textChanged.connect(on_text)
+    box.setMinimumWidth(260)
+    return box
+
+
+def toolbar_row(*widgets: QWidget | None, stretch_at: int | None = None) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for i, widget in enumerate(widgets):
+        if stretch_at == i:
+            row.addStretch(1)
+        if widget is not None:
+            row.addWidget(widget)
+    if stretch_at is None or stretch_at >= len(widgets):
+        row.addStretch(1)
+    return row

@@ -1,0 +1,22 @@
+"""Settings (being built)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ..context import AppContext
+from .base import Screen
+
+
+class SettingsScreen(Screen):
+    title = "Settings"
+    icon_name = "settings"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        layout = QVBoxLayout(self)
+        self.page_header(layout)
+        layout.addStretch(1)
+
+    def refresh_relay(self) -> None:
+        pass

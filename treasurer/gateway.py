@@ -75,6 +75,7 @@ class Gateway:
     def __init__(self, api_key: str, api_base: str | None = None, *, retries: int = 4,
                  backoff_seconds: float = 0.5, sleep: Callable[[float], None] = time.sleep):
         self.mode = credentials.key_mode(api_key)
+        self._api_key = api_key
         self.restricted = credentials.is_restricted(api_key)
         self.api_base = api_base
         addresses = {"api": api_base} if api_base else None
@@ -91,6 +92,10 @@ class Gateway:
             raise UserFacingError("No Stripe key is set: store one in Settings (kept in the system keyring) or "
                                   "set STRIPE_API_KEY for this session.")
         return cls(key, api_base or os.environ.get("TREASURER_STRIPE_API_BASE") or None, **kwargs)
+
+    def key_for_stripe_cli(self) -> str:
+        """The key, for the Stripe CLI's environment (never its command line, never a log)."""
+        return self._api_key
 
     @property
     def describe(self) -> str:
@@ -139,6 +144,9 @@ class Gateway:
     def retrieve_checkout_session(self, session_id: str) -> dict:
         return self._call("checkout.sessions.retrieve", self._client.v1.checkout.sessions.retrieve,
                           session_id).to_dict()
+
+    def refunds_for_charge(self, charge_id: str) -> list[dict]:
+        return list(self._pages("refunds.list", self._client.v1.refunds.list, {"charge": charge_id}))
 
     def retrieve_refund(self, refund_id: str) -> dict:
         return self._call("refunds.retrieve", self._client.v1.refunds.retrieve, refund_id).to_dict()
@@ -209,3 +217,24 @@ class Gateway:
     def payouts(self, created_gte: int | None = None) -> Iterator[dict]:
         params = {"created": {"gte": created_gte}} if created_gte else {}
         return self._pages("payouts.list", self._client.v1.payouts.list, params)
+
+
+class BadSignature(Exception):
+    """A webhook whose signature does not verify (wrong secret, altered body, too old)."""
+
+
+def verify_webhook(raw_body: bytes, signature_header: str | None, secrets: list[str],
+                   tolerance_seconds: int = 300) -> None:
+    """Check Stripe's signature over the exact raw bytes against every secret in force."""
+    if not signature_header:
+        raise BadSignature("no Stripe-Signature header")
+    if not secrets:
+        raise BadSignature("no webhook signing secret is configured")
+    payload = raw_body.decode("utf-8")
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance_seconds)
+            return
+        except stripe.SignatureVerificationError:
+            continue
+    raise BadSignature("the signature does not match (wrong secret, altered body or too old)")

@@ -164,6 +164,7 @@ class Payment(Base):
     stripe_checkout_session_id: Mapped[str | None] = mapped_column(
         String(255), unique=True, nullable=True
     )
+    slip_id: Mapped[int | None] = mapped_column(ForeignKey("slips.id", name="fk_payments_slip"), nullable=True)
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="ck_payment_amount"),
         CheckConstraint(f"method IN {PAYMENT_METHODS}", name="ck_payment_method"),
@@ -259,4 +260,92 @@ class Slip(Base):
         CheckConstraint("amount_cents > 0", name="ck_slip_amount"),
         CheckConstraint(f"status IN {SLIP_STATUSES}", name="ck_slip_status"),
         Index("ix_slips_member_status", "member_id", "status"),
+    )
+
+
+EVENT_OUTCOMES = ("pending", "applied", "ignored", "held", "failed")
+
+
+class StripeEvent(Base):
+    """The inbox: every Stripe event exactly as it arrived, keyed by its id, and what became of it."""
+
+    __tablename__ = "stripe_events"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    created: Mapped[int] = mapped_column(BigInteger)
+    livemode: Mapped[bool] = mapped_column()
+    api_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    payload: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(10))        # webhook | cli | poll | fetch
+    received_at: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(10), default="pending")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {EVENT_OUTCOMES}", name="ck_event_outcome"),
+        Index("ix_stripe_events_outcome", "outcome"),
+        Index("ix_stripe_events_created", "created"),
+    )
+
+
+class RelayState(Base):
+    """The relay's own bookkeeping (polling cursor, last event seen); not money, not audited."""
+
+    __tablename__ = "relay_state"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Refund(Base):
+    """A refund as Stripe reports it; its ledger adjustment is posted once it has succeeded."""
+
+    __tablename__ = "refunds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stripe_refund_id: Mapped[str] = mapped_column(String(255), unique=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10))         # app | stripe (made in Stripe's dashboard)
+    adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("adjustments.id"), unique=True, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="ck_refund_amount"),)
+
+
+class Dispute(Base):
+    __tablename__ = "disputes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stripe_dispute_id: Mapped[str] = mapped_column(String(255), unique=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    evidence_due_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("adjustments.id"), unique=True, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+REVIEW_KINDS = ("unmatched_payment", "stale_slip_payment", "overpayment", "refund", "dispute", "ach_failed",
+                "held_event", "failed_event")
+
+
+class ReviewItem(Base):
+    """Something the treasurer must look at; resolved with a note, never deleted."""
+
+    __tablename__ = "review_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ref: Mapped[str] = mapped_column(String(255))        # payment:12, refund:re_..., dispute:dp_..., event:evt_...
+    summary: Mapped[str] = mapped_column(Text)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    due_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    resolved_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("kind", "ref", name="uq_review_kind_ref"),
+        CheckConstraint(f"kind IN {REVIEW_KINDS}", name="ck_review_kind"),
+        Index("ix_review_open", "resolved_at"),
     )

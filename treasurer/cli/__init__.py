@@ -18,9 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from .. import __version__
 from ..db import explain
 from ..errors import ImportFailed, UserFacingError
-from . import books, common, members, money, records, stripe
+from . import books, common, members, money, records, relay, stripe
 
-COMMAND_MODULES = (books, members, money, records, stripe)
+COMMAND_MODULES = (books, members, money, records, stripe, relay)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,9 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def relay_main(argv: Sequence[str] | None = None) -> int:
-    print("error: the headless relay is not part of this version yet; payments are recorded by hand "
-          "with 'treasurer pay'.", file=sys.stderr)
-    return 1
+    """``treasurer-relay [--data-dir DIR] [--mode ...] [--port ...]``: the same as ``treasurer relay run``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return main(["relay", "run", *argv])
 
 
 if __name__ == "__main__":  # pragma: no cover

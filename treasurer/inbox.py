@@ -1,0 +1,115 @@
+"""The Stripe events inbox: store first (durably, once per event id), process after.
+
+Following dj-stripe: the raw event is written and committed before anything
+else happens, so nothing that reached us is lost; processing is a separate,
+idempotent step keyed by the event id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import clock
+from .hall import Hall
+from .models import RelayState, StripeEvent
+
+SOURCES = ("webhook", "cli", "poll", "fetch")
+
+
+@dataclasses.dataclass(frozen=True)
+class Incoming:
+    id: str
+    type: str
+    created: int
+    livemode: bool
+    api_version: str | None
+    payload: str
+    source: str
+
+
+def parse(raw: bytes | str, source: str) -> Incoming:
+    """The fields the inbox keys on; raises ValueError for anything that is not a Stripe event."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("object") != "event":
+        raise ValueError("not a Stripe event object")
+    event_id, event_type, created = data.get("id"), data.get("type"), data.get("created")
+    if not (isinstance(event_id, str) and event_id.startswith("evt_") and len(event_id) <= 255):
+        raise ValueError("the event has no valid id")
+    if not (isinstance(event_type, str) and 0 < len(event_type) <= 80):
+        raise ValueError("the event has no valid type")
+    if not isinstance(created, int) or isinstance(created, bool) or created < 0:
+        raise ValueError("the event has no valid created time")
+    obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
+    if not isinstance(obj, dict):
+        raise ValueError("the event carries no object")
+    return Incoming(event_id, event_type, created, bool(data.get("livemode")), data.get("api_version"), text, source)
+
+
+def store_many(hall: Hall, events: list[Incoming]) -> list[bool]:
+    """Write the events in one transaction; True for each that was new (a duplicate id changes nothing)."""
+    if not events:
+        return []
+    stamp = clock.stamp()
+    fresh = []
+    with hall.db.write() as s:
+        ids = [e.id for e in events]
+        known = set(s.scalars(select(StripeEvent.id).where(StripeEvent.id.in_(ids))))
+        for e in events:
+            if e.id in known:
+                fresh.append(False)
+                continue
+            known.add(e.id)
+            s.add(StripeEvent(id=e.id, type=e.type, created=e.created, livemode=e.livemode,
+                              api_version=e.api_version, payload=e.payload, source=e.source, received_at=stamp,
+                              outcome="pending", detail="", attempts=0))
+            fresh.append(True)
+        _set_state(s, "last_event_at", stamp)
+    return fresh
+
+
+def store(hall: Hall, event: Incoming) -> bool:
+    try:
+        return store_many(hall, [event])[0]
+    except IntegrityError:  # another process stored the same id between our check and our insert
+        return False
+
+
+def _set_state(session, key: str, value: str) -> None:
+    row = session.get(RelayState, key)
+    if row is None:
+        session.add(RelayState(key=key, value=value))
+    else:
+        row.value = value
+
+
+def get_state(hall: Hall, key: str) -> str | None:
+    with hall.db.read() as s:
+        row = s.get(RelayState, key)
+        return row.value if row else None
+
+
+def set_state(hall: Hall, key: str, value: str) -> None:
+    with hall.db.write() as s:
+        _set_state(s, key, value)
+
+
+def waiting(hall: Hall, outcomes: tuple[str, ...] = ("pending",), limit: int = 500) -> list[str]:
+    """Event ids to (re)process, oldest first."""
+    with hall.db.read() as s:
+        return list(s.scalars(select(StripeEvent.id).where(StripeEvent.outcome.in_(outcomes))
+                              .order_by(StripeEvent.created, StripeEvent.id).limit(limit)))
+
+
+def counts(hall: Hall) -> dict[str, int]:
+    with hall.db.read() as s:
+        return dict(s.execute(select(StripeEvent.outcome, func.count()).group_by(StripeEvent.outcome)).all())
+
+
+def latest(hall: Hall) -> StripeEvent | None:
+    with hall.db.read() as s:
+        return s.scalar(select(StripeEvent).order_by(StripeEvent.created.desc(), StripeEvent.id.desc()).limit(1))

@@ -104,7 +104,7 @@ def sandbox_url(stripe_sandbox) -> str:
     return stripe_sandbox.base_url
 
 
-SANDBOX_KEY = "sk_test_hall_treasurer_tests_0000"
+from helpers import SANDBOX_KEY  # noqa: E402
 
 
 @pytest.fixture

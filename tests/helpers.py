@@ -15,6 +15,7 @@ from treasurer.members import MemberData, add_member
 from treasurer.officers import add_officer
 
 TREASURER = Path(sys.executable).with_name("treasurer")
+SANDBOX_KEY = "sk_test_hall_treasurer_tests_0000"
 
 
 def standard_hall(hall: Hall, members: int = 3, start: dt.date = dt.date(2025, 1, 1)) -> list[str]:

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from conftest import SANDBOX_KEY
+from helpers import SANDBOX_KEY
 from helpers import count, officers, standard_hall
 from relay_harness import RelayThread, register_endpoint, wait_for
 from sandbox.testing import control, flush, pay, state

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from conftest import SANDBOX_KEY
+from helpers import SANDBOX_KEY
 from helpers import count, standard_hall
 from sandbox.testing import control, state
 from treasurer.dues import assess

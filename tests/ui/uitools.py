@@ -8,7 +8,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 
-def answer_next_dialog(qtbot, respond: Callable[[QWidget], None], timeout_ms: int = 5000) -> list:
+def answer_next_dialog(qtbot, respond: Callable[[QWidget], None], timeout_ms: int = 5000,
+                       kind: type | tuple[type, ...] = (QDialog, QMessageBox)) -> list:
     """Run ``respond`` on the next modal dialog that opens (the code under test calls ``exec()`` on it).
 
     Returns a list that receives the dialog, so the test can check what it said.
@@ -17,7 +18,7 @@ def answer_next_dialog(qtbot, respond: Callable[[QWidget], None], timeout_ms: in
 
     def poll(remaining=timeout_ms):
         widget = QApplication.activeModalWidget()
-        if isinstance(widget, (QDialog, QMessageBox)) and widget not in seen and widget.isVisible():
+        if isinstance(widget, kind) and widget not in seen and widget.isVisible():
             seen.append(widget)
             respond(widget)
             return

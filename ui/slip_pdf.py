@@ -1,0 +1,268 @@
+"""Payment slips on paper: the same painting for PDF files, printers and the on-screen preview.
+
+Everything is painted in points (1/72 inch) whatever the device; the QR code is vector shapes (Qt stores
+raster images in PDFs as JPEG, which blurs a QR code).  Runs headless: the CLI calls ``render_slips_pdf``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPagedPaintDevice,
+    QPainter,
+    QPdfWriter,
+    QPen,
+)
+
+from treasurer.errors import UserFacingError
+from treasurer.hall import Hall
+from treasurer.models import Slip
+
+from . import fmt
+from .qr import draw_qr
+
+LAYOUTS = ("1up", "3up")
+PAPERS = {"letter": QPageSize.PageSizeId.Letter, "a4": QPageSize.PageSizeId.A4}
+PDF_DPI = 1200
+MARGIN_PT = 30.0
+_app: QGuiApplication | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SlipFace:
+    """What one slip says."""
+
+    slip_id: int
+    hall_name: str
+    hall_address: str
+    member_name: str
+    member_number: str
+    covers: str
+    amount: str
+    pay_by: str
+    url: str
+    status: str = "open"
+
+    @property
+    def short_url(self) -> str:
+        return short_url(self.url)
+
+
+def short_url(url: str) -> str:
+    text = url.split("://", 1)[-1].removeprefix("www.")
+    if len(text) <= 44:
+        return text
+    host, _, rest = text.partition("/")
+    return f"{host}/…{rest[-14:]}"
+
+
+def covers_text(periods: str, covers: str) -> str:
+    codes = [p for p in periods.split(",") if p]
+    if len(codes) <= 3:
+        text = "Dues " + ", ".join(codes)
+    else:
+        text = f"Dues {codes[0]} to {codes[-1]} ({len(codes)} periods)"
+    return text + (" (all arrears)" if covers == "arrears" and len(codes) > 1 else "")
+
+
+def faces_for(hall: Hall, slips: Sequence[Slip | int]) -> list[SlipFace]:
+    """Faces in the order given; slips may be ORM rows or ids."""
+    from .queries import slips_by_id
+
+    ids = [s if isinstance(s, int) else s.id for s in slips]
+    loaded = {s.id: s for s in slips_by_id(hall, ids)}
+    missing = [i for i in ids if i not in loaded]
+    if missing:
+        raise UserFacingError(f"There is no slip {missing[0]}.")
+    settings = hall.settings()
+    faces = []
+    for slip_id in ids:
+        s = loaded[slip_id]
+        faces.append(SlipFace(s.id, settings["hall_name"], settings["hall_address"],
+                              f"{s.member.first_name} {s.member.last_name}".strip(), s.member.member_number,
+                              covers_text(s.periods, s.covers), fmt.money(s.amount_cents, s.currency),
+                              s.pay_by.strftime("%B %-d, %Y") if sys.platform != "win32" else s.pay_by.isoformat(),
+                              s.url or "", s.status))
+    return faces
+
+
+def ensure_gui() -> None:
+    """QPainter on a PDF needs a QGuiApplication; make an offscreen one when there is none (the CLI)."""
+    global _app
+    if QGuiApplication.instance() is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _app = QGuiApplication(sys.argv[:1] or ["treasurer"])
+
+
+def page_count(n_slips: int, layout: str) -> int:
+    return n_slips if layout == "1up" else math.ceil(n_slips / 3)
+
+
+def render_slips_pdf(hall: Hall, slips: Sequence[Slip | int], out_path: str | Path, layout: str = "1up",
+                     paper: str = "letter") -> int:
+    """Write the slips to a PDF file; returns the number of pages."""
+    if layout not in LAYOUTS:
+        raise UserFacingError(f"The layout {layout!r} is not one of: {', '.join(LAYOUTS)}.")
+    if not slips:
+        raise UserFacingError("There are no slips to print.")
+    ensure_gui()
+    faces = faces_for(hall, slips)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer = QPdfWriter(str(out))
+    writer.setResolution(PDF_DPI)
+    writer.setTitle(f"Payment slips — {faces[0].hall_name}")
+    writer.setCreator("Hall Treasurer")
+    writer.setPageLayout(QPageLayout(QPageSize(PAPERS.get(paper, PAPERS["letter"])), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(0, 0, 0, 0)))
+    pages = paint_slips(writer, faces, layout, PDF_DPI)
+    if not out.exists():
+        raise UserFacingError(f"The PDF could not be written to {out}; check the folder's permissions.")
+    return pages
+
+
+def paint_slips(device: QPagedPaintDevice, faces: Sequence[SlipFace], layout: str, dpi: float,
+                progress=None) -> int:
+    """Paint onto a PDF writer or printer; ``progress(done, total) -> bool`` may stop between pages."""
+    painter = QPainter()
+    if not painter.begin(device):
+        raise UserFacingError("The printer or PDF file could not be opened for printing.")
+    per_page = 1 if layout == "1up" else 3
+    pages = page_count(len(faces), layout)
+    try:
+        for page in range(pages):
+            if progress is not None and progress(page, pages) is False:
+                return page
+            if page:
+                device.newPage()
+            painter.save()
+            painter.scale(dpi / 72.0, dpi / 72.0)
+            paper = device.pageLayout().fullRectPoints()
+            paint_page(painter, QRectF(0, 0, paper.width(), paper.height()),
+                       faces[page * per_page:(page + 1) * per_page], layout)
+            painter.restore()
+    finally:
+        painter.end()
+    return pages
+
+
+def paint_page(painter: QPainter, paper: QRectF, faces: Sequence[SlipFace], layout: str) -> None:
+    area = paper.marginsRemoved(QMarginsF(MARGIN_PT, MARGIN_PT, MARGIN_PT, MARGIN_PT))
+    if layout == "1up":
+        paint_slip(painter, QRectF(area.left(), area.top(), area.width(), area.height() * 0.45), faces[0])
+        return
+    height = paper.height() / 3
+    for i, face in enumerate(faces):
+        panel = QRectF(area.left(), i * height + MARGIN_PT * 0.6, area.width(), height - MARGIN_PT * 1.2)
+        paint_slip(painter, panel, face)
+    pen = QPen(QColor("#777777"), 0.6, Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    small = QFont("DejaVu Sans")
+    small.setPixelSize(6)
+    for i in (1, 2):
+        y = i * height
+        painter.drawLine(QPointF(8, y), QPointF(paper.width() - 8, y))
+        painter.setFont(small)
+        painter.drawText(QPointF(12, y - 2), "cut here")
+
+
+def _font(size: float, bold: bool = False) -> QFont:
+    font = QFont("DejaVu Sans")
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setPixelSize(max(1, round(size)))
+    font.setBold(bold)
+    return font
+
+
+def paint_slip(painter: QPainter, rect: QRectF, face: SlipFace) -> None:
+    """One slip in ``rect`` (points); sizes scale with the panel's height."""
+    s = max(0.6, min(rect.height() / 250.0, rect.width() / 520.0, 1.6))
+    pad = 14 * s
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.setPen(QPen(QColor("#444444"), 0.8))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(rect, 6, 6)
+    inner = rect.adjusted(pad, pad, -pad, -pad)
+    footer_h = 34 * s
+    qr_side = min(inner.height() - footer_h - 18 * s, inner.width() * 0.36)
+    qr_rect = QRectF(inner.right() - qr_side, inner.top(), qr_side, qr_side)
+    text_w = inner.width() - qr_side - 16 * s
+    y = inner.top()
+
+    def line(text: str, size: float, bold: bool = False, colour: str = "#111111", gap: float = 3.0,
+             wrap: bool = False) -> None:
+        nonlocal y
+        painter.setFont(_font(size * s, bold))
+        painter.setPen(QColor(colour))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        if wrap:
+            flags |= Qt.TextFlag.TextWordWrap
+        box = painter.boundingRect(QRectF(inner.left(), y, text_w, 1000), flags, text)
+        painter.drawText(QRectF(inner.left(), y, text_w, box.height()), flags, text)
+        y += box.height() + gap * s
+
+    line(face.hall_name or "Your union hall", 13, bold=True, gap=1)
+    if face.hall_address:
+        line(face.hall_address, 7.5, colour="#555555", gap=6, wrap=True)
+    line(f"DUES PAYMENT SLIP  ·  No. {face.slip_id}", 7, bold=True, colour="#1f4e8c", gap=5)
+    line(face.member_name, 12, bold=True, gap=0)
+    line(f"Member no. {face.member_number}", 9, colour="#333333", gap=5)
+    line(face.covers, 8.5, colour="#333333", gap=4, wrap=True)
+    line(f"Amount due  {face.amount}", 16, bold=True, gap=1)
+    line(f"Please pay by {face.pay_by}", 9, gap=2)
+    if face.status != "open":
+        line(f"This slip is {face.status}.", 9, bold=True, colour="#b3261e")
+
+    if face.url:
+        draw_qr(painter, face.url, qr_rect)
+        painter.setFont(_font(6.5 * s))
+        painter.setPen(QColor("#333333"))
+        below = QRectF(qr_rect.left() - 20 * s, qr_rect.bottom() + 1 * s, qr_rect.width() + 20 * s, 10 * s)
+        painter.drawText(below, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                         f"Scan to pay online: {face.short_url}")
+    else:
+        painter.setFont(_font(8 * s))
+        painter.setPen(QColor("#555555"))
+        painter.drawText(qr_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         "No online payment link on this slip: pay by check or cash.")
+
+    footer = QRectF(inner.left(), inner.bottom() - footer_h, inner.width(), footer_h)
+    painter.setPen(QPen(QColor("#bbbbbb"), 0.5))
+    painter.drawLine(footer.topLeft(), footer.topRight())
+    payee = face.hall_name or "the hall"
+    where = f"; mail or bring it to {face.hall_address.replace(chr(10), ', ')}" if face.hall_address else ""
+    text = (f"Other ways to pay: a check or money order made out to {payee}, with your member number "
+            f"{face.member_number} on the memo line{where}. Cash at the hall office: ask for a receipt.")
+    painter.setFont(_font(6.8 * s))
+    painter.setPen(QColor("#333333"))
+    painter.drawText(footer.adjusted(0, 4 * s, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
+    painter.restore()
+
+
+def slip_image(face: SlipFace, width_px: int = 760) -> QImage:
+    """The slip as the 3-up panel looks, for the on-screen preview."""
+    width_pt, height_pt = 552.0, 240.0
+    scale = width_px / width_pt
+    image = QImage(width_px, round(height_pt * scale), QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.scale(scale, scale)
+    paint_slip(painter, QRectF(1, 1, width_pt - 2, height_pt - 2), face)
+    painter.end()
+    return image

@@ -1,0 +1,93 @@
+"""Long work off the UI thread, with a progress dialog that can cancel it.
+
+The core's functions are synchronous and open their own database sessions, so they run in a pool thread;
+the window keeps painting.  Cancelling sets a flag the work reads between items (``progress`` returns
+False), so it stops at a clean point and leaves consistent data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+Progress = Callable[[int, int], bool]
+
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    finished = Signal()
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Callable[[Progress], Any], cancelled: threading.Event, signals: _Signals):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.work = work
+        self.cancelled = cancelled
+        self.signals = signals
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def report(self, done: int, total: int) -> bool:
+        self.signals.progress.emit(done, total)
+        return not self.cancelled.is_set()
+
+    def run(self) -> None:
+        try:
+            self.result = self.work(self.report)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the UI thread, raised there
+            self.error = exc
+        finally:
+            self.signals.finished.emit()
+
+
+class Cancelled(Exception):
+    pass
+
+
+def run_with_progress(parent: QWidget | None, title: str, label: str, work: Callable[[Progress], Any],
+                      cancellable: bool = True) -> tuple[Any, bool]:
+    """Run ``work(progress)`` in a pool thread behind a progress dialog; returns (result, was_cancelled).
+
+    Errors raised by the work are raised again here, in the UI thread.
+    """
+    cancelled = threading.Event()
+    signals = _Signals()
+    task = _Task(work, cancelled, signals)
+    dialog = QProgressDialog(label, "Cancel" if cancellable else "", 0, 0, parent)
+    dialog.setObjectName("progress-dialog")
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal if parent else Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    if not cancellable:
+        dialog.setCancelButton(None)
+
+    def on_progress(done: int, total: int) -> None:
+        if total > 0:
+            dialog.setMaximum(total)
+            dialog.setValue(min(done, total))
+            dialog.setLabelText(f"{label}\n{done:,} of {total:,}")
+
+    def on_cancel() -> None:
+        cancelled.set()
+        dialog.setLabelText("Stopping after the current item…")
+
+    loop = QEventLoop()
+    signals.progress.connect(on_progress, Qt.ConnectionType.QueuedConnection)
+    signals.finished.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+    dialog.canceled.connect(on_cancel)
+    dialog.show()
+    QThreadPool.globalInstance().start(task)
+    loop.exec()
+    dialog.canceled.disconnect(on_cancel)
+    dialog.close()
+    dialog.deleteLater()
+    if task.error is not None:
+        raise task.error
+    return task.result, cancelled.is_set()

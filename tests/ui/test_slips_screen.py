@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from conftest import sandbox_args
 from helpers import standard_hall
@@ -94,11 +94,11 @@ def test_void_asks_first_and_switches_the_link_off(hall, make_window, qtbot, san
     create_all(qtbot, screen)
     screen.table.view.selectRow(0)
     first = screen.table.view.selected_records()[0]
-    answer_next_dialog(qtbot, press("Cancel"))
+    answer_next_dialog(qtbot, press("Cancel"), kind=QMessageBox)
     qtbot.mouseClick(screen.void_button, Qt.MouseButton.LeftButton)
     assert {s.status for s in list_slips(hall)} == {"open"}
     screen.table.view.selectRow(0)
-    answer_next_dialog(qtbot, press("Void"))
+    answer_next_dialog(qtbot, press("Void"), kind=QMessageBox)
     qtbot.mouseClick(screen.void_button, Qt.MouseButton.LeftButton)
     assert next(s for s in list_slips(hall) if s.id == first.id).status == "void"
     assert gateway.retrieve_payment_link(first.link_id)["active"] is False
@@ -107,7 +107,7 @@ def test_void_asks_first_and_switches_the_link_off(hall, make_window, qtbot, san
 def test_without_stripe_creating_slips_explains_what_is_needed(hall, make_window, qtbot):
     books(hall)
     screen = make_window(hall).show_screen("Slips")
-    seen = answer_next_dialog(qtbot, press("OK"))
+    seen = answer_next_dialog(qtbot, press("OK"), kind=QMessageBox)
     qtbot.mouseClick(screen.create_button, Qt.MouseButton.LeftButton)
     assert "store a Stripe key in Settings" in seen[0].text()
 

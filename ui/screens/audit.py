@@ -1,11 +1,27 @@
-"""Audit (being built)."""
+"""Audit: the hash-chained log, with filters, a plain "Verify chain" and CSV export."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import csv
+import datetime as dt
+from pathlib import Path
 
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from sqlalchemy import select
+
+from treasurer import audit, clock
+from treasurer.models import AuditEntry
+
+from .. import fmt, queries
 from ..context import AppContext
-from .base import Screen
+from ..errors import guarded
+from ..look import icon
+from ..table_model import Column
+from ..workers import run_with_progress
+from .base import Screen, Table, search_box, toolbar_row
+
+LIMIT = 2000
 
 
 class AuditScreen(Screen):
@@ -15,8 +31,113 @@ class AuditScreen(Screen):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
-        self.page_header(layout)
-        layout.addStretch(1)
+        self.page_header(layout, "Every change to members, rates and money, with who made it and when. Each entry "
+                                 "is chained to the one before, so a change made behind the app's back shows.")
+        self.table = Table(ctx, "audit", [
+            Column("#", lambda r: r.seq, numeric=True, width=70),
+            Column("When (UTC)", lambda r: fmt.stamp(r.at), sort=lambda r: r.at, width=130),
+            Column("Who", lambda r: r.actor, width=110),
+            Column("Action", lambda r: r.action, width=140),
+            Column("Entity", lambda r: f"{r.entity_type} {r.entity_id}", sort=lambda r: r.entity_type, width=130),
+            Column("Before", lambda r: r.before, width=220, tooltip=lambda r: r.before),
+            Column("After", lambda r: r.after, tooltip=lambda r: r.after),
+        ], lambda r: r.search, self)
+        self.search = search_box("Search the entries shown (Ctrl+F)", self.table.proxy.set_search)
+        self.entity = QComboBox()
+        self.entity.setObjectName("entity-filter")
+        self.entity.currentIndexChanged.connect(lambda _: self.refresh())
+        self.use_dates = QCheckBox("From")
+        today = clock.today()
+        self.since = QDateEdit(QDate(today.year, today.month, 1))
+        self.until = QDateEdit(QDate(today.year, today.month, today.day))
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(lambda _: self.use_dates.isChecked() and self.refresh())
+        self.use_dates.toggled.connect(lambda _: self.refresh())
+        self.verify_button = QPushButton(icon("audit"), "Verify chain")
+        self.verify_button.setObjectName("verify")
+        self.verify_button.clicked.connect(self.verify)
+        self.export_button = QPushButton(icon("export"), "Export CSV…")
+        self.export_button.setObjectName("export")
+        self.export_button.clicked.connect(self.export)
+        layout.addLayout(toolbar_row(self.search, self.entity, self.use_dates, self.since, QLabel("to"), self.until,
+                                     self.verify_button, self.export_button, stretch_at=6))
+        self.verdict = QLabel("The chain has not been checked in this session.")
+        self.verdict.setObjectName("verdict")
+        self.verdict.setWordWrap(True)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.table.view, 1)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("page-subtitle")
+        layout.addWidget(self.count_label)
 
-    def refresh_relay(self) -> None:
-        pass
+    def filters(self) -> dict:
+        since = until = None
+        if self.use_dates.isChecked():
+            q1, q2 = self.since.date(), self.until.date()
+            since, until = dt.date(q1.year(), q1.month(), q1.day()), dt.date(q2.year(), q2.month(), q2.day())
+        entity = self.entity.currentText() if self.entity.currentIndex() > 0 else None
+        return dict(entity_type=entity, since=since, until=until)
+
+    def refresh(self) -> None:
+        types = queries.audit_entity_types(self.hall)
+        current = self.entity.currentText()
+        self.entity.blockSignals(True)
+        self.entity.clear()
+        self.entity.addItems(["Everything", *types])
+        if current in types:
+            self.entity.setCurrentText(current)
+        self.entity.blockSignals(False)
+        rows, total = queries.audit_rows(self.hall, LIMIT, **self.filters())
+        self.table.set_rows(rows)
+        self.count_label.setText(f"{total:,} entries match" + (
+            f"; the newest {LIMIT:,} are shown (narrow the filters, or export them all)" if total > LIMIT else ""))
+
+    @guarded
+    def verify(self) -> None:
+        def work(progress):
+            with self.hall.read() as s:
+                return audit.verify(s)
+
+        report, _ = run_with_progress(self, "Verifying", "Checking every entry of the audit chain…", work,
+                                      cancellable=False)
+        if report.ok:
+            self.verdict.setText(f"The audit chain is intact: all {report.entries:,} entries check out "
+                                 f"(head {report.head[:16]}…).")
+            self.verdict.setObjectName("inline-ok")
+        else:
+            self.verdict.setText(f"The audit chain is BROKEN at entry {report.broken_seq}: {report.problem}. "
+                                 f"Entries before it check out. Restore the latest backup and tell your trustees.")
+            self.verdict.setObjectName("inline-error")
+        self.verdict.style().unpolish(self.verdict)
+        self.verdict.style().polish(self.verdict)
+        self.last_report = report
+
+    @guarded
+    def export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the audit log", str(Path.home() / "audit-log.csv"),
+                                              "CSV files (*.csv)")
+        if path:
+            count = export_csv(self.hall, Path(path), **self.filters())
+            self.verdict.setText(f"Exported {count:,} entries to {path}.")
+
+
+def export_csv(hall, path: Path, entity_type: str | None = None, since: dt.date | None = None,
+               until: dt.date | None = None) -> int:
+    """Every matching entry (not just those shown), oldest first, with its hashes."""
+    query = select(*[getattr(AuditEntry, c) for c in audit.AUDIT_COLUMNS]).order_by(AuditEntry.seq)
+    if entity_type:
+        query = query.where(AuditEntry.entity_type == entity_type)
+    if since:
+        query = query.where(AuditEntry.at >= since.isoformat())
+    if until:
+        query = query.where(AuditEntry.at < (until + dt.timedelta(days=1)).isoformat())
+    count = 0
+    with hall.read() as s, path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(audit.AUDIT_COLUMNS)
+        for row in s.execute(query.execution_options(yield_per=2000)):
+            writer.writerow(row)
+            count += 1
+    return count

@@ -1,22 +1,121 @@
-"""Payments (being built)."""
+"""Payments: everything received, with filters (method, dates, pending bank payments) and Record payment."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import datetime as dt
 
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from treasurer import clock
+from treasurer.models import PAYMENT_METHODS
+
+from .. import fmt, queries
 from ..context import AppContext
-from .base import Screen
+from ..errors import guarded
+from ..look import icon
+from ..table_model import Column
+from .base import Screen, Table, search_box, toolbar_row
+
+
+def payment_columns(currency_of) -> list[Column]:
+    return [
+        Column("Receipt", lambda r: r.receipt_no, width=85),
+        Column("Received", lambda r: fmt.day(r.received_on), sort=lambda r: r.received_on.isoformat(), width=95),
+        Column("Member", lambda r: r.member_number, sort=lambda r: r.member_number.rjust(20), width=85),
+        Column("Name", lambda r: r.member_name, width=180),
+        Column("Amount", lambda r: fmt.money(r.amount_cents, currency_of()), sort=lambda r: r.amount_cents,
+               numeric=True, width=95),
+        Column("Method", lambda r: fmt.method(r.method), width=100),
+        Column("Status", lambda r: r.status, warn=lambda r: r.status == "failed", width=90),
+        Column("Reference", lambda r: r.reference or r.stripe_id, width=140),
+        Column("Recorded by", lambda r: r.recorded_by),
+    ]
+
+
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
 
 
 class PaymentsScreen(Screen):
     title = "Payments"
     icon_name = "payments"
+    changed = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
+        self._currency = "usd"
         layout = QVBoxLayout(self)
-        self.page_header(layout)
-        layout.addStretch(1)
+        self.page_header(layout, "Money received: at the hall (cash, check, money order) and online (card, bank).")
+        self.table = Table(ctx, "payments", payment_columns(lambda: self._currency), lambda r: r.search, self)
+        self.search = search_box("Search by receipt, member, name or reference (Ctrl+F)",
+                                 self.table.proxy.set_search)
+        self.method_filter = QComboBox()
+        self.method_filter.setObjectName("method-filter")
+        self.method_filter.addItem("All methods", None)
+        for method in PAYMENT_METHODS:
+            self.method_filter.addItem(fmt.method(method), method)
+        self.method_filter.currentIndexChanged.connect(self._method_changed)
+        today = clock.today()
+        self.since = QDateEdit(_qdate(today.replace(day=1) - dt.timedelta(days=365)))
+        self.until = QDateEdit(_qdate(today))
+        for edit, name in ((self.since, "since"), (self.until, "until")):
+            edit.setObjectName(name)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._dates_changed)
+        self.pending_only = QCheckBox("Pending bank payments only")
+        self.pending_only.setObjectName("pending-only")
+        self.pending_only.toggled.connect(self._pending_changed)
+        self.record_button = QPushButton(icon("payments"), "Record payment…")
+        self.record_button.setObjectName("record-payment")
+        self.record_button.setToolTip("Record cash, check or money order (Ctrl+R)")
+        self.record_button.clicked.connect(self.record_payment)
+        layout.addLayout(toolbar_row(self.search, self.method_filter, QLabel("from"), self.since, QLabel("to"),
+                                     self.until, self.pending_only, self.record_button, stretch_at=7))
+        layout.addWidget(self.table.view, 1)
+        self.total_label = QLabel()
+        self.total_label.setObjectName("page-subtitle")
+        layout.addWidget(self.total_label)
+        for signal in (self.table.proxy.modelReset, self.table.proxy.layoutChanged, self.table.proxy.rowsInserted,
+                       self.table.proxy.rowsRemoved):
+            signal.connect(self._total)
+        self._dates_changed()
 
-    def refresh_relay(self) -> None:
-        pass
+    def refresh(self) -> None:
+        self._currency = self.currency
+        self.table.set_rows(queries.payment_rows(self.hall))
+        self._total()
+
+    def _total(self, *args) -> None:
+        records = self.table.proxy.records()
+        counted = sum(r.amount_cents for r in records if r.status == "completed")
+        pending = sum(r.amount_cents for r in records if r.status == "pending")
+        self.total_label.setText(f"{len(records):,} payments shown · {fmt.money(counted, self._currency)} received"
+                                 + (f" · {fmt.money(pending, self._currency)} pending" if pending else ""))
+
+    def _method_changed(self, index: int) -> None:
+        method = self.method_filter.itemData(index)
+        self.table.proxy.set_predicate("method", (lambda r: r.method == method) if method else None)
+
+    def _dates_changed(self, *args) -> None:
+        since, until = _pydate(self.since.date()), _pydate(self.until.date())
+        self.table.proxy.set_predicate("dates", lambda r: since <= r.received_on <= until)
+
+    def _pending_changed(self, on: bool) -> None:
+        self.table.proxy.set_predicate("pending", (lambda r: r.status == "pending") if on else None)
+
+    @guarded
+    def record_payment(self, member_number: str = "") -> None:
+        from ..dialogs.payment_dialog import PaymentDialog
+        from ..dialogs.receipt_dialog import ReceiptDialog
+
+        dialog = PaymentDialog(self.ctx, self, member_number if isinstance(member_number, str) else "")
+        if not dialog.exec() or dialog.receipt is None:
+            return
+        self.changed.emit()
+        ReceiptDialog(self.hall, dialog.receipt, self).exec()

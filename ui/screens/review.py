@@ -1,22 +1,70 @@
-"""Review (being built)."""
+"""Review: everything waiting for a person's decision, in one list; approve or deny with a PIN."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from .. import fmt
 from ..context import AppContext
-from .base import Screen
+from ..errors import guarded
+from ..look import icon
+from ..review_items import KINDS, ReviewItem, review_items
+from ..table_model import Column
+from .base import Screen, Table, search_box, toolbar_row
 
 
 class ReviewScreen(Screen):
     title = "Review"
     icon_name = "review"
+    changed = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
+        self._currency = "usd"
         layout = QVBoxLayout(self)
-        self.page_header(layout)
-        layout.addStretch(1)
+        self.page_header(layout, "Items that wait for a person: adjustments need a second officer's approval "
+                                 "with their PIN before they change what anyone owes.")
+        self.table = Table(ctx, "review", [
+            Column("Waiting since", lambda r: fmt.stamp(r.created_at), sort=lambda r: r.created_at, width=130),
+            Column("Kind", lambda r: KINDS[r.kind].label if r.kind in KINDS else r.kind, width=230),
+            Column("Item", lambda r: r.title, width=150),
+            Column("Member", lambda r: f"{r.member_name} ({r.member_number})", width=210),
+            Column("Amount", lambda r: fmt.money(r.amount_cents, self._currency), sort=lambda r: r.amount_cents,
+                   numeric=True, width=90),
+            Column("Requested by", lambda r: r.requested_by, width=110),
+            Column("Details", lambda r: r.detail),
+        ], lambda r: r.search, self)
+        self.search = search_box("Filter (Ctrl+F)", self.table.proxy.set_search)
+        self.approve_button = QPushButton(icon("approve"), "Approve…")
+        self.approve_button.setObjectName("approve")
+        self.approve_button.clicked.connect(lambda: self.decide(True))
+        self.deny_button = QPushButton(icon("deny"), "Deny…")
+        self.deny_button.setObjectName("deny")
+        self.deny_button.clicked.connect(lambda: self.decide(False))
+        layout.addLayout(toolbar_row(self.search, self.approve_button, self.deny_button, stretch_at=1))
+        layout.addWidget(self.table.view, 1)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("review-result")
+        layout.addWidget(self.result_label)
+        self.table.view.activated_record.connect(lambda item: self.decide(True, item))
 
-    def refresh_relay(self) -> None:
-        pass
+    def refresh(self) -> None:
+        self._currency = self.currency
+        self.table.set_rows(review_items(self.hall))
+
+    def waiting_count(self) -> int:
+        return self.table.model.rowCount()
+
+    @guarded
+    def decide(self, approve: bool, item: ReviewItem | None = None) -> None:
+        from ..dialogs.decision_dialog import DecisionDialog
+
+        item = item or self.table.view.current_record()
+        if item is None:
+            self.result_label.setText("Select an item first.")
+            return
+        dialog = DecisionDialog(self.ctx, item, approve, self)
+        if dialog.exec():
+            self.result_label.setText(f"{'Approved' if approve else 'Denied'} {item.title}.")
+            self.changed.emit()

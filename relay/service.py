@@ -62,6 +62,7 @@ class Relay:
         self._last_arrival = time.monotonic()
         self._counts: dict[str, int] = {}
         self._last: tuple[str | None, str | None] = (None, None)
+        self._refreshing: asyncio.Task | None = None
 
     # Life -----------------------------------------------------------------------------------------------
 
@@ -90,6 +91,8 @@ class Relay:
         await self.refresh_counts()
 
     async def stop(self) -> None:
+        if self._refreshing:
+            self._refreshing.cancel()
         if self._poller:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -139,7 +142,9 @@ class Relay:
         self._last_arrival = time.monotonic()
 
     def _processed(self, results) -> None:
-        asyncio.get_running_loop().create_task(self.refresh_counts())
+        # Many chunks can finish in a burst: one refresh at a time is enough.
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.get_running_loop().create_task(self.refresh_counts())
 
     async def refresh_counts(self) -> None:
         counts, latest = await self.ingest.run_in_ledger_thread(_snapshot, self.hall)

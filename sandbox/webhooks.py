@@ -41,6 +41,7 @@ class RetryPolicy:
     attempts: int = 3  # total attempts per delivery
     backoff_seconds: float = 0.2  # doubles after each failed attempt
     timeout_seconds: float = 5.0
+    concurrency: int = 1  # deliveries in flight at once (Stripe itself sends many at a time)
 
 
 @dataclass
@@ -135,14 +136,26 @@ class WebhookDispatcher:
                 batch.append(self._queue.get_nowait())
             if self.faults.shuffle and len(batch) > 1:
                 self.faults.deliveries.shuffle(batch)
-            for delivery in batch:
-                try:
-                    await self._deliver(delivery)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # never let one delivery kill the worker
-                    self._record(delivery, None, f"internal: {exc!r}")
-                    self._done()
+            if self.retry.concurrency <= 1:
+                for delivery in batch:
+                    await self._deliver_safely(delivery)
+            else:
+                slots = asyncio.Semaphore(self.retry.concurrency)
+
+                async def one(delivery: _Delivery) -> None:
+                    async with slots:
+                        await self._deliver_safely(delivery)
+
+                await asyncio.gather(*(one(d) for d in batch))
+
+    async def _deliver_safely(self, delivery: _Delivery) -> None:
+        try:
+            await self._deliver(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let one delivery kill the worker
+            self._record(delivery, None, f"internal: {exc!r}")
+            self._done()
 
     async def _deliver(self, d: _Delivery) -> None:
         if d.generation != self._generation:

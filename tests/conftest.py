@@ -92,7 +92,8 @@ def stripe_sandbox():
     from sandbox import SandboxThread
     from sandbox.webhooks import RetryPolicy
 
-    with SandboxThread(port=0, retry=RetryPolicy(attempts=3, backoff_seconds=0.05, timeout_seconds=2)) as sb:
+    retry = RetryPolicy(attempts=3, backoff_seconds=0.05, timeout_seconds=5, concurrency=8)
+    with SandboxThread(port=0, retry=retry) as sb:
         yield sb
 
 

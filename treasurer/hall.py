@@ -100,6 +100,12 @@ class Hall:
         self.db.close()
 
 
+def setting_in(session: Session, key: str) -> str:
+    """A setting read inside an open transaction."""
+    row = session.get(Setting, key)
+    return row.value if row else SETTINGS[key][0]
+
+
 def set_setting(tx: Tx, key: str, value: str) -> None:
     row = tx.session.get(Setting, key)
     before = {"value": row.value} if row else None

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from . import clock
 from .audit import snapshot
-from .hall import Hall, Tx
+from .hall import Hall, Tx, setting_in
 from .ledger import member_standing
-from .models import Dispute, Member, Payment, Refund, ReviewItem, Setting, Slip, StripeEvent
+from .models import Dispute, Member, Payment, Refund, ReviewItem, Slip, StripeEvent
 from .money import format_cents
 from .payments import PAYMENT_FIELDS, receipt_number
 from .periods import closed_period_containing
@@ -197,7 +197,7 @@ def _recorded(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, sta
         links = _mark_slip_paid(tx, existing) if existing.status == "completed" else ()
         return Outcome("applied", f"payment {receipt_number(existing.id)} is now {existing.status}",
                        deactivate_links=links)
-    install = hall.setting("install_id")
+    install = setting_in(tx.session, "install_id")
     if metadata.get("hall") and install and metadata.get("hall") != install:
         return Outcome("ignored", "a payment for another hall's books on the same Stripe account")
     payment = _record(tx, hall, pi_id, amount, currency, metadata, method, status, created,
@@ -211,7 +211,7 @@ def _record(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, statu
             session_id=None, charge_id=None) -> Payment:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValueError(f"the payment amount {amount!r} is not a positive whole number of cents")
-    hall_currency = hall.setting("currency")
+    hall_currency = setting_in(tx.session, "currency")
     problems = []
     if (currency or "").lower() != hall_currency:
         problems.append(f"it is in {str(currency).upper()}, not {hall_currency.upper()}")
@@ -314,8 +314,7 @@ def _ach_failed(tx: Tx, payment: Payment, pi_id: str) -> Outcome:
 
 
 def _currency(tx: Tx) -> str:
-    row = tx.session.get(Setting, "currency")
-    return row.value if row else "usd"
+    return setting_in(tx.session, "currency")
 
 
 # Refunds and disputes ------------------------------------------------------------------------------------

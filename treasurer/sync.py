@@ -127,8 +127,7 @@ def _store_batch(hall: Hall, gateway: Gateway, batch: list[inbox.Incoming], repo
 
 def _process_pending(hall: Hall, gateway: Gateway, report: CatchUp) -> None:
     """Events stored but never processed (the process was killed between the two)."""
-    pending = inbox.waiting(hall, ("pending",))
-    if pending:
+    while pending := inbox.waiting(hall, ("pending",), 500):
         _count(report, process_events(hall, gateway, pending))
 
 

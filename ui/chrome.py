@@ -41,10 +41,11 @@ class StatusBar(QStatusBar):
         self.review_label.setObjectName("review-count")
         row.addWidget(self.dot)
         row.addWidget(self.relay_label)
-        row.addSpacing(18)
+        row.addSpacing(24)
         row.addWidget(self.event_label)
-        row.addSpacing(18)
+        row.addSpacing(24)
         row.addWidget(self.review_label)
+        row.addStretch(1)
         self.addPermanentWidget(holder, 1)
 
     def show_relay(self, relay: Any | None) -> None:

@@ -51,7 +51,7 @@ def _decide_adjustment(hall: Hall, item: ReviewItem, approve: bool, officer: str
 
 
 KINDS: dict[str, Kind] = {
-    "adjustment": Kind("Adjustment awaiting a second officer", True, _decide_adjustment),
+    "adjustment": Kind("Adjustment: second officer", True, _decide_adjustment),
 }
 SOURCES: list[Callable[[Hall], list[ReviewItem]]] = [adjustment_items]
 

@@ -14,10 +14,12 @@ from .settings import AppSettings
 class RecordTableView(QTableView):
     activated_record = Signal(object)     # double-click or Enter on a row
 
-    def __init__(self, name: str, proxy: RecordFilterProxy, settings: AppSettings, parent=None):
+    def __init__(self, name: str, proxy: RecordFilterProxy, settings: AppSettings, parent=None,
+                 default_sort: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.AscendingOrder)):
         super().__init__(parent)
         self.setObjectName(f"table-{name}")
         self.name = name
+        self._default_sort = default_sort
         self._settings = settings
         self.setModel(proxy)
         self.setSortingEnabled(True)
@@ -51,7 +53,7 @@ class RecordTableView(QTableView):
             for i, column in enumerate(getattr(source, "columns", [])):
                 if column.width:
                     self.setColumnWidth(i, column.width)
-            self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+            self.sortByColumn(*self._default_sort)
         else:
             header = self.horizontalHeader()
             self.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())

@@ -41,7 +41,7 @@ class AuditScreen(Screen):
             Column("Entity", lambda r: f"{r.entity_type} {r.entity_id}", sort=lambda r: r.entity_type, width=130),
             Column("Before", lambda r: r.before, width=220, tooltip=lambda r: r.before),
             Column("After", lambda r: r.after, tooltip=lambda r: r.after),
-        ], lambda r: r.search, self)
+        ], lambda r: r.search, self, newest_first_by=0)
         self.search = search_box("Search the entries shown (Ctrl+F)", self.table.proxy.set_search)
         self.entity = QComboBox()
         self.entity.setObjectName("entity-filter")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ..context import AppContext
@@ -56,11 +57,13 @@ class Table:
     """A model, its filter proxy and its view, built together."""
 
     def __init__(self, ctx: AppContext, name: str, columns: Sequence[Column], search: Callable[[Any], str],
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, newest_first_by: int | None = None):
         self.model = RecordTableModel(columns, parent)
         self.proxy = RecordFilterProxy(search, parent)
         self.proxy.setSourceModel(self.model)
-        self.view = RecordTableView(name, self.proxy, ctx.settings, parent)
+        default = ((newest_first_by, Qt.SortOrder.DescendingOrder) if newest_first_by is not None
+                   else (0, Qt.SortOrder.AscendingOrder))
+        self.view = RecordTableView(name, self.proxy, ctx.settings, parent, default)
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.model.set_rows(rows)
@@ -73,7 +76,7 @@ def search_box(placeholder: str, on_text: Callable[[str], None]) -> QLineEdit:
     box.setClearButtonEnabled(True)
     box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
     box.textChanged.connect(on_text)
-    box.setMinimumWidth(260)
+    box.setMinimumWidth(320)
     return box
 
 

@@ -47,7 +47,7 @@ class DuesScreen(Screen):
             Column("Total", lambda r: fmt.money(r.total_cents, cur()), sort=lambda r: r.total_cents, numeric=True,
                    width=110),
             Column("State", lambda r: "closed" if r.closed else "open"),
-        ], lambda r: r.search, self)
+        ], lambda r: r.search, self, newest_first_by=0)
         self.adjustments = Table(ctx, "adjustments", [
             Column("#", lambda r: r.id, numeric=True, width=50),
             Column("Member", lambda r: r.member_number, sort=lambda r: r.member_number.rjust(20), width=85),
@@ -60,7 +60,7 @@ class DuesScreen(Screen):
             Column("State", lambda r: r.state, width=130),
             Column("Requested by", lambda r: r.requested_by, width=110),
             Column("Reason", lambda r: r.reason),
-        ], lambda r: r.search, self)
+        ], lambda r: r.search, self, newest_first_by=0)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._page(self.rates, [
             self._button("New classification…", "new-class", self.new_classification, "add"),

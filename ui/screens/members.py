@@ -31,6 +31,7 @@ def member_columns(currency_of) -> list[Column]:
                numeric=True, warn=lambda r: r.standing.overdue_cents > 0, width=100),
         Column("Months in arrears", lambda r: r.months_in_arrears or "", sort=lambda r: r.months_in_arrears,
                numeric=True, warn=lambda r: r.months_in_arrears >= 3, width=130),
+        Column("Email", lambda r: r.email),
     ]
 
 

@@ -51,7 +51,8 @@ class PaymentsScreen(Screen):
         self._currency = "usd"
         layout = QVBoxLayout(self)
         self.page_header(layout, "Money received: at the hall (cash, check, money order) and online (card, bank).")
-        self.table = Table(ctx, "payments", payment_columns(lambda: self._currency), lambda r: r.search, self)
+        self.table = Table(ctx, "payments", payment_columns(lambda: self._currency), lambda r: r.search, self,
+                           newest_first_by=1)
         self.search = search_box("Search by receipt, member, name or reference (Ctrl+F)",
                                  self.table.proxy.set_search)
         self.method_filter = QComboBox()

@@ -1,11 +1,51 @@
-"""Settings (being built)."""
+"""Settings: the hall's details (audited, in the books), the Stripe key (keyring only), relay and backups."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from treasurer import credentials
+from treasurer.backup import backup_to
+from treasurer.errors import UserFacingError
 
 from ..context import AppContext
+from ..errors import guarded
+from ..look import icon
+from ..settings import RELAY_MODES
+from ..workers import run_with_progress
 from .base import Screen
+
+RELAY_LABELS = {"cli": "Stripe CLI (listen)", "polling": "Poll Stripe's Events API", "webhook": "Webhook only",
+                "off": "Off"}
+
+
+def key_description(key: str | None) -> str:
+    if not key:
+        return "No Stripe key is stored."
+    try:
+        mode = credentials.key_mode(key)
+    except UserFacingError as exc:
+        return str(exc)
+    kind = "restricted key" if credentials.is_restricted(key) else "secret key"
+    return f"A {mode.upper()} mode {kind} is stored in the system keyring ({credentials.redact(key)})."
 
 
 class SettingsScreen(Screen):
@@ -14,9 +54,163 @@ class SettingsScreen(Screen):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        layout = QVBoxLayout(self)
-        self.page_header(layout)
+        outer = QVBoxLayout(self)
+        self.page_header(outer)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+        hall_box = QGroupBox("The hall (printed on slips and receipts)")
+        form = QFormLayout(hall_box)
+        self.hall_name = QLineEdit()
+        self.hall_name.setObjectName("hall-name")
+        self.hall_address = QPlainTextEdit()
+        self.hall_address.setObjectName("hall-address")
+        self.hall_address.setTabChangesFocus(True)
+        self.hall_address.setFixedHeight(64)
+        self.currency_label = QLabel()
+        save_hall = QPushButton("Save hall details")
+        save_hall.setObjectName("save-hall")
+        save_hall.clicked.connect(self.save_hall)
+        self.hall_result = QLabel()
+        form.addRow("&Name", self.hall_name)
+        form.addRow("&Address", self.hall_address)
+        form.addRow("Currency", self.currency_label)
+        form.addRow(save_hall, self.hall_result)
+        layout.addWidget(hall_box)
+
+        stripe_box = QGroupBox("Stripe")
+        form = QFormLayout(stripe_box)
+        self.session_mode = QLabel()
+        self.key_state = QLabel()
+        self.key_state.setObjectName("key-state")
+        self.key_state.setWordWrap(True)
+        self.key = QLineEdit()
+        self.key.setObjectName("stripe-key")
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("rk_live_… or sk_test_… (a restricted key is best)")
+        store = QPushButton("Save key in keyring")
+        store.setObjectName("store-key")
+        store.clicked.connect(self.store_key)
+        forget = QPushButton("Forget key")
+        forget.clicked.connect(self.forget_key)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key, 1)
+        key_row.addWidget(store)
+        key_row.addWidget(forget)
+        self.sandbox = QCheckBox("Practise with the offline sandbox instead (no real money; from the next start)")
+        self.sandbox.setObjectName("use-sandbox")
+        self.sandbox.toggled.connect(lambda on: setattr(ctx.settings, "sandbox", on))
+        form.addRow("This session", self.session_mode)
+        form.addRow("Key", self.key_state)
+        form.addRow("New key", key_row)
+        form.addRow("", self.sandbox)
+        layout.addWidget(stripe_box)
+
+        relay_box = QGroupBox("Online payments relay (from the next start)")
+        form = QFormLayout(relay_box)
+        self.relay_mode = QComboBox()
+        self.relay_mode.setObjectName("relay-mode")
+        for mode in RELAY_MODES:
+            self.relay_mode.addItem(RELAY_LABELS[mode], mode)
+        self.relay_mode.currentIndexChanged.connect(
+            lambda _: setattr(ctx.settings, "relay_mode", self.relay_mode.currentData()))
+        self.relay_port = QSpinBox()
+        self.relay_port.setObjectName("relay-port")
+        self.relay_port.setRange(1024, 65535)
+        self.relay_port.valueChanged.connect(lambda v: setattr(ctx.settings, "relay_port", v))
+        self.cli_path = QLineEdit()
+        self.cli_path.setObjectName("stripe-cli-path")
+        self.cli_path.setPlaceholderText("stripe (found on the PATH)")
+        self.cli_path.editingFinished.connect(lambda: setattr(ctx.settings, "stripe_cli_path", self.cli_path.text()))
+        form.addRow("&Mode", self.relay_mode)
+        form.addRow("Webhook &port", self.relay_port)
+        form.addRow("Stripe &CLI", self.cli_path)
+        layout.addWidget(relay_box)
+
+        backup_box = QGroupBox("Backups")
+        form = QFormLayout(backup_box)
+        self.backup_folder = QLineEdit()
+        self.backup_folder.setObjectName("backup-folder")
+        self.backup_folder.editingFinished.connect(
+            lambda: setattr(ctx.settings, "backup_folder", self.backup_folder.text()))
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self.choose_backup_folder)
+        row = QHBoxLayout()
+        row.addWidget(self.backup_folder, 1)
+        row.addWidget(browse)
+        self.backup_button = QPushButton(icon("backup"), "Back up now")
+        self.backup_button.setObjectName("back-up-now")
+        self.backup_button.clicked.connect(self.back_up_now)
+        self.backup_result = QLabel()
+        self.backup_result.setObjectName("backup-result")
+        self.backup_result.setWordWrap(True)
+        form.addRow("&Folder", row)
+        form.addRow(self.backup_button, self.backup_result)
+        layout.addWidget(backup_box)
         layout.addStretch(1)
 
-    def refresh_relay(self) -> None:
-        pass
+    def refresh(self) -> None:
+        settings = self.hall.settings()
+        if not self.hall_name.hasFocus():
+            self.hall_name.setText(settings["hall_name"])
+        if not self.hall_address.hasFocus():
+            self.hall_address.setPlainText(settings["hall_address"])
+        self.currency_label.setText(settings["currency"].upper() + " (fixed once the books start)")
+        self.session_mode.setText({"sandbox": "Offline sandbox", "test": "Stripe test mode", "live": "Stripe LIVE",
+                                   "none": "No Stripe: payment links are off"}[self.ctx.mode])
+        try:
+            stored = credentials.api_key()
+        except UserFacingError as exc:
+            stored = None
+            self.key_state.setText(str(exc))
+        else:
+            self.key_state.setText(key_description(stored) if credentials.keyring_available() or stored else
+                                   "This computer has no system keyring: set STRIPE_API_KEY for each session.")
+        s = self.ctx.settings
+        self.sandbox.setChecked(s.sandbox)
+        self.relay_mode.setCurrentIndex(max(0, self.relay_mode.findData(s.relay_mode)))
+        self.relay_port.setValue(s.relay_port)
+        self.cli_path.setText(s.stripe_cli_path)
+        self.backup_folder.setText(s.default_backup_folder(self.hall.data_path))
+
+    @guarded
+    def save_hall(self) -> None:
+        name = self.hall_name.text().strip()
+        if not name:
+            raise UserFacingError("The hall needs a name (for example \"IBEW Local 000\").")
+        self.hall.set_setting("hall_name", name)
+        self.hall.set_setting("hall_address", self.hall_address.toPlainText().strip())
+        self.hall_result.setText("Saved.")
+
+    @guarded
+    def store_key(self) -> None:
+        key = self.key.text().strip()
+        credentials.store(credentials.SECRET_KEY, key)
+        self.key.clear()
+        self.key_state.setText(key_description(key) + " It is used from the next start.")
+
+    @guarded
+    def forget_key(self) -> None:
+        credentials.forget(credentials.SECRET_KEY)
+        self.key_state.setText(key_description(None))
+
+    def choose_backup_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Backup folder", self.backup_folder.text())
+        if folder:
+            self.backup_folder.setText(folder)
+            self.ctx.settings.backup_folder = folder
+
+    @guarded
+    def back_up_now(self) -> None:
+        folder = Path(self.backup_folder.text().strip() or self.ctx.settings.default_backup_folder(
+            self.hall.data_path)).expanduser()
+        self.ctx.settings.backup_folder = str(folder)
+        target = folder / f"treasurer-{dt.datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+        report, _ = run_with_progress(self, "Backing up", f"Copying the books to {target}…",
+                                      lambda progress: backup_to(self.hall.db, target), cancellable=False)
+        self.backup_result.setText(f"Backed up to {report.path} ({report.size_bytes / 1e6:.1f} MB); the copy opens "
+                                   f"and its audit chain checks out ({report.chain.entries:,} entries).")

@@ -37,7 +37,7 @@ def slip_columns(currency_of) -> list[Column]:
         Column("Slip", lambda r: r.id, numeric=True, width=60),
         Column("Member", lambda r: r.member_number, sort=lambda r: r.member_number.rjust(20), width=90),
         Column("Name", lambda r: r.member_name, width=180),
-        Column("Covers", lambda r: r.periods.replace(",", ", "), width=170),
+        Column("Covers", lambda r: r.periods.replace(",", ", "), width=170, tooltip=lambda r: r.periods),
         Column("Amount", lambda r: fmt.money(r.amount_cents, currency_of()), sort=lambda r: r.amount_cents,
                numeric=True, width=90),
         Column("Status", lambda r: r.status, warn=lambda r: r.status in ("void", "expired"), width=90),
@@ -58,7 +58,8 @@ class SlipsScreen(Screen):
         layout = QVBoxLayout(self)
         self.page_header(layout, "A slip is what one member owes and a Stripe payment link for exactly that. "
                                  "Reprinting reuses the link; voiding switches it off.")
-        self.table = Table(ctx, "slips", slip_columns(lambda: self._currency), lambda r: r.search, self)
+        self.table = Table(ctx, "slips", slip_columns(lambda: self._currency), lambda r: r.search, self,
+                           newest_first_by=0)
         self.search = search_box("Search by member, name, period or link (Ctrl+F)", self.table.proxy.set_search)
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("slip-status-filter")
@@ -119,7 +120,7 @@ class SlipsScreen(Screen):
             return
         record: SlipRow = self.table.proxy.record_at(current.row())
         face = faces_for(self.hall, [record.id])[0]
-        self.preview.setPixmap(QPixmap.fromImage(slip_image(face, 760)))
+        self.preview.setPixmap(QPixmap.fromImage(slip_image(face, 680)))
 
     def chosen(self) -> list[SlipRow]:
         """The selected slips, or every slip shown when none is selected; member-number order."""

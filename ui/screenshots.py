@@ -1,0 +1,143 @@
+"""Render every screen with demo data to PNG files, offscreen: ``python -m ui.screenshots OUT_DIR``.
+
+Payment slips need Stripe: the offline sandbox is started through the ``treasurer`` command (the
+composition root), so slips and their QR codes are real; without it the Slips screen is shown empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SANDBOX_KEY = "sk_test_screenshots_0000"
+
+
+@contextlib.contextmanager
+def sandbox() -> Iterator[str | None]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "treasurer.cli", "sandbox", "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/v1/balance", timeout=0.5)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            yield None
+            return
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def settle(app, ms: int = 150) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--members", type=int, default=400)
+    args = parser.parse_args(argv)
+    out: Path = args.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from treasurer.demo import fill_demo
+    from treasurer.hall import open_hall
+    from treasurer.slips import create_slips
+
+    from .app import application, create_window
+    from .context import StripeSetup
+    from .settings import AppSettings
+
+    work = Path(tempfile.mkdtemp(prefix="treasurer-shots-"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qsettings"))
+    app = application()
+    hall = open_hall(str(work / "hall"), actor="Pat Morales")
+    fill_demo(hall, members=args.members, months=24)
+    with sandbox() as url:
+        setup = StripeSetup("sandbox", SANDBOX_KEY, url) if url else StripeSetup("none")
+        window = create_window(hall, argparse.Namespace(stripe=setup), AppSettings())
+        if url and window.ctx.gateway is not None:
+            from .queries import member_rows
+
+            owing = [r.number for r in member_rows(hall) if r.months_in_arrears][:9]
+            from treasurer import clock
+            from treasurer.periods import period_for_date
+
+            create_slips(hall, window.ctx.gateway, period_for_date(clock.today(), "monthly").code, owing, True)
+            window.refresh()
+        window.resize(1360, 860)
+        window.show()
+        settle(app, 300)
+        shots = []
+        for i, title in enumerate(window.screens, start=1):
+            screen = window.show_screen(title)
+            if title == "Slips" and screen.table.proxy.rowCount():
+                screen.table.view.selectRow(0)
+            if title == "Dues":
+                screen.tabs.setCurrentIndex(1)
+            settle(app)
+            path = out / f"{i:02d}-{title.lower()}.png"
+            window.grab().save(str(path))
+            shots.append(path)
+
+        def dialog_shot(name: str, open_it, tweak=None) -> None:
+            def grab():
+                widget = QApplication.activeModalWidget()
+                if widget is None:
+                    QTimer.singleShot(50, grab)
+                    return
+                if tweak:
+                    tweak(widget)
+                settle(app)
+                widget.grab().save(str(out / name))
+                shots.append(out / name)
+                widget.reject()
+
+            QTimer.singleShot(100, grab)
+            open_it()
+
+        members = window.show_screen("Members")
+        dialog_shot("10-member-page.png", lambda: members.open_member(members.table.proxy.records()[2]))
+        dialog_shot("11-new-member.png", members.new_member)
+        dues = window.show_screen("Dues")
+        dialog_shot("12-assess.png", dues.assess_period)
+        review = window.show_screen("Review")
+        if review.table.proxy.rowCount():
+            review.table.view.selectRow(0)
+            dialog_shot("13-approve.png", lambda: review.decide(True))
+        window.close()
+    hall.close()
+    for path in shots:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

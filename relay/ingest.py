@@ -97,11 +97,14 @@ class Ingest:
     async def _store(self, loop, batch) -> None:
         try:
             fresh = await loop.run_in_executor(self._pool, inbox.store_many, self.hall, [e for e, _ in batch])
-        except Exception as exc:  # the disk or the database refused: nothing is acknowledged
-            log.error("could not store %d events: %s", len(batch), exc)
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+        except Exception as exc:
+            if len(batch) > 1:  # one bad event must not fail the others stored with it
+                for one in batch:
+                    await self._store(loop, [one])
+                return
+            log.error("could not store %s: %s", batch[0][0].id, exc)
+            if not batch[0][1].done():  # nothing is acknowledged: Stripe sends it again
+                batch[0][1].set_exception(exc)
             return
         for (event, future), is_new in zip(batch, fresh):
             if is_new:

@@ -53,11 +53,11 @@ class Receiver:
     async def handle(self, request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return _answer(413, "the body is larger than 512 KiB")
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
-            return _answer(413, "the body is larger than 512 KiB")
-        if not request.content_type.startswith("application/json"):
+        if request.content_type != "application/json":
             return _answer(415, "Stripe sends application/json")
+        raw = await _read_body(request)
+        if raw is None:
+            return _answer(413, "the body is larger than 512 KiB")
         header = request.headers.get("Stripe-Signature")
         cli = self.cli_secrets()
         try:
@@ -87,6 +87,17 @@ class Receiver:
         if self.on_received:
             self.on_received(event, new)
         return web.json_response({"received": True, "duplicate": not new})
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body, however it arrives (in pieces, chunked); None past the size limit."""
+    parts, size = [], 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _answer(status: int, message: str) -> web.Response:

@@ -176,5 +176,8 @@ def _snapshot(hall: Hall) -> tuple[dict[str, int], tuple[str | None, str | None]
     event = inbox.latest(hall)
     if event is None:
         return counts, (None, None)
-    when = dt.datetime.fromtimestamp(event.created, dt.UTC).isoformat(timespec="seconds")
+    try:
+        when = dt.datetime.fromtimestamp(event.created, dt.UTC).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):
+        when = None
     return counts, (when, event.type)

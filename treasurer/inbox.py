@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,10 @@ from .hall import Hall
 from .models import RelayState, StripeEvent
 
 SOURCES = ("webhook", "cli", "poll", "fetch")
+_EVENT_ID = re.compile(r"^evt_[A-Za-z0-9_]{1,250}$")
+_EVENT_TYPE = re.compile(r"^[a-z0-9_.]{1,80}$")
+_API_VERSION = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+LATEST_CREATED = 2**37  # the year 6325: anything later is not a real event time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,16 +43,19 @@ def parse(raw: bytes | str, source: str) -> Incoming:
     if not isinstance(data, dict) or data.get("object") != "event":
         raise ValueError("not a Stripe event object")
     event_id, event_type, created = data.get("id"), data.get("type"), data.get("created")
-    if not (isinstance(event_id, str) and event_id.startswith("evt_") and len(event_id) <= 255):
+    api_version = data.get("api_version")
+    if not (isinstance(event_id, str) and _EVENT_ID.match(event_id)):
         raise ValueError("the event has no valid id")
-    if not (isinstance(event_type, str) and 0 < len(event_type) <= 80):
+    if not (isinstance(event_type, str) and _EVENT_TYPE.match(event_type)):
         raise ValueError("the event has no valid type")
-    if not isinstance(created, int) or isinstance(created, bool) or created < 0:
+    if not isinstance(created, int) or isinstance(created, bool) or not 0 < created < LATEST_CREATED:
         raise ValueError("the event has no valid created time")
+    if api_version is not None and not (isinstance(api_version, str) and _API_VERSION.match(api_version)):
+        raise ValueError("the event's api_version is not a version string")
     obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
     if not isinstance(obj, dict):
         raise ValueError("the event carries no object")
-    return Incoming(event_id, event_type, created, bool(data.get("livemode")), data.get("api_version"), text, source)
+    return Incoming(event_id, event_type, created, data.get("livemode") is True, api_version, text, source)
 
 
 def store_many(hall: Hall, events: list[Incoming]) -> list[bool]:

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import traceback
 from typing import Any
 
@@ -30,6 +31,8 @@ from .review import open_item, post_refund_adjustment, resolve_items
 from .slips import SLIP_FIELDS
 
 log = logging.getLogger(__name__)
+_INTENT = re.compile(r"^pi_[A-Za-z0-9_]{1,250}$")
+_SLIP_ID = re.compile(r"^[0-9]{1,12}$")
 
 SESSION_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
                   "checkout.session.async_payment_failed")
@@ -128,16 +131,14 @@ def apply(tx: Tx, hall: Hall, event: dict) -> Outcome:
 def _session(tx: Tx, hall: Hall, kind: str, session: dict, event: dict) -> Outcome:
     if session.get("mode") not in (None, "payment"):
         return Outcome("ignored", "not a one-time payment")
-    pi_id = session.get("payment_intent")
-    if not isinstance(pi_id, str) or not pi_id:
-        raise ValueError("the checkout session has no payment intent")
+    pi_id = _intent_id(session.get("payment_intent"))
     types = session.get("payment_method_types") or []
     method = types[0] if len(types) == 1 and types[0] in ("card", "us_bank_account") else "card"
     if kind == "checkout.session.async_payment_failed":
         payment = _payment_for(tx, pi_id)
         if payment is None:
             payment = _record(tx, hall, pi_id, session.get("amount_total"), session.get("currency"),
-                              session.get("metadata") or {}, "us_bank_account", "failed", event["created"],
+                              _metadata(session), "us_bank_account", "failed", event["created"],
                               session_id=session.get("id"))
         return _ach_failed(tx, payment, pi_id)
     if kind == "checkout.session.async_payment_succeeded":
@@ -149,17 +150,18 @@ def _session(tx: Tx, hall: Hall, kind: str, session: dict, event: dict) -> Outco
     else:
         return Outcome("ignored", f"payment status {session.get('payment_status')!r}: nothing to record")
     return _recorded(tx, hall, pi_id, session.get("amount_total"), session.get("currency"),
-                     session.get("metadata") or {}, method, status, event["created"], session_id=session.get("id"))
+                     _metadata(session), method, status, event["created"], session_id=session.get("id"))
 
 
 def _intent_succeeded(tx: Tx, hall: Hall, intent: dict, event: dict) -> Outcome:
+    _intent_id(intent.get("id"))
     types = intent.get("payment_method_types") or []
     method = types[0] if len(types) == 1 and types[0] in ("card", "us_bank_account") else "card"
     existing = _payment_for(tx, intent.get("id"))
     if existing is not None and existing.status == "pending":
         method = existing.method
     return _recorded(tx, hall, intent.get("id"), intent.get("amount_received") or intent.get("amount"),
-                     intent.get("currency"), intent.get("metadata") or {}, method, "completed", event["created"],
+                     intent.get("currency"), _metadata(intent), method, "completed", event["created"],
                      charge_id=intent.get("latest_charge") if isinstance(intent.get("latest_charge"), str) else None)
 
 
@@ -169,6 +171,17 @@ def record_payment_intent(hall: Hall, intent: dict) -> Outcome:
         return Outcome("ignored", f"payment intent {intent.get('id')} is {intent.get('status')}")
     with hall.write() as tx:
         return _intent_succeeded(tx, hall, intent, {"created": intent.get("created") or 0})
+
+
+def _metadata(obj: dict) -> dict:
+    value = obj.get("metadata")
+    return value if isinstance(value, dict) else {}
+
+
+def _intent_id(value: Any) -> str:
+    if not (isinstance(value, str) and _INTENT.match(value)):
+        raise ValueError(f"the payment intent id {value!r} is not a Stripe id (pi_...)")
+    return value
 
 
 def _payment_for(tx: Tx, pi_id: Any) -> Payment | None:
@@ -209,7 +222,7 @@ def _recorded(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, sta
 
 def _record(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, status, created, *,
             session_id=None, charge_id=None) -> Payment:
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount < 10**12:
         raise ValueError(f"the payment amount {amount!r} is not a positive whole number of cents")
     hall_currency = setting_in(tx.session, "currency")
     problems = []
@@ -217,7 +230,9 @@ def _record(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, statu
         problems.append(f"it is in {str(currency).upper()}, not {hall_currency.upper()}")
     slip = member = None
     slip_ref = str(metadata.get("slip_id") or "")
-    if slip_ref.isdigit():
+    if slip_ref and not _SLIP_ID.match(slip_ref):
+        problems.append(f"its slip id {slip_ref[:40]!r} is not a slip number")
+    elif slip_ref:
         slip = tx.session.get(Slip, int(slip_ref))
         if slip is None:
             problems.append(f"its slip {slip_ref} is not in the books")

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -28,8 +29,11 @@ def find_stripe_cli(configured: str | None = None) -> str | None:
     found = shutil.which("stripe")
     if found:
         return found
-    local = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "stripe"
-    return str(local) if local.exists() else None
+    modules = Path(__file__).resolve().parents[1] / "node_modules"
+    for candidate in sorted(modules.glob("@stripe/cli-*/bin/stripe")) + [modules / ".bin" / "stripe"]:
+        if candidate.exists() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
 
 
 class StripeCli:
@@ -98,14 +102,18 @@ class StripeCli:
         log.warning("restarting the Stripe CLI: %s", reason)
         await self._terminate()
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process and self._process.returncode is None else None
+
     async def _terminate(self) -> None:
         proc = self._process
         if proc and proc.returncode is None:
-            proc.terminate()
+            _signal_group(proc.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(proc.wait(), timeout=5)
             except asyncio.TimeoutError:
-                proc.kill()
+                _signal_group(proc.pid, signal.SIGKILL)
                 await proc.wait()
 
     async def _run(self) -> None:
@@ -132,8 +140,10 @@ class StripeCli:
         self.on_state("starting", "starting the Stripe CLI")
         self.on_secret(await self.print_secret())
         args = self._base_args() + ["--forward-to", self.forward_to, "--events", ",".join(self.events)]
+        # Its own process group: npm's shim runs the real binary as a child, and both must stop together.
         self._process = proc = await asyncio.create_subprocess_exec(
-            self.binary, *args, env=self._env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            self.binary, *args, env=self._env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True)
         drain = asyncio.create_task(_drain(proc.stdout, log.debug))
         last = ""
         try:
@@ -170,6 +180,11 @@ class StripeCli:
 async def _drain(stream, sink) -> None:
     async for raw in stream:
         sink("stripe cli: %s", raw.decode(errors="replace").rstrip())
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
 
 
 def _last_line(data: bytes) -> str:

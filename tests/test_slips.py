@@ -110,3 +110,33 @@ def test_the_slips_commands(cli, sandbox_url, monkeypatch):
     monkeypatch.delenv("STRIPE_API_KEY")
     _, _, err = cli("slips", "create", "2026-11", expect=1)
     assert "No Stripe key is set" in err
+
+
+def test_slips_pdf_from_the_command_line(cli, sandbox_url, monkeypatch, tmp_path):
+    """The same rendering as the window's, headless: one page per open slip, each QR the slip's link."""
+    import subprocess
+
+    import zxingcpp
+    from PySide6.QtGui import QImage
+
+    monkeypatch.setenv("STRIPE_API_KEY", SANDBOX_KEY)
+    monkeypatch.setenv("TREASURER_STRIPE_API_BASE", sandbox_url)
+    cli("init", "--hall-name", "IBEW Local 000", "--address", "1 Union Plaza")
+    cli("classes", "add", "Journeyman Wireman", "--rate", "45.00", "--from", "2026-01-01")
+    for number in ("1003", "1001", "1002"):
+        cli("members", "add", number, "--first", "A", "--last", number, "--class", "Journeyman Wireman")
+    cli("dues", "assess", "2026-11")
+    _, out, _ = cli("slips", "create", "2026-11")
+    urls = {line.split()[1]: line.split()[3] for line in out.strip().splitlines()}
+    pdf = tmp_path / "slips.pdf"
+    _, out, _ = cli("slips", "pdf", "--out", str(pdf))
+    assert out.strip() == f"Wrote 3 slips on 3 pages to {pdf}."
+    subprocess.run(["pdftoppm", "-r", "120", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    decoded = [[c.text for c in zxingcpp.read_barcodes(QImage(str(p)).convertToFormat(QImage.Format.Format_Grayscale8))]
+               for p in pages]
+    assert decoded == [[urls["1001"]], [urls["1002"]], [urls["1003"]]]  # member-number order
+    _, out, _ = cli("slips", "pdf", "--out", str(tmp_path / "three.pdf"), "--layout", "3up")
+    assert out.strip().endswith("on 1 page to " + str(tmp_path / "three.pdf") + ".")
+    _, _, err = cli("slips", "pdf", "--out", str(tmp_path / "x.pdf"), "--status", "paid", expect=1)
+    assert "no paid slips" in err

@@ -30,6 +30,12 @@ def register(commands) -> None:
     p = add_command(slips, "void", cmd_void, "void a slip and switch its payment link off")
     p.add_argument("slip_id", type=int)
 
+    p = add_command(slips, "pdf", cmd_pdf, "print slips to a PDF file (one per slip, in member-number order)")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--status", default="open", choices=SLIP_STATUSES)
+    p.add_argument("--layout", default="1up", choices=("1up", "3up"))
+    p.add_argument("--paper", default="letter", choices=("letter", "a4"))
+
     sandbox = group(commands, "sandbox", "the offline Stripe sandbox")
     p = add_command(sandbox, "serve", cmd_sandbox_serve, "run the sandbox on 127.0.0.1 until stopped")
     p.add_argument("--port", type=int, default=12111)
@@ -61,6 +67,20 @@ def cmd_void(args) -> int:
     hall = hall_from(args)
     slip = void_slip(hall, gateway_for(hall), args.slip_id)
     print(f"Voided slip {slip.id}; its payment link no longer takes payments.")
+    return 0
+
+
+def cmd_pdf(args) -> int:
+    from ui.slip_pdf import render_slips_pdf
+
+    hall = hall_from(args)
+    chosen = sorted(list_slips(hall, args.status), key=lambda s: (s.member.member_number, s.id))
+    if not chosen:
+        print(f"There are no {args.status} slips to print.", file=sys.stderr)
+        return 1
+    pages = render_slips_pdf(hall, chosen, args.out, args.layout, args.paper)
+    print(f"Wrote {len(chosen)} slip{'s' if len(chosen) != 1 else ''} on {pages} page{'s' if pages != 1 else ''} "
+          f"to {args.out}.")
     return 0
 
 

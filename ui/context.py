@@ -35,6 +35,19 @@ class AppContext:
     gateway: Gateway | None = None
     relay: Any | None = None        # relay.service.Relay when running; status() and listeners
 
+    _member_rows: list | None = dataclasses.field(default=None, repr=False)
+
+    def member_rows(self) -> list:
+        """The roll with standings, computed once per refresh and shared by the screens that need it."""
+        if self._member_rows is None:
+            from .queries import member_rows
+
+            self._member_rows = member_rows(self.hall)
+        return self._member_rows
+
+    def forget_cached(self) -> None:
+        self._member_rows = None
+
     def require_gateway(self) -> Gateway:
         if self.gateway is None:
             raise UserFacingError(NO_STRIPE)

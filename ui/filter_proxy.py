@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from .table_model import SORT_ROLE, RecordTableModel
 
@@ -23,7 +23,12 @@ class RecordFilterProxy(QSortFilterProxyModel):
         self._needle = ""
         self._predicates: dict[str, Callable[[Any], bool]] = {}
         self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The source model sorts itself (fast); this proxy only filters and keeps the source's order."""
+        model = self.sourceModel()
+        if isinstance(model, RecordTableModel):
+            model.sort(column, order)
 
     def set_search(self, text: str) -> None:
         needle = " ".join(text.split()).casefold()
@@ -44,7 +49,15 @@ class RecordFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         model = self.sourceModel()
         assert isinstance(model, RecordTableModel)
-        record = model.rows[source_row]
+        return self.accepts(model.rows[source_row])
+
+    def accepted_records(self) -> list[Any]:
+        """The records shown, in source order, without going through indexes (fast for totals)."""
+        model = self.sourceModel()
+        assert isinstance(model, RecordTableModel)
+        return [r for r in model.rows if self.accepts(r)]
+
+    def accepts(self, record: Any) -> bool:
         if self._needle:
             haystack = self._search_text(record)
             if not all(word in haystack for word in self._needle.split(" ")):

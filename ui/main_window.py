@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Reload every screen from the database, and the status bar."""
+        self.ctx.forget_cached()
         for screen in self.screens.values():
             screen.refresh()
         self.refresh_status()

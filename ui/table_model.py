@@ -39,8 +39,38 @@ class RecordTableModel(QAbstractTableModel):
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
-        self.rows = list(rows)
+        self.rows = self._sorted(list(rows)) if self._sort is not None else list(rows)
         self.endResetModel()
+
+    # Sorting happens here, with Python's sort over precomputed keys, rather than in the proxy: the
+    # proxy would call data() twice per comparison (5,000 members: ~0.6 s a click instead of ~10 ms).
+    _sort: tuple[int, Qt.SortOrder] | None = None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        before = self.persistentIndexList()
+        order_rows = self._order(self.rows)
+        new_position = {old: new for new, old in enumerate(order_rows)}
+        self.rows = [self.rows[i] for i in order_rows]
+        self.changePersistentIndexList(before, [self.index(new_position[i.row()], i.column()) for i in before])
+        self.layoutChanged.emit()
+
+    def _order(self, rows: list[Any]) -> list[int]:
+        assert self._sort is not None
+        column, order = self._sort
+        key = self.columns[column].sort or self.columns[column].display
+
+        def safe(i: int):
+            value = key(rows[i])
+            return (value is None, value)
+
+        return sorted(range(len(rows)), key=safe, reverse=order == Qt.SortOrder.DescendingOrder)
+
+    def _sorted(self, rows: list[Any]) -> list[Any]:
+        return [rows[i] for i in self._order(rows)]
 
     def record(self, row: int) -> Any:
         return self.rows[row]

@@ -98,7 +98,7 @@ class DashboardScreen(Screen):
         layout.addWidget(self.chart_view, 1)
 
     def refresh(self) -> None:
-        self.data = d = dashboard(self.hall)
+        self.data = d = dashboard(self.hall, rows=self.ctx.member_rows())
         cur = self.currency
         self.subtitle.setText(f"{self.hall.setting('hall_name')} · {d.month.strftime('%B %Y')}")
         self.values["expected"].setText(fmt.money(d.expected_cents, cur))

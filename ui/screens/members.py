@@ -85,7 +85,7 @@ class MembersScreen(Screen):
 
     def refresh(self) -> None:
         self._currency = self.currency
-        rows = queries.member_rows(self.hall)
+        rows = self.ctx.member_rows()
         self.table.set_rows(rows)
         self._fill_classes()
         owed = sum(r.balance_cents for r in rows if r.balance_cents > 0)

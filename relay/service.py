@@ -40,7 +40,7 @@ class RelayStatus:
 class Relay:
     def __init__(self, hall: Hall, gateway: Gateway | None, *, mode: str = "auto", host: str = "127.0.0.1",
                  port: int = 8787, public: bool = False, cli_path: str | None = None,
-                 poll_interval: float = 60.0, gap_seconds: float = 600.0):
+                 poll_interval: float = 60.0, gap_seconds: float = 600.0, cli_options: dict | None = None):
         if mode not in MODES:
             raise UserFacingError(f"The relay mode {mode!r} is not one of: {', '.join(MODES)}.")
         if host not in LOOPBACK and not public:
@@ -51,6 +51,7 @@ class Relay:
         self.hall, self.gateway, self.mode = hall, gateway, mode
         self.host, self.port, self.public = host, port, public
         self.cli_path, self.poll_interval, self.gap_seconds = cli_path, poll_interval, gap_seconds
+        self.cli_options = cli_options or {}
         self.listeners: list[Callable[[RelayStatus], None]] = []
         self.ingest = Ingest(hall, gateway, self._processed)
         self._cli_secret: list[str] = []
@@ -80,7 +81,8 @@ class Relay:
         if binary and self.gateway is not None:
             self.cli = StripeCli(binary, self.gateway.key_for_stripe_cli(), f"http://127.0.0.1:{self.port}{PATH}", HANDLED_EVENTS,
                                  api_base=self.gateway.api_base, on_state=self._cli_state,
-                                 on_secret=self._on_cli_secret, on_started=self._after_cli_start)
+                                 on_secret=self._on_cli_secret, on_started=self._after_cli_start,
+                                 **self.cli_options)
             await self.cli.start()
         elif self.mode == "webhook" or (self.mode == "auto" and self.gateway is None):
             self._set("webhook", f"webhook only, on port {self.port}")

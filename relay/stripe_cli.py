@@ -41,7 +41,8 @@ class StripeCli:
                  api_base: str | None = None, on_state: Callable[[str, str], None] = lambda s, m: None,
                  on_secret: Callable[[str], None] = lambda s: None,
                  on_started: Callable[[], Awaitable[None]] | None = None,
-                 max_backoff: float = 60.0, clock_jump_seconds: float = 30.0, watch_interval: float = 5.0):
+                 max_backoff: float = 60.0, clock_jump_seconds: float = 30.0, watch_interval: float = 5.0,
+                 wall_clock: Callable[[], float] = time.time):
         self.binary = binary
         self.api_key = api_key
         self.forward_to = forward_to
@@ -53,6 +54,7 @@ class StripeCli:
         self.max_backoff = max_backoff
         self.clock_jump_seconds = clock_jump_seconds
         self.watch_interval = watch_interval
+        self.wall_clock = wall_clock
         self.restarts = 0
         self._process: asyncio.subprocess.Process | None = None
         self._stopping = False
@@ -168,10 +170,10 @@ class StripeCli:
 
     async def _watch_clock(self) -> None:
         """A wall clock that jumps ahead of the monotonic clock means the computer slept."""
-        wall, mono = time.time(), time.monotonic()
+        wall, mono = self.wall_clock(), time.monotonic()
         while True:
             await asyncio.sleep(self.watch_interval)
-            now_wall, now_mono = time.time(), time.monotonic()
+            now_wall, now_mono = self.wall_clock(), time.monotonic()
             if (now_wall - wall) - (now_mono - mono) > self.clock_jump_seconds:
                 await self.restart("the computer was asleep")
             wall, mono = now_wall, now_mono

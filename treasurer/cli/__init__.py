@@ -31,18 +31,51 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(commands)
-    commands.add_parser("gui", help="open the desktop application (the default with no command)",
-                        parents=[common.global_options()]).set_defaults(func=run_gui)
+    gui = commands.add_parser("gui", help="open the desktop application (the default with no command)",
+                              parents=[common.global_options()])
+    gui.add_argument("--sandbox", action="store_true", help="use the offline Stripe sandbox even if a key is set")
+    gui.set_defaults(func=run_gui)
     return parser
 
 
+SANDBOX_KEY = "sk_test_sandbox_local_0000"
+SANDBOX_PORT = 12111
+
+
 def run_gui(args: argparse.Namespace) -> int:
+    """The window; with no Stripe key (or ``--sandbox``) it runs against the offline sandbox."""
+    import os
+    import types
+
+    from .. import config, credentials
+
     try:
         from ui.app import main as gui_main
     except ImportError as exc:
         raise UserFacingError(f"The desktop application cannot start: {exc}. "
                               "Every command still works; see 'treasurer --help'.") from None
-    return gui_main(args)
+    key = credentials.api_key()
+    if key and not getattr(args, "sandbox", False):
+        base = os.environ.get("TREASURER_STRIPE_API_BASE") or None
+        args.stripe = types.SimpleNamespace(mode=credentials.key_mode(key), api_key=key, api_base=base)
+        return gui_main(args)
+    from sandbox.server import SandboxThread
+
+    state = config.data_dir(getattr(args, "data_dir", None)) / "sandbox-state.json"
+    sandbox = _start_sandbox(SandboxThread, state)
+    args.stripe = types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY, api_base=sandbox.base_url)
+    try:
+        return gui_main(args)
+    finally:
+        sandbox.stop()
+
+
+def _start_sandbox(factory, state):
+    """The usual port keeps printed links valid from one session to the next; any port if it is taken."""
+    try:
+        return factory(port=SANDBOX_PORT, state_file=state).start()
+    except OSError:
+        return factory(port=0, state_file=state).start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -349,3 +349,117 @@ class ReviewItem(Base):
         CheckConstraint(f"kind IN {REVIEW_KINDS}", name="ck_review_kind"),
         Index("ix_review_open", "resolved_at"),
     )
+
+
+# Reconciliation: Stripe payouts, bank deposits, bank statements -------------------------------------------
+
+
+class Payout(Base):
+    """A Stripe payout as last seen.  Only ``status`` (and its failure details) change, audited."""
+
+    __tablename__ = "payouts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stripe_payout_id: Mapped[str] = mapped_column(String(255), unique=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    shown_paid: Mapped[bool] = mapped_column(default=False)   # Stripe once reported it paid
+    failure_code: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created: Mapped[int] = mapped_column(BigInteger)          # Stripe's unix time
+    arrival_date: Mapped[dt.date] = mapped_column(Date)
+    synced_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (Index("ix_payouts_created", "created"),)
+
+
+class BalanceTransaction(Base):
+    """One line of a payout, exactly as Stripe listed it; never changed."""
+
+    __tablename__ = "balance_transactions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stripe_txn_id: Mapped[str] = mapped_column(String(255), unique=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id"))
+    type: Mapped[str] = mapped_column(String(40))
+    reporting_category: Mapped[str] = mapped_column(String(40))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    fee_cents: Mapped[int] = mapped_column(BigInteger)
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    source_id: Mapped[str] = mapped_column(String(255))
+    charge_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        Index("ix_balance_txn_payout", "payout_id"),
+        Index("ix_balance_txn_charge", "charge_id"),
+        Index("ix_balance_txn_intent", "payment_intent_id"),
+    )
+
+
+class DiscrepancyResolution(Base):
+    """The treasurer's note on one discrepancy (kind + ref); discrepancies themselves are computed."""
+
+    __tablename__ = "discrepancy_resolutions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    ref: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str] = mapped_column(Text)
+    resolved_by: Mapped[str] = mapped_column(String(120))
+    resolved_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (UniqueConstraint("kind", "ref", name="uq_discrepancy_kind_ref"),)
+
+
+DEPOSIT_STATUSES = ("open", "deposited")
+
+
+class DepositBatch(Base):
+    """Cash, checks and money orders taken to the bank together; locked once deposited."""
+
+    __tablename__ = "deposit_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deposit_date: Mapped[dt.date] = mapped_column(Date)
+    bank_reference: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    deposited_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (CheckConstraint(f"status IN {DEPOSIT_STATUSES}", name="ck_deposit_status"),)
+
+
+class DepositItem(Base):
+    __tablename__ = "deposit_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("deposit_batches.id"))
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    __table_args__ = (Index("ix_deposit_items_batch", "batch_id"),)
+
+
+BANK_RECONCILIATION_STATUSES = ("in_progress", "finished")
+
+
+class BankReconciliation(Base):
+    """One bank statement reconciled: in progress (ticks saved as JSON) until finished, then locked."""
+
+    __tablename__ = "bank_reconciliations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_date: Mapped[dt.date] = mapped_column(Date)
+    opening_balance_cents: Mapped[int] = mapped_column(BigInteger)
+    ending_balance_cents: Mapped[int] = mapped_column(BigInteger)
+    ticked: Mapped[str] = mapped_column(Text, default="[]")
+    status: Mapped[str] = mapped_column(String(12), default="in_progress")
+    created_at: Mapped[str] = mapped_column(String(32))
+    finished_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    finished_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    __table_args__ = (
+        CheckConstraint(f"status IN {BANK_RECONCILIATION_STATUSES}", name="ck_bank_rec_status"),
+    )
+
+
+class BankClearedItem(Base):
+    """A deposit or payout the bank showed, cleared by a finished reconciliation (at most once)."""
+
+    __tablename__ = "bank_cleared_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reconciliation_id: Mapped[int] = mapped_column(ForeignKey("bank_reconciliations.id"))
+    item_ref: Mapped[str] = mapped_column(String(255), unique=True)   # deposit:3 | payout:po_...
+    amount_cents: Mapped[int] = mapped_column(BigInteger)

@@ -18,9 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from .. import __version__
 from ..db import explain
 from ..errors import ImportFailed, UserFacingError
-from . import books, common, members, money, records, relay, stripe
+from . import books, common, members, money, records, relay, reports, stripe
 
-COMMAND_MODULES = (books, members, money, records, stripe, relay)
+COMMAND_MODULES = (books, members, money, records, stripe, relay, reports)
 
 
 def build_parser() -> argparse.ArgumentParser:

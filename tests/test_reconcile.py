@@ -1,0 +1,281 @@
+"""Stripe payouts reconciled with the ledger, against the offline sandbox over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from helpers import SANDBOX_KEY, count, officers, raw, standard_hall
+from sandbox.testing import control, pay
+from treasurer import clock
+from treasurer.dues import assess
+from treasurer.errors import NotFound, ValidationError
+from treasurer.models import AuditEntry, Payment, Payout
+from treasurer.payouts import sync_payouts
+from treasurer.reconcile import open_discrepancy_count, reconcile, resolve_discrepancy
+from treasurer.review import acknowledge_refund, open_items, resolve
+from treasurer.slips import create_slips
+from treasurer.sync import catch_up
+
+DAY = 86400
+
+
+@dataclasses.dataclass
+class Month:
+    hall: object
+    gateway: object
+    url: str
+    intents: dict[str, str]     # member number -> payment intent
+    charges: dict[str, str]     # member number -> charge
+    payouts: list[dict]
+
+
+def _pay(hall, gateway, url, member, method="card", record=True):
+    (slip,), _ = create_slips(hall, gateway, "2026-10", [member], arrears=True)
+    session = pay(url, slip.url.rsplit("/", 1)[1], method=method)
+    pi = session["payment_intent"]
+    if method == "us_bank_account":
+        control(url, f"payment_intents/{pi}/settle")
+    if record:
+        catch_up(hall, gateway)
+    intent = gateway.retrieve_payment_intent(pi)
+    latest = intent["latest_charge"]
+    return pi, latest if isinstance(latest, str) else latest["id"]
+
+
+def _advance(url, days=3):
+    control(url, "clock", advance_seconds=days * DAY)
+
+
+def _review_all(hall):
+    for item in open_items(hall):
+        item_id = int(item.key.split(":")[1])
+        if item.kind == "refund":
+            acknowledge_refund(hall, item_id, "refund agreed with the member")
+        elif item.kind == "dispute":
+            resolve(hall, item_id, "dispute handled")
+
+
+@pytest.fixture
+def month(hall, gateway, sandbox_url) -> Month:
+    """A month: five payments (one ACH), fees, a partial refund, a lost dispute, two payouts."""
+    standard_hall(hall, members=6)
+    officers(hall)
+    for period in ("2026-09", "2026-10"):
+        assess(hall, period)
+    m = Month(hall, gateway, sandbox_url, {}, {}, [])
+    for member in ("1001", "1002", "1003"):
+        m.intents[member], m.charges[member] = _pay(hall, gateway, sandbox_url, member)
+    _advance(sandbox_url)
+    m.payouts.append(control(sandbox_url, "payouts"))
+    control(sandbox_url, f"charges/{m.charges['1001']}/refund", amount=2000)
+    dispute = control(sandbox_url, f"charges/{m.charges['1002']}/dispute", reason="fraudulent")
+    control(sandbox_url, f"disputes/{dispute['id']}/close", outcome="lost")
+    m.intents["1004"], m.charges["1004"] = _pay(hall, gateway, sandbox_url, "1004")
+    m.intents["1005"], m.charges["1005"] = _pay(hall, gateway, sandbox_url, "1005", method="us_bank_account")
+    catch_up(hall, gateway)
+    _advance(sandbox_url)
+    m.payouts.append(control(sandbox_url, "payouts"))
+    return m
+
+
+def _kinds(result):
+    return sorted((d.kind, d.ref) for d in result.open_discrepancies)
+
+
+def test_a_month_reconciles_to_the_cent(month):
+    hall = month.hall
+    _review_all(hall)
+    synced = sync_payouts(hall, month.gateway)
+    assert (synced.payouts_seen, synced.new_payouts) == (2, 2)
+    result = reconcile(hall)
+    assert result.discrepancies == () and result.ok
+    first, second = result.payouts
+    assert [p.state for p in result.payouts] == ["reconciled", "reconciled"]
+    assert first.stripe_payout_id == month.payouts[0]["id"]
+    # Three card payments of 90.00 each: 2.9% + 30c = 2.91 in fees each.
+    assert (first.gross_cents, first.fee_cents, first.refund_cents, first.dispute_cents) == (27000, 873, 0, 0)
+    assert first.net_cents == first.amount_cents == 27000 - 873 == month.payouts[0]["amount"]
+    assert len(first.payment_ids) == 3
+    # Second: a card and an ACH payment (0.8%: 72c), the partial refund, the lost dispute and its $15 fee.
+    assert second.gross_cents == 18000 and second.refund_cents == -2000 and second.dispute_cents == -9000
+    assert second.fee_cents == 291 + 72 + 1500
+    assert second.net_cents == second.amount_cents == month.payouts[1]["amount"]
+    assert second.net_cents == 18000 - 2000 - 9000 - (291 + 72 + 1500)
+    assert result.total("fee_cents") == 873 + 1863
+    assert open_discrepancy_count(hall) == 0
+    # Re-syncing stores nothing twice.
+    again = sync_payouts(hall, month.gateway)
+    assert (again.new_payouts, again.transactions_stored, again.status_changes) == (0, 0, ())
+    assert count(hall, "balance_transactions") == (3 + 1) + (4 + 1)  # lines plus each payout's own
+
+
+def test_the_ledger_may_know_only_the_payment_intent(month, sandbox_url):
+    """The charge's payment intent comes from the balance transaction's expanded source."""
+    hall = month.hall
+    _review_all(hall)
+    pi, charge = _pay(hall, month.gateway, sandbox_url, "1006", record=False)
+    with hall.write() as tx:  # recorded by hand from the payment intent alone: no charge id
+        p = Payment(member_id=6, amount_cents=9000, method="card", status="completed", received_on=clock.today(),
+                    reference=pi, recorded_by="tester", created_at=clock.stamp(), stripe_payment_intent_id=pi)
+        tx.session.add(p)
+        tx.session.flush()
+        tx.audit("payment.record", "payment", p.id, None, {"amount_cents": 9000})
+    _advance(sandbox_url)
+    control(sandbox_url, "payouts")
+    sync_payouts(hall, month.gateway)
+    result = reconcile(hall)
+    assert result.discrepancies == ()
+    assert result.payouts[-1].payment_ids == (p.id,) and result.payouts[-1].state == "reconciled"
+    rows = raw(hall).execute("SELECT charge_id, payment_intent_id FROM balance_transactions "
+                             "WHERE type IN ('charge', 'payment')").fetchall()
+    assert (charge, pi) in rows
+
+
+def test_a_stripe_payment_missing_from_the_ledger(month, sandbox_url):
+    hall = month.hall
+    _review_all(hall)
+    pi, charge = _pay(hall, month.gateway, sandbox_url, "1006", record=False)
+    _advance(sandbox_url)
+    control(sandbox_url, "payouts")
+    sync_payouts(hall, month.gateway)
+    result = reconcile(hall)
+    (d,) = result.open_discrepancies
+    assert d.kind == "missing_from_ledger" and charge in d.stripe_object and pi in d.stripe_object
+    assert "books have no payment" in d.explanation and d.ledger_row is None and d.stripe_amount_cents == 9000
+    assert [p.state for p in result.payouts] == ["reconciled", "reconciled", "unreconciled"]
+
+
+def test_a_ledger_payment_stripe_does_not_know(month):
+    hall = month.hall
+    _review_all(hall)
+    with hall.write() as tx:
+        p = Payment(member_id=1, amount_cents=4500, method="card", status="completed",
+                    received_on=clock.today() - dt.timedelta(days=20), reference="pi_ghost",
+                    recorded_by="tester", created_at=clock.stamp(), stripe_payment_intent_id="pi_ghost")
+        tx.session.add(p)
+        tx.session.flush()
+        tx.audit("payment.record", "payment", p.id, None, {"amount_cents": 4500})
+        # Too recent to expect in a payout: not reported.
+        tx.session.add(Payment(member_id=1, amount_cents=4500, method="card", status="completed",
+                               received_on=clock.today() - dt.timedelta(days=2), reference="pi_recent",
+                               recorded_by="tester", created_at=clock.stamp(), stripe_payment_intent_id="pi_recent"))
+    sync_payouts(hall, month.gateway)
+    (d,) = reconcile(hall).open_discrepancies
+    assert (d.kind, d.ref, d.ledger_row, d.ledger_amount_cents) == ("unknown_to_stripe", f"payment:{p.id}",
+                                                                   f"payment:{p.id}", 4500)
+    assert "no Stripe payout contains it" in d.explanation and "pi_ghost" in d.explanation
+
+
+def test_an_amount_that_differs(month, sandbox_url):
+    hall = month.hall
+    _review_all(hall)
+    pi, _ = _pay(hall, month.gateway, sandbox_url, "1006", record=False)
+    with hall.write() as tx:  # someone typed the online payment in by hand, for the wrong amount
+        tx.session.add(Payment(member_id=6, amount_cents=8000, method="card", status="completed",
+                               received_on=clock.today(), reference=pi, recorded_by="tester",
+                               created_at=clock.stamp(), stripe_payment_intent_id=pi))
+    _advance(sandbox_url)
+    control(sandbox_url, "payouts")
+    sync_payouts(hall, month.gateway)
+    (d,) = reconcile(hall).open_discrepancies
+    assert d.kind == "amount_differs" and (d.stripe_amount_cents, d.ledger_amount_cents) == (9000, 8000)
+    assert "$90.00" in d.explanation and "$80.00" in d.explanation
+
+
+def test_a_refund_not_yet_reviewed(month):
+    hall = month.hall
+    for item in open_items(hall):
+        if item.kind == "dispute":
+            resolve(hall, int(item.key.split(":")[1]), "handled")
+    sync_payouts(hall, month.gateway)
+    (d,) = reconcile(hall).open_discrepancies
+    assert d.kind == "refund_unreviewed" and d.ref.startswith("re_") and d.stripe_amount_cents == -2000
+    assert "review item is still open" in d.explanation
+
+
+def test_a_dispute_not_yet_reviewed(month):
+    hall = month.hall
+    for item in open_items(hall):
+        if item.kind == "refund":
+            acknowledge_refund(hall, int(item.key.split(":")[1]), "agreed")
+    sync_payouts(hall, month.gateway)
+    (d,) = reconcile(hall).open_discrepancies
+    assert d.kind == "dispute_unreviewed" and d.ref.startswith("dp_") and "lost" in d.explanation
+
+
+def test_a_payout_that_failed_after_showing_paid(month, stripe_sandbox):
+    hall = month.hall
+    _review_all(hall)
+    sync_payouts(hall, month.gateway)
+    po = month.payouts[1]["id"]
+    # Stripe's side: the bank sent the payout back days after it showed paid.
+    stored = stripe_sandbox.server.core.store.get("payout", po)
+    stored.update(status="failed", failure_code="account_closed")
+    synced = sync_payouts(hall, month.gateway)
+    assert synced.status_changes == (f"{po}: paid -> failed",)
+    (d,) = reconcile(hall).open_discrepancies
+    assert (d.kind, d.ref) == ("payout_failed", po)
+    assert "did not reach the bank" in d.explanation and "account_closed" in d.explanation
+    with hall.read() as s:
+        row = s.scalar(select(Payout).where(Payout.stripe_payout_id == po))
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "payout.status"))
+    assert row.status == "failed" and row.shown_paid and '"failed"' in entry.after_json
+    # The amount can never change behind the app's back.
+    conn = raw(hall)
+    with pytest.raises(Exception, match="never changed"):
+        conn.execute("UPDATE payouts SET amount_cents = 1 WHERE stripe_payout_id = ?", (po,))
+    with pytest.raises(Exception, match="never"):
+        conn.execute("DELETE FROM balance_transactions")
+    conn.close()
+
+
+def test_resolving_a_discrepancy_keeps_it_visible(month):
+    hall = month.hall
+    for item in open_items(hall):
+        if item.kind == "dispute":
+            resolve(hall, int(item.key.split(":")[1]), "handled")
+    sync_payouts(hall, month.gateway)
+    (d,) = reconcile(hall).open_discrepancies
+    with pytest.raises(ValidationError, match="needs a note"):
+        resolve_discrepancy(hall, d.key, "  ")
+    with pytest.raises(NotFound):
+        resolve_discrepancy(hall, "amount_differs:txn_nothing", "note")
+    before = count(hall, "audit_log")
+    done = resolve_discrepancy(hall, d.key, "acknowledged in the app on Monday")
+    assert done.resolved and count(hall, "audit_log") == before + 1
+    result = reconcile(hall)
+    assert result.ok and open_discrepancy_count(hall) == 0
+    (still,) = result.discrepancies
+    assert still.resolved and still.resolution == "acknowledged in the app on Monday"
+    assert [p.state for p in result.payouts] == ["reconciled", "explained"]
+    with pytest.raises(ValidationError, match="already resolved"):
+        resolve_discrepancy(hall, d.key, "again")
+
+
+def test_cli_reconcile_exits_non_zero_on_a_discrepancy(cli, sandbox_url, monkeypatch):
+    monkeypatch.setenv("STRIPE_API_KEY", SANDBOX_KEY)
+    monkeypatch.setenv("TREASURER_STRIPE_API_BASE", sandbox_url)
+    cli("init", "--hall-name", "IBEW Local 000")
+    from treasurer.gateway import Gateway
+    from treasurer.hall import open_hall
+
+    hall = open_hall(str(cli.data_dir), actor="tester")
+    gateway = Gateway(SANDBOX_KEY, sandbox_url, backoff_seconds=0.01)
+    standard_hall(hall, members=2)
+    assess(hall, "2026-10")
+    _pay(hall, gateway, sandbox_url, "1001")
+    _pay(hall, gateway, sandbox_url, "1002", record=False)
+    _advance(sandbox_url)
+    po = control(sandbox_url, "payouts")["id"]
+    hall.close()
+    code, out, err = cli("reconcile", expect=1)
+    assert "1 discrepancy" in out and "missing_from_ledger" in out and po in out and "UNRECONCILED" in out
+    key = next(line.split()[0] for line in out.splitlines() if line.startswith("missing_from_ledger:"))
+    cli("discrepancy", "resolve", key, "--note", "a walk-in member paid online; entered next week")
+    code, out, _ = cli("reconcile", "--since", "2020-01-01")
+    assert "explained" in out and "resolved" in out
+    cli("reconcile", "--since", "yesterday", expect=1)

@@ -1,0 +1,353 @@
+"""Reconciling Stripe payouts with the ledger, to the cent.
+
+Computed from the stored rows every time and never stored, as the ledger is:
+each payout's gross, fees, refunds, disputes and net, the ledger payments it
+contains, and every discrepancy as data (the Stripe object, the ledger row if
+any, and a sentence saying what is wrong).  Only the treasurer's resolution
+notes are stored, keyed by the discrepancy's kind and ref.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from . import clock
+from .errors import NotFound, ValidationError
+from .hall import Hall
+from .models import BalanceTransaction, DiscrepancyResolution, Dispute, Payment, Payout, Refund, ReviewItem
+from .money import format_cents
+from .payments import receipt_number
+from .payouts import CHARGE_TYPES, REFUND_TYPES
+
+STALE_DAYS = 7          # a card/ACH payment older than this should be in some payout
+ONLINE_METHODS = ("card", "us_bank_account")
+FAILED_PAYOUT = ("failed", "canceled")
+
+KIND_LABELS = {
+    "missing_from_ledger": "Stripe money not in the books",
+    "unknown_to_stripe": "Payment Stripe does not know",
+    "amount_differs": "Amounts differ",
+    "status_differs": "Status differs",
+    "refund_unreviewed": "Refund not reviewed",
+    "dispute_unreviewed": "Dispute not reviewed",
+    "payout_failed": "Payout failed after paid",
+    "payout_total_differs": "Payout total differs",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Discrepancy:
+    kind: str
+    ref: str                          # stable identity with ``kind``: a txn_, po_, re_, dp_ id or payment:12
+    explanation: str
+    stripe_object: str | None         # the Stripe id(s) concerned
+    stripe_amount_cents: int | None
+    ledger_row: str | None            # payment:12, refund:3, dispute:4 or None
+    ledger_amount_cents: int | None
+    payout: str | None                # the payout it sits in, if any
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.ref}"
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolution is not None
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+@dataclasses.dataclass(frozen=True)
+class PayoutLine:
+    stripe_txn_id: str
+    kind: str                 # charge | refund | dispute | payout | other
+    source_id: str
+    amount_cents: int
+    fee_cents: int
+    net_cents: int
+    ledger_row: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class PayoutReport:
+    stripe_payout_id: str
+    status: str
+    arrival_date: dt.date
+    amount_cents: int
+    gross_cents: int          # payments collected (charges)
+    fee_cents: int            # Stripe's fees, the hall's expense (dispute fees included)
+    refund_cents: int         # negative: money given back
+    dispute_cents: int        # negative: chargebacks (net of reversals)
+    other_cents: int
+    net_cents: int            # what the lines add up to; equals amount_cents when reconciled
+    payment_ids: tuple[int, ...]
+    lines: tuple[PayoutLine, ...]
+    discrepancies: tuple[Discrepancy, ...]
+
+    @property
+    def state(self) -> str:
+        """reconciled | explained (every difference resolved with a note) | unreconciled | awaiting | failed."""
+        if self.status in FAILED_PAYOUT and not self.discrepancies:
+            return "failed"
+        if not self.lines:
+            return "awaiting"
+        if not self.discrepancies:
+            return "reconciled"
+        return "explained" if all(d.resolved for d in self.discrepancies) else "unreconciled"
+
+
+@dataclasses.dataclass(frozen=True)
+class Reconciliation:
+    payouts: tuple[PayoutReport, ...]
+    discrepancies: tuple[Discrepancy, ...]     # every one, resolved ones included
+
+    @property
+    def open_discrepancies(self) -> tuple[Discrepancy, ...]:
+        return tuple(d for d in self.discrepancies if not d.resolved)
+
+    @property
+    def ok(self) -> bool:
+        return not self.open_discrepancies
+
+    def total(self, field: str) -> int:
+        return sum(getattr(p, field) for p in self.payouts if p.status not in FAILED_PAYOUT)
+
+
+def reconcile(hall: Hall, since: dt.date | None = None, today: dt.date | None = None,
+              stale_days: int = STALE_DAYS) -> Reconciliation:
+    with hall.read() as s:
+        return reconcile_session(s, hall.currency, since, today or clock.today(), stale_days)
+
+
+def open_discrepancy_count(hall: Hall) -> int:
+    """For the dashboard."""
+    return len(reconcile(hall).open_discrepancies)
+
+
+def resolve_discrepancy(hall: Hall, key: str, note: str) -> Discrepancy:
+    """Record the treasurer's note on one open discrepancy (``kind:ref``, as ``Discrepancy.key``)."""
+    if not note.strip():
+        raise ValidationError("Resolving a discrepancy needs a note saying what was found or done.")
+    current = {d.key: d for d in reconcile(hall).discrepancies}
+    found = current.get(key.strip())
+    if found is None:
+        raise NotFound(f"There is no discrepancy {key!r} now; 'treasurer reconcile' lists them.")
+    if found.resolved:
+        raise ValidationError(f"The discrepancy {key} was already resolved by {found.resolved_by}.")
+    with hall.write() as tx:
+        row = DiscrepancyResolution(kind=found.kind, ref=found.ref, note=note.strip(), resolved_by=tx.actor,
+                                    resolved_at=clock.stamp())
+        tx.session.add(row)
+        tx.session.flush()
+        tx.audit("discrepancy.resolve", "discrepancy", found.key, None,
+                 {"kind": found.kind, "ref": found.ref, "explanation": found.explanation, "note": row.note})
+    return dataclasses.replace(found, resolution=row.note, resolved_by=row.resolved_by, resolved_at=row.resolved_at)
+
+
+# The computation -----------------------------------------------------------------------------------------
+
+def reconcile_session(s: Session, currency: str, since: dt.date | None, today: dt.date,
+                      stale_days: int = STALE_DAYS) -> Reconciliation:
+    def money(cents: int) -> str:
+        return format_cents(cents, currency)
+
+    payout_query = select(Payout).order_by(Payout.created, Payout.id)
+    if since is not None:
+        payout_query = payout_query.where(Payout.created >= _stamp(since))
+    payouts = list(s.scalars(payout_query))
+    lines_by_payout: dict[int, list] = defaultdict(list)
+    if payouts:
+        txn_query = select(BalanceTransaction.payout_id, BalanceTransaction.stripe_txn_id, BalanceTransaction.type,
+                           BalanceTransaction.reporting_category, BalanceTransaction.amount_cents,
+                           BalanceTransaction.fee_cents, BalanceTransaction.net_cents, BalanceTransaction.source_id,
+                           BalanceTransaction.charge_id, BalanceTransaction.payment_intent_id).order_by(
+            BalanceTransaction.id)
+        if since is not None:
+            txn_query = txn_query.where(BalanceTransaction.payout_id.in_(select(Payout.id).where(
+                Payout.created >= _stamp(since))))
+        for row in s.execute(txn_query):
+            lines_by_payout[row.payout_id].append(row)
+
+    by_charge: dict[str, tuple] = {}
+    by_intent: dict[str, tuple] = {}
+    online = s.execute(select(Payment.id, Payment.amount_cents, Payment.status, Payment.method,
+                              Payment.received_on, Payment.stripe_charge_id, Payment.stripe_payment_intent_id)
+                       .where(or_(Payment.stripe_charge_id.is_not(None),
+                                  Payment.stripe_payment_intent_id.is_not(None))))
+    online_rows = []
+    for row in online:
+        online_rows.append(row)
+        if row.stripe_charge_id:
+            by_charge[row.stripe_charge_id] = row
+        if row.stripe_payment_intent_id:
+            by_intent[row.stripe_payment_intent_id] = row
+    refunds = {r.stripe_refund_id: r for r in s.execute(
+        select(Refund.id, Refund.stripe_refund_id, Refund.amount_cents, Refund.status, Refund.payment_id))}
+    disputes = {d.stripe_dispute_id: d for d in s.execute(
+        select(Dispute.id, Dispute.stripe_dispute_id, Dispute.amount_cents, Dispute.status, Dispute.payment_id))}
+    open_reviews = defaultdict(list)
+    for kind, ref, item_id in s.execute(select(ReviewItem.kind, ReviewItem.ref, ReviewItem.id).where(
+            ReviewItem.resolved_at.is_(None), ReviewItem.kind.in_(("refund", "dispute")))):
+        open_reviews[ref.split(":")[1]].append(item_id)
+    notes = {(r.kind, r.ref): r for r in s.scalars(select(DiscrepancyResolution))}
+
+    found: list[Discrepancy] = []
+
+    def add(kind: str, ref: str, explanation: str, stripe_object: str | None, stripe_amount: int | None,
+            ledger_row: str | None, ledger_amount: int | None, payout: str | None) -> Discrepancy:
+        note = notes.get((kind, ref))
+        d = Discrepancy(kind, ref, explanation, stripe_object, stripe_amount, ledger_row, ledger_amount, payout,
+                        note.note if note else None, note.resolved_by if note else None,
+                        note.resolved_at if note else None)
+        found.append(d)
+        return d
+
+    matched_payments: set[int] = set()
+    reports: list[PayoutReport] = []
+    for payout in payouts:
+        po = payout.stripe_payout_id
+        mine: list[Discrepancy] = []
+        gross = fees = refunded = disputed = other = net = 0
+        payment_ids: list[int] = []
+        out_lines: list[PayoutLine] = []
+        reviewed: set[str] = set()
+        for t in lines_by_payout.get(payout.id, ()):
+            kind = _kind(t.type, t.reporting_category, t.source_id)
+            ledger = None
+            if kind == "payout":
+                if t.source_id == po and -t.amount_cents != payout.amount_cents:
+                    mine.append(add("payout_total_differs", t.stripe_txn_id,
+                                    f"Payout {po} is {money(payout.amount_cents)} but its own balance transaction "
+                                    f"takes {money(-t.amount_cents)} out of the Stripe balance.",
+                                    f"{po} {t.stripe_txn_id}", -t.amount_cents, None, None, po))
+                out_lines.append(PayoutLine(t.stripe_txn_id, kind, t.source_id, t.amount_cents, t.fee_cents,
+                                            t.net_cents, None))
+                continue
+            fees += t.fee_cents
+            net += t.net_cents
+            if kind == "charge":
+                gross += t.amount_cents
+                pay = (by_charge.get(t.charge_id) if t.charge_id else None) or (
+                    by_intent.get(t.payment_intent_id) if t.payment_intent_id else None)
+                what = f"{t.charge_id or t.source_id}" + (f" ({t.payment_intent_id})" if t.payment_intent_id else "")
+                if pay is None:
+                    mine.append(add("missing_from_ledger", t.stripe_txn_id,
+                                    f"Stripe collected {money(t.amount_cents)} ({what}) and paid it out in {po}, "
+                                    f"but the books have no payment for it.", what, t.amount_cents, None, None, po))
+                else:
+                    ledger = f"payment:{pay.id}"
+                    matched_payments.add(pay.id)
+                    payment_ids.append(pay.id)
+                    if pay.amount_cents != t.amount_cents:
+                        mine.append(add("amount_differs", t.stripe_txn_id,
+                                        f"Stripe collected {money(t.amount_cents)} ({what}) but the books record "
+                                        f"payment {receipt_number(pay.id)} as {money(pay.amount_cents)}.",
+                                        what, t.amount_cents, ledger, pay.amount_cents, po))
+                    elif pay.status != "completed":
+                        mine.append(add("status_differs", t.stripe_txn_id,
+                                        f"Stripe paid out {money(t.amount_cents)} ({what}) in {po}, but the books "
+                                        f"show payment {receipt_number(pay.id)} as {pay.status}.",
+                                        what, t.amount_cents, ledger, pay.amount_cents, po))
+            elif kind == "refund":
+                refunded += t.amount_cents
+                ref = refunds.get(t.source_id)
+                if ref is None:
+                    mine.append(add("missing_from_ledger", t.stripe_txn_id,
+                                    f"Stripe refunded {money(-t.amount_cents)} ({t.source_id} on "
+                                    f"{t.charge_id or 'an unknown charge'}) in {po}, but the books have no such "
+                                    f"refund.", t.source_id, t.amount_cents, None, None, po))
+                else:
+                    ledger = f"refund:{ref.id}"
+                    if ref.amount_cents != -t.amount_cents:
+                        mine.append(add("amount_differs", t.stripe_txn_id,
+                                        f"Stripe refunded {money(-t.amount_cents)} ({t.source_id}) but the books "
+                                        f"record the refund as {money(ref.amount_cents)}.",
+                                        t.source_id, t.amount_cents, ledger, -ref.amount_cents, po))
+                    if open_reviews.get(t.source_id) and t.source_id not in reviewed:
+                        reviewed.add(t.source_id)
+                        mine.append(add("refund_unreviewed", t.source_id,
+                                        f"Refund {t.source_id} of {money(-t.amount_cents)} was paid out in {po} "
+                                        f"but its review item is still open, so the member's ledger may not "
+                                        f"show it yet.", t.source_id, t.amount_cents, ledger, -ref.amount_cents, po))
+            elif kind == "dispute":
+                disputed += t.amount_cents
+                dis = disputes.get(t.source_id)
+                if dis is None:
+                    mine.append(add("missing_from_ledger", t.stripe_txn_id,
+                                    f"Stripe moved {money(t.amount_cents)} for dispute {t.source_id} (on "
+                                    f"{t.charge_id or 'an unknown charge'}) in {po}, but the books have no such "
+                                    f"dispute.", t.source_id, t.amount_cents, None, None, po))
+                else:
+                    ledger = f"dispute:{dis.id}"
+                    if dis.amount_cents != abs(t.amount_cents):
+                        mine.append(add("amount_differs", t.stripe_txn_id,
+                                        f"Stripe moved {money(t.amount_cents)} for dispute {t.source_id} but the "
+                                        f"books record the dispute as {money(dis.amount_cents)}.",
+                                        t.source_id, t.amount_cents, ledger, dis.amount_cents, po))
+                    if open_reviews.get(t.source_id) and t.source_id not in reviewed:
+                        reviewed.add(t.source_id)
+                        mine.append(add("dispute_unreviewed", t.source_id,
+                                        f"Dispute {t.source_id} ({dis.status}, {money(dis.amount_cents)}) moved "
+                                        f"money in {po} but its review item is still open.",
+                                        t.source_id, t.amount_cents, ledger, dis.amount_cents, po))
+            else:
+                other += t.amount_cents
+                mine.append(add("missing_from_ledger", t.stripe_txn_id,
+                                f"Stripe's {t.type} {t.stripe_txn_id} of {money(t.amount_cents)} (fee "
+                                f"{money(t.fee_cents)}) in {po} is nothing the books know about.",
+                                t.stripe_txn_id, t.amount_cents, None, None, po))
+            out_lines.append(PayoutLine(t.stripe_txn_id, kind, t.source_id, t.amount_cents, t.fee_cents,
+                                        t.net_cents, ledger))
+        if out_lines and net != payout.amount_cents:
+            mine.append(add("payout_total_differs", po,
+                            f"Payout {po} is {money(payout.amount_cents)} but its balance transactions add up to "
+                            f"{money(net)} ({money(net - payout.amount_cents)} apart).",
+                            po, payout.amount_cents, None, net, po))
+        if payout.status in FAILED_PAYOUT and payout.shown_paid:
+            mine.append(add("payout_failed", po,
+                            f"Stripe first reported payout {po} of {money(payout.amount_cents)} as paid, then as "
+                            f"{payout.status}" + (f" ({payout.failure_code})" if payout.failure_code else "") +
+                            ": the money did not reach the bank. Check the bank account details in Stripe; the "
+                            "money goes back to the Stripe balance.", po, payout.amount_cents, None, None, po))
+        reports.append(PayoutReport(po, payout.status, payout.arrival_date, payout.amount_cents, gross, fees,
+                                    refunded, disputed, other, net, tuple(payment_ids), tuple(out_lines),
+                                    tuple(mine)))
+
+    # Ledger payments Stripe never paid out (in the payouts this computation looked at).
+    cutoff = today - dt.timedelta(days=stale_days)
+    for row in online_rows:
+        if (row.id in matched_payments or row.status != "completed" or row.method not in ONLINE_METHODS
+                or row.received_on > cutoff or (since is not None and row.received_on < since)):
+            continue
+        what = row.stripe_charge_id or row.stripe_payment_intent_id
+        add("unknown_to_stripe", f"payment:{row.id}",
+            f"The books record online payment {receipt_number(row.id)} of {money(row.amount_cents)} ({what}) "
+            f"received {row.received_on.isoformat()}, but no Stripe payout contains it.",
+            what, None, f"payment:{row.id}", row.amount_cents, None)
+    return Reconciliation(tuple(reports), tuple(found))
+
+
+def _kind(txn_type: str, category: str, source_id: str) -> str:
+    if txn_type in CHARGE_TYPES:
+        return "charge"
+    if txn_type in REFUND_TYPES:
+        return "refund"
+    if txn_type == "payout" or txn_type.startswith("payout_"):
+        return "payout"
+    if category in ("dispute", "dispute_reversal") or source_id.startswith("dp_"):
+        return "dispute"
+    return "other"
+
+
+def _stamp(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp())

@@ -100,12 +100,18 @@ def faces_for(hall: Hall, slips: Sequence[Slip | int]) -> list[SlipFace]:
 
 
 def ensure_gui() -> None:
-    """QPainter on a PDF needs a QGuiApplication; make an offscreen one when there is none (the CLI)."""
+    """QPainter on a PDF needs a Qt application; make an offscreen one when there is none (the CLI).
+
+    A QApplication rather than a bare QGuiApplication: one process may later open windows (tests run the
+    CLI and the GUI in one process), and widgets refuse to exist under a QGuiApplication.
+    """
     global _app
     if QGuiApplication.instance() is None:
+        from PySide6.QtWidgets import QApplication
+
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _app = QGuiApplication(sys.argv[:1] or ["treasurer"])
+        _app = QApplication(sys.argv[:1] or ["treasurer"])
 
 
 def page_count(n_slips: int, layout: str) -> int:

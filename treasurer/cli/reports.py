@@ -20,6 +20,8 @@ def register(commands) -> None:
     p.add_argument("key", help="the discrepancy as 'treasurer reconcile' prints it (kind:ref)")
     p.add_argument("--note", required=True)
 
+    register_deposits(commands)
+
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
     since = parse_day(args.since, "--since date")
@@ -59,3 +61,130 @@ def cmd_discrepancy_resolve(args: argparse.Namespace) -> int:
     d = resolve_discrepancy(hall, args.key, args.note)
     print(f"Resolved {d.key}: {d.resolution}")
     return 0
+
+
+def register_deposits(commands) -> None:
+    dep = group(commands, "deposits", "bank deposits of cash, checks and money orders")
+    p = add_command(dep, "new", cmd_deposits_new, "put payments in a new deposit batch and print its slip")
+    p.add_argument("payment_ids", nargs="*", type=int, metavar="PAYMENT_ID")
+    p.add_argument("--date", required=True, help="the deposit's date (YYYY-MM-DD)")
+    p.add_argument("--ref", required=True, help="the bank's deposit reference")
+    p.add_argument("--all-undeposited", action="store_true", help="every cash/check/money-order payment not yet "
+                   "in a deposit")
+    add_command(dep, "list", cmd_deposits_list, "list deposit batches (and what is still undeposited)")
+    p = add_command(dep, "slip", cmd_deposits_slip, "print a batch's deposit slip")
+    p.add_argument("batch_id", type=int)
+    p.add_argument("--csv", metavar="FILE", help="write the slip as CSV to FILE ('-' for standard output)")
+    p = add_command(dep, "mark", cmd_deposits_mark, "mark a batch deposited (it is then locked)")
+    p.add_argument("batch_id", type=int)
+    p.add_argument("--deposited-on", required=True)
+
+    bank = group(commands, "bank", "reconcile the bank account with its statement")
+    p = add_command(bank, "reconcile", cmd_bank_reconcile,
+                    "start or resume a reconciliation, tick items, and finish it at a zero difference")
+    p.add_argument("--statement-date")
+    p.add_argument("--ending-balance", help="the statement's ending balance, e.g. 1234.56")
+    p.add_argument("--tick", nargs="+", default=[], metavar="ITEM", help="deposit:ID or payout:po_...")
+    p.add_argument("--untick", nargs="+", default=[], metavar="ITEM")
+    done = p.add_mutually_exclusive_group()
+    done.add_argument("--finish", action="store_true", help="finish and lock (only at a zero difference)")
+    done.add_argument("--postpone", action="store_true", help="save it in progress (the default)")
+    add_command(bank, "status", cmd_bank_status, "the reconciliation in progress and the uncleared items")
+
+
+def cmd_deposits_new(args: argparse.Namespace) -> int:
+    from ..deposits import create_batch, slip_text
+
+    hall = hall_from(args)
+    slip = create_batch(hall, parse_day(args.date, "--date"), args.ref, args.payment_ids, args.all_undeposited)
+    print(slip_text(slip, hall.setting("hall_name"), hall.currency), end="")
+    return 0
+
+
+def cmd_deposits_list(args: argparse.Namespace) -> int:
+    from ..deposits import list_batches, undeposited_payments
+
+    hall = hall_from(args)
+    for b in list_batches(hall):
+        when = b.deposited_on.isoformat() if b.deposited_on else "-"
+        print(f"{b.batch_id:5} {b.deposit_date.isoformat()} {b.status:9} {when:10} {b.bank_reference:16} "
+              f"{b.item_count:4} items {money(hall, b.total_cents):>12}")
+    waiting = undeposited_payments(hall)
+    print(f"Undeposited: {len(waiting)} payments, {money(hall, sum(x.amount_cents for x in waiting))}.")
+    return 0
+
+
+def cmd_deposits_slip(args: argparse.Namespace) -> int:
+    from ..deposits import deposit_slip, slip_csv, slip_text
+
+    hall = hall_from(args)
+    slip = deposit_slip(hall, args.batch_id)
+    if args.csv == "-":
+        print(slip_csv(slip), end="")
+    elif args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+            fh.write(slip_csv(slip))
+        print(f"Wrote deposit {slip.batch_id} to {args.csv}.")
+    else:
+        print(slip_text(slip, hall.setting("hall_name"), hall.currency), end="")
+    return 0
+
+
+def cmd_deposits_mark(args: argparse.Namespace) -> int:
+    from ..deposits import mark_deposited
+
+    hall = hall_from(args)
+    slip = mark_deposited(hall, args.batch_id, parse_day(args.deposited_on, "--deposited-on date"))
+    print(f"Deposit {slip.batch_id} ({money(hall, slip.total_cents)}) marked deposited on "
+          f"{slip.deposited_on.isoformat()}; it is now locked.")
+    return 0
+
+
+def cmd_bank_reconcile(args: argparse.Namespace) -> int:
+    from ..bank import reconcile_bank
+    from ..money import parse_amount
+
+    hall = hall_from(args)
+    ending = parse_amount(args.ending_balance, field="ending balance", allow_zero=True) \
+        if args.ending_balance is not None else None
+    view = reconcile_bank(hall, parse_day(args.statement_date, "statement date"), ending, args.tick, args.untick,
+                          finish=args.finish)
+    _print_bank(hall, view)
+    return 0
+
+
+def cmd_bank_status(args: argparse.Namespace) -> int:
+    from ..bank import bank_history, bank_status, uncleared_items
+
+    hall = hall_from(args)
+    history = bank_history(hall)
+    if history:
+        last = history[-1]
+        print(f"Last finished: statement {last.statement_date.isoformat()}, ending balance "
+              f"{money(hall, last.ending_balance_cents)}.")
+    view = bank_status(hall)
+    if view is not None:
+        _print_bank(hall, view)
+        return 0
+    print("No reconciliation in progress. Uncleared items:")
+    with hall.read() as s:
+        for ref, _kind, day, text, cents in uncleared_items(s):
+            print(f"  [ ] {ref:32} {day.isoformat()} {money(hall, cents):>12}  {text}")
+    return 0
+
+
+def _print_bank(hall, view) -> None:
+    print(f"Bank reconciliation {view.reconciliation_id} ({view.status.replace('_', ' ')}): statement "
+          f"{view.statement_date.isoformat()}")
+    for i in view.items:
+        print(f"  [{'x' if i.ticked else ' '}] {i.ref:32} {i.day.isoformat()} {money(hall, i.amount_cents):>12}  "
+              f"{i.description}")
+    print(f"Opening {money(hall, view.opening_balance_cents)} + cleared {money(hall, view.cleared_cents)} = "
+          f"{money(hall, view.cleared_balance_cents)}; statement {money(hall, view.ending_balance_cents)}; "
+          f"difference {money(hall, view.difference_cents)}.")
+    if view.status == "finished":
+        print("Finished and locked.")
+    elif view.can_finish:
+        print("The difference is zero: finish with --finish.")
+    else:
+        print("Saved in progress; resume with 'treasurer bank reconcile'.")

@@ -1,8 +1,9 @@
 """Opening the database: engine, sessions, migrations.
 
 The SQLite specifics (WAL, foreign keys, ``synchronous=FULL``, busy timeout and
-``BEGIN IMMEDIATE`` for writes) live here and nowhere else, so that the rest of
-the core runs unchanged on PostgreSQL.
+``BEGIN IMMEDIATE`` for writes) and the PostgreSQL ones (ISO dates, a
+transaction-scoped advisory lock for writers and for migrations) live here and
+nowhere else, so that the rest of the core runs unchanged on either.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +25,9 @@ from .errors import UserFacingError
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 15_000
 _WRITE = "treasurer_write"
+# Every writer on PostgreSQL holds this transaction-scoped advisory lock (one key for the whole hall).
+WRITE_LOCK_KEY = 7362001
+MIGRATE_LOCK_KEY = 7362002
 
 
 def make_engine(url: str) -> Engine:
@@ -31,7 +35,25 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
+    if make_url(url).get_backend_name() == "postgresql":
+        # READ COMMITTED explicitly: lock_for_write relies on it.
+        engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+        _configure_postgresql(engine)
+        return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # The ledger sorts and prints dates cast to text: make that text ISO (YYYY-MM-DD) whatever the
+        # server's DateStyle.
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        cur = dbapi_conn.cursor()
+        cur.execute("SET DateStyle TO ISO, YMD")
+        cur.close()
+        dbapi_conn.autocommit = autocommit
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -56,9 +78,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def lock_for_write(session: Session) -> None:
-    """Serialise writers on databases where BEGIN IMMEDIATE does not exist."""
+    """Serialise writers on databases where BEGIN IMMEDIATE does not exist.
+
+    On PostgreSQL the lock is the transaction's first statement and the isolation
+    level stays READ COMMITTED, so every statement after it sees what the previous
+    writer committed: the audit chain's head, and the inbox's check-then-insert of
+    event ids (``inbox.store_many``), are therefore race-free across processes and
+    workstations. (Under REPEATABLE READ the snapshot would predate the wait.)
+    """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7362001)"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
 
 
 class Database:
@@ -111,21 +140,32 @@ def schema_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def known_revision(revision: str | None) -> bool:
+    """True for no schema yet and for every schema revision this program has a migration for."""
+    if revision is None:
+        return True
+    try:
+        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+    except Exception:  # alembic raises for a revision it has never heard of
+        return False
+
+
+def newer_schema_message(revision: str | None, what: str = "This database") -> str:
+    return (f"{what} was last opened by a newer version of Hall Treasurer (schema {revision}); "
+            f"install that version or newer to open it.")
+
+
 def migrate(db: Database) -> None:
     """Bring the schema to the newest revision; refuse a database newer than this program."""
     cfg = alembic_config(db.url)
-    scripts = ScriptDirectory.from_config(cfg)
     current = schema_revision(db)
-    try:
-        known = current is None or scripts.get_revision(current) is not None
-    except Exception:  # alembic raises for a revision it has never heard of
-        known = False
-    if not known:
-        raise UserFacingError(
-            f"This database was last opened by a newer version of Hall Treasurer "
-            f"(schema {current}); install that version or newer to open it."
-        )
+    if not known_revision(current):
+        raise UserFacingError(newer_schema_message(current))
     with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two workstations opening the books after an update: one migrates, the other waits and
+            # then finds nothing left to do (PostgreSQL runs DDL inside the transaction).
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK_KEY})"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

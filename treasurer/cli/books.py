@@ -1,12 +1,13 @@
-"""Commands that set up the books: init, settings, officers, classifications, dues, periods, demo, backup."""
+"""Commands that set up the books: init, settings, officers, classifications, dues, periods, demo, backup, restore."""
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
-from .. import dues, periods
-from ..backup import backup_to
+from .. import config, dues, periods
+from ..backup import DEFAULT_KEEP, backup_if_due, backup_to, restore_from
 from ..demo import fill_demo
 from ..errors import ValidationError
 from ..hall import SETTINGS, init_hall
@@ -72,7 +73,18 @@ def register(commands) -> None:
     p.add_argument("--seed", type=int, default=7)
 
     p = add_command(commands, "backup", cmd_backup, "make a consistent copy of the database and check it")
-    p.add_argument("--to", required=True, metavar="FILE")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--to", metavar="FILE", help="the copy to write")
+    which.add_argument("--auto", action="store_true",
+                       help="the daily backup: one copy a day in --folder, keeping the last --keep (for a "
+                            "scheduled task; the window does the same at start-up)")
+    p.add_argument("--folder", metavar="DIR", help="where daily backups go (default: backups in the data folder)")
+    p.add_argument("--keep", type=int, default=DEFAULT_KEEP, metavar="N",
+                   help=f"how many daily backups to keep (default {DEFAULT_KEEP})")
+
+    p = add_command(commands, "restore", cmd_restore,
+                    "replace the books with a checked backup, keeping the current database aside")
+    p.add_argument("file", metavar="FILE", help="a backup made by 'treasurer backup' or the window")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -186,6 +198,17 @@ def cmd_demo(args) -> int:
 
 def cmd_backup(args) -> int:
     hall = hall_from(args)
+    if args.auto:
+        folder = Path(args.folder) if args.folder else (hall.data_path or Path(".")) / "backups"
+        print(backup_if_due(hall.db, folder, keep=args.keep))
+        return 0
     report = backup_to(hall.db, args.to)
     print(f"Backed up to {report.path} ({report.size_bytes:,} bytes); {report.chain}.")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    path = config.data_dir(getattr(args, "data_dir", None))
+    url = config.database_url(path, getattr(args, "database_url", None))
+    print(restore_from(url, args.file))
     return 0

@@ -21,6 +21,7 @@ def register(commands) -> None:
     p.add_argument("--note", required=True)
 
     register_deposits(commands)
+    register_reports(commands)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
@@ -188,3 +189,99 @@ def _print_bank(hall, view) -> None:
         print("The difference is zero: finish with --finish.")
     else:
         print("Saved in progress; resume with 'treasurer bank reconcile'.")
+
+
+def register_reports(commands) -> None:
+    rep = group(commands, "report", "reports for the treasurer, the trustees and the international")
+    p = add_command(rep, "period", cmd_report_period, "a period's dues, collections, fees, refunds and arrears")
+    p.add_argument("period", help="2026-10 or 2026-Q4")
+    p.add_argument("--csv", metavar="FILE", help="also write it as CSV ('-' for standard output only)")
+    p = add_command(rep, "per-capita", cmd_report_per_capita, "members by classification and status, per capita")
+    p.add_argument("period")
+    p.add_argument("--csv", metavar="FILE")
+    p = add_command(rep, "statement", cmd_report_statement, "one member's statement for a date range")
+    p.add_argument("member_number")
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--to", dest="end", required=True)
+    p.add_argument("--csv", metavar="FILE")
+    p = add_command(rep, "packet", cmd_report_packet, "the trustees' audit packet: a PDF and a folder of CSV files")
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--to", dest="end", required=True)
+    p.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder")
+    p = add_command(rep, "audit-entry", cmd_report_audit_entry,
+                    "print the hash of audit entry N (to check a packet's head against a longer chain)")
+    p.add_argument("seq", type=int)
+
+
+def _write_csv(target: str | None, text: str) -> None:
+    if target == "-":
+        print(text, end="")
+    elif target:
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        print(f"Wrote {target}.")
+
+
+def cmd_report_period(args: argparse.Namespace) -> int:
+    from ..reports import period_csv, period_report
+
+    hall = hall_from(args)
+    r = period_report(hall, args.period)
+    if args.csv != "-":
+        for label, value in r.rows():
+            print(f"{label:40} {value:>16}")
+    _write_csv(args.csv, period_csv([r]))
+    return 0
+
+
+def cmd_report_per_capita(args: argparse.Namespace) -> int:
+    from ..reports import per_capita_csv, per_capita_report
+
+    hall = hall_from(args)
+    r = per_capita_report(hall, args.period)
+    if args.csv != "-":
+        print(f"Per capita {r.period}")
+        for x in r.rows:
+            print(f"  {x.classification[:30]:30} {x.status:10} members {x.members:6} assessed {x.assessed:6} "
+                  f"dues {money(hall, x.dues_cents):>12} per capita {money(hall, x.per_capita_cents):>12}")
+        print(f"  Total per capita due: {money(hall, r.per_capita_cents)} for {r.assessed} members assessed.")
+    _write_csv(args.csv, per_capita_csv(r))
+    return 0
+
+
+def cmd_report_statement(args: argparse.Namespace) -> int:
+    from ..reports import member_statement_range, statement_csv
+
+    hall = hall_from(args)
+    st = member_statement_range(hall, args.member_number, parse_day(args.start, "--from date"),
+                                parse_day(args.end, "--to date"))
+    if args.csv != "-":
+        print(f"{st.member_number} {st.member_name} ({st.classification}) {st.starts_on} to {st.ends_on}")
+        print(f"  opening balance {money(hall, st.opening_balance_cents)}")
+        for x in st.lines:
+            bal = money(hall, x.balance_cents) if x.balance_cents is not None else "(not counted)"
+            print(f"  {x.day} {x.description[:60]:60} {money(hall, x.debit_cents):>11} "
+                  f"{money(hall, x.credit_cents):>11} {bal:>13}")
+        print(f"  closing balance {money(hall, st.closing_balance_cents)}")
+    _write_csv(args.csv, statement_csv(st))
+    return 0
+
+
+def cmd_report_packet(args: argparse.Namespace) -> int:
+    from ..packet import build_packet
+
+    hall = hall_from(args)
+    r = build_packet(hall, parse_day(args.start, "--from date"), parse_day(args.end, "--to date"), args.out)
+    print(f"Wrote the trustees' packet to {r.folder}: {r.pdf.name} ({r.pages} pages) and "
+          f"{len(r.files)} files.")
+    print(f"Audit chain {'OK' if r.audit_ok else 'BROKEN'}: {r.audit_entries} entries, head {r.audit_head}")
+    print(f"{r.open_discrepancies} open discrepancies, {r.open_review_items} open review items.")
+    return 0 if r.audit_ok else 1
+
+
+def cmd_report_audit_entry(args: argparse.Namespace) -> int:
+    from ..packet import audit_entry_hash
+
+    hall = hall_from(args)
+    print(f"entry {args.seq} hash {audit_entry_hash(hall, args.seq)}")
+    return 0

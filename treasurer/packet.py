@@ -1,0 +1,183 @@
+"""The trustees' audit packet for a date range: one PDF and a folder of CSV files.
+
+It holds the period reports, the reconciliation of every payout in the range,
+the open review items, and the audit chain's verification with its entry count
+and head hash, so that the trustees can later check that the log was not
+rewritten: the chain must still verify and its entry N must still have the
+hash printed here.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from . import audit, clock
+from .errors import NotFound, ValidationError
+from .hall import Hall
+from .models import AuditEntry
+from .money import format_cents, plain_cents
+from .pdf import write_text_pdf
+from .reconcile import Discrepancy, PayoutReport, reconcile
+from .reports import PerCapitaReport, PeriodReport, per_capita_report, period_report
+from .review import Item, open_items
+
+README = """Trustees' audit packet: {hall}, {start} to {end}
+Made {made} by {actor}.
+
+packet.pdf            everything below, printable
+period_reports.csv    each month: assessed, collected by method, pending ACH, fees, refunds,
+                      outstanding and arrears by age (as of the month's end)
+per_capita.csv        members by classification and status, with the per-capita amounts
+payouts.csv           every Stripe payout in the range: gross, fees, refunds, disputes, net, state
+discrepancies.csv     every difference between Stripe and the books, open or resolved (with the note)
+review_items.csv      what was still waiting for the treasurer when the packet was made
+audit.csv             the audit chain when the packet was made
+
+The audit log when this packet was made: {entries} entries, chain {chain}, head (entry {entries}):
+    {head}
+
+To check later that the log was not rewritten since, run on the hall's computer:
+    treasurer audit verify
+It must say "audit chain OK". If it shows the same number of entries, its head must be the hash
+above. If the log has grown since, run
+    treasurer report audit-entry {entries}
+and it must print the same hash for entry {entries}. Any other answer means entries up to this packet
+were changed, removed or replaced after it was made.
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class PacketResult:
+    folder: Path
+    pdf: Path
+    files: tuple[Path, ...]
+    pages: int
+    audit_ok: bool
+    audit_entries: int
+    audit_head: str
+    open_discrepancies: int
+    open_review_items: int
+
+
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    codes, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        codes.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return codes
+
+
+def audit_entry_hash(hall: Hall, seq: int) -> str:
+    with hall.read() as s:
+        digest = s.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
+    if digest is None:
+        raise NotFound(f"The audit log has no entry {seq}.")
+    return digest
+
+
+def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) -> PacketResult:
+    if end < start:
+        raise ValidationError(f"The packet ends ({end.isoformat()}) before it starts ({start.isoformat()}).")
+    folder = Path(out_dir)
+    if folder.exists() and any(folder.iterdir()):
+        raise ValidationError(f"The folder {folder} is not empty; choose a new folder for the packet.")
+    folder.mkdir(parents=True, exist_ok=True)
+    currency = hall.currency
+    periods = [period_report(hall, code) for code in months_between(start, end)]
+    per_capita = [per_capita_report(hall, code) for code in months_between(start, end)]
+    rec = reconcile(hall, since=start)
+    payouts = [p for p in rec.payouts if p.arrival_date <= end]
+    inside = {p.stripe_payout_id for p in payouts}
+    discrepancies = [d for d in rec.discrepancies if d.payout is None or d.payout in inside]
+    items = open_items(hall)
+    with hall.read() as s:
+        chain = audit.verify(s)
+
+    files = [
+        _csv(folder / "period_reports.csv", ["period", "item", "value"],
+             [[r.period, label, value] for r in periods for label, value in r.rows()]),
+        _csv(folder / "per_capita.csv", ["period", "classification", "status", "members", "assessed", "dues",
+                                         "per_capita"],
+             [[r.period, x.classification, x.status, x.members, x.assessed, plain_cents(x.dues_cents),
+               plain_cents(x.per_capita_cents)] for r in per_capita for x in r.rows]),
+        _csv(folder / "payouts.csv", ["payout", "arrival_date", "status", "state", "amount", "gross", "fees",
+                                      "refunds", "disputes", "other", "net", "payments"],
+             [[p.stripe_payout_id, p.arrival_date.isoformat(), p.status, p.state, plain_cents(p.amount_cents),
+               plain_cents(p.gross_cents), plain_cents(p.fee_cents), plain_cents(p.refund_cents),
+               plain_cents(p.dispute_cents), plain_cents(p.other_cents), plain_cents(p.net_cents),
+               len(p.payment_ids)] for p in payouts]),
+        _csv(folder / "discrepancies.csv", ["key", "kind", "payout", "stripe_object", "stripe_amount", "ledger_row",
+                                            "ledger_amount", "explanation", "resolved_by", "resolution"],
+             [[d.key, d.kind, d.payout or "", d.stripe_object or "", _cents(d.stripe_amount_cents),
+               d.ledger_row or "", _cents(d.ledger_amount_cents), d.explanation, d.resolved_by or "",
+               d.resolution or ""] for d in discrepancies]),
+        _csv(folder / "review_items.csv", ["key", "kind", "created_at", "amount", "summary"],
+             [[i.key, i.kind, i.created_at, _cents(i.amount_cents), i.summary] for i in items]),
+        _csv(folder / "audit.csv", ["verified_at", "ok", "entries", "head_hash", "problem"],
+             [[clock.stamp(), "yes" if chain.ok else "NO", chain.entries, chain.head, "" if chain.ok else str(chain)]]),
+    ]
+    readme = folder / "README.txt"
+    readme.write_text(README.format(hall=hall.setting("hall_name"), start=start.isoformat(), end=end.isoformat(),
+                                    made=clock.stamp(), actor=hall.actor, entries=chain.entries,
+                                    chain="OK" if chain.ok else "BROKEN", head=chain.head), encoding="utf-8")
+    lines = _pdf_lines(hall.setting("hall_name"), currency, start, end, periods, per_capita, payouts,
+                       discrepancies, items, chain)
+    pdf = folder / "packet.pdf"
+    pages = write_text_pdf(pdf, lines, f"Trustees' packet {start.isoformat()} to {end.isoformat()}")
+    return PacketResult(folder, pdf, tuple(files) + (readme,), pages, chain.ok, chain.entries, chain.head,
+                        sum(1 for d in discrepancies if not d.resolved), len(items))
+
+
+def _cents(value: int | None) -> str:
+    return "" if value is None else plain_cents(value)
+
+
+def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def _pdf_lines(hall_name: str, currency: str, start: dt.date, end: dt.date, periods: list[PeriodReport],
+               per_capita: list[PerCapitaReport], payouts: list[PayoutReport], discrepancies: list[Discrepancy],
+               items: list[Item], chain: audit.ChainReport) -> list[str]:
+    def money(cents: int) -> str:
+        return format_cents(cents, currency)
+
+    out = [f"TRUSTEES' AUDIT PACKET - {hall_name}", f"Period {start.isoformat()} to {end.isoformat()}, made "
+           f"{clock.stamp()}", "",
+           "AUDIT LOG", f"  Chain {'OK' if chain.ok else 'BROKEN: ' + str(chain)}", f"  Entries: {chain.entries}",
+           f"  Head hash (entry {chain.entries}): {chain.head}",
+           f"  Re-check later: 'treasurer audit verify' (same head if no entries since), or "
+           f"'treasurer report audit-entry {chain.entries}' must print this hash.", "",
+           "STRIPE PAYOUTS"]
+    for p in payouts:
+        out.append(f"  {p.stripe_payout_id} {p.arrival_date.isoformat()} {p.status:8} {p.state.upper():12} "
+                   f"amount {money(p.amount_cents)} gross {money(p.gross_cents)} fees {money(p.fee_cents)} "
+                   f"refunds {money(p.refund_cents)} disputes {money(p.dispute_cents)} net {money(p.net_cents)}")
+    if not payouts:
+        out.append("  (none in the range)")
+    out += ["", f"DISCREPANCIES ({sum(1 for d in discrepancies if not d.resolved)} open)"]
+    for d in discrepancies:
+        state = f"resolved by {d.resolved_by}: {d.resolution}" if d.resolved else "OPEN"
+        out += [f"  {d.key} [{state}]", f"    {d.explanation}"]
+    out += ["", f"OPEN REVIEW ITEMS ({len(items)})"]
+    out += [f"  {i.key} {i.label}: {i.summary}" for i in items]
+    for r in periods:
+        out += ["\f", f"PERIOD REPORT {r.period}"]
+        out += [f"  {label:40} {value:>16}" for label, value in r.rows()]
+    for r in per_capita:
+        out += ["", f"PER CAPITA {r.period}",
+                f"  {'classification':30} {'status':10} {'members':>8} {'assessed':>8} {'dues':>12} {'per capita':>12}"]
+        out += [f"  {x.classification[:30]:30} {x.status:10} {x.members:8} {x.assessed:8} "
+                f"{money(x.dues_cents):>12} {money(x.per_capita_cents):>12}" for x in r.rows]
+        out.append(f"  {'TOTAL':41} {sum(x.members for x in r.rows):8} {r.assessed:8} "
+                   f"{money(sum(x.dues_cents for x in r.rows)):>12} {money(r.per_capita_cents):>12}")
+    return out

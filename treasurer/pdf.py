@@ -1,0 +1,66 @@
+"""A minimal PDF writer for monospaced text pages (Courier), so the core needs no Qt to print a packet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PAGE_W, PAGE_H = 612, 792        # US letter, in points
+MARGIN, FONT_SIZE, LEADING = 40, 8, 10
+LINES_PER_PAGE = (PAGE_H - 2 * MARGIN) // LEADING
+CHARS_PER_LINE = 130
+
+
+def _escape(text: str) -> str:
+    safe = text.encode("latin-1", "replace").decode("latin-1")
+    return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def paginate(lines: list[str]) -> list[list[str]]:
+    """Long lines are wrapped; a line that is exactly "\\f" starts a new page."""
+    pages: list[list[str]] = [[]]
+    for raw in lines:
+        if raw == "\f":
+            if pages[-1]:
+                pages.append([])
+            continue
+        chunks = [raw[i:i + CHARS_PER_LINE] for i in range(0, len(raw), CHARS_PER_LINE)] or [""]
+        for chunk in chunks:
+            if len(pages[-1]) == LINES_PER_PAGE:
+                pages.append([])
+            pages[-1].append(chunk)
+    return pages
+
+
+def write_text_pdf(path: Path, lines: list[str], title: str = "") -> int:
+    """Write the lines as pages of text; returns the number of pages."""
+    pages = paginate(lines)
+    objects: list[bytes] = []
+    # 1 catalog, 2 pages, 3 font, 4 info; then a page and its content stream per page.
+    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(len(pages)))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
+    objects.append(f"<< /Title ({_escape(title)}) /Producer (Hall Treasurer) >>".encode("latin-1"))
+    for number, page in enumerate(pages, start=1):
+        text = [f"BT /F1 {FONT_SIZE} Tf {LEADING} TL {MARGIN} {PAGE_H - MARGIN} Td"]
+        for line in page:
+            text.append(f"({_escape(line)}) Tj T*")
+        footer = f"{title}  page {number} of {len(pages)}"
+        text.append(f"ET BT /F1 {FONT_SIZE} Tf {MARGIN} {MARGIN // 2} Td ({_escape(footer)}) Tj ET")
+        stream = "\n".join(text).encode("latin-1")
+        content_id = 5 + 2 * (number - 1) + 1
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] "
+                       f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R >>".encode())
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 4 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    Path(path).write_bytes(bytes(out))
+    return len(pages)

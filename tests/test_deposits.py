@@ -15,6 +15,7 @@ from treasurer.dues import assess
 from treasurer.errors import NotFound, ValidationError
 from treasurer.models import Payout
 from treasurer.payments import record_payment
+from treasurer.reports import period_report
 
 DAY = dt.date(2026, 10, 5)
 
@@ -128,6 +129,8 @@ def test_bank_reconciliation_postpone_resume_finish(counter):
     nxt = reconcile_bank(hall, dt.date(2026, 11, 30), 9000 + 17127 + 9000, tick=["deposit:2"], finish=True)
     assert nxt.opening_balance_cents == 26127 and nxt.status == "finished"
     assert [h.ending_balance_cents for h in bank_history(hall)] == [26127, 35127]
+    report = period_report(hall, "2026-10")
+    assert (report.bank_deposits_cents, report.payouts_cents) == (18000, 17127)
 
 
 def test_cli_deposits_and_bank(cli):

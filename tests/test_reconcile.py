@@ -15,6 +15,7 @@ from treasurer.dues import assess
 from treasurer.errors import NotFound, ValidationError
 from treasurer.models import AuditEntry, Payment, Payout
 from treasurer.payouts import sync_payouts
+from treasurer.reports import period_report_session
 from treasurer.reconcile import open_discrepancy_count, reconcile, resolve_discrepancy
 from treasurer.review import acknowledge_refund, open_items, resolve
 from treasurer.slips import create_slips
@@ -107,6 +108,11 @@ def test_a_month_reconciles_to_the_cent(month):
     assert second.net_cents == 18000 - 2000 - 9000 - (291 + 72 + 1500)
     assert result.total("fee_cents") == 873 + 1863
     assert open_discrepancy_count(hall) == 0
+    # The books show gross dues, Stripe's fees (the hall's expense) and net deposits separately.
+    with hall.read() as s:
+        report = period_report_session(s, "all", dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    assert report.stripe_gross_cents == 27000 + 18000 and report.fee_cents == 873 + 1863
+    assert report.payouts_cents == first.amount_cents + second.amount_cents
     # Re-syncing stores nothing twice.
     again = sync_payouts(hall, month.gateway)
     assert (again.new_payouts, again.transactions_stored, again.status_changes) == (0, 0, ())

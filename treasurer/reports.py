@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from .errors import ValidationError
 from .hall import Hall
 from .ledger import allocate, load_entries, standing
-from .models import BalanceTransaction, Charge, Classification, Dispute, DuesPeriod, Member, Payment, Refund
+from .models import (BalanceTransaction, Charge, Classification, DepositBatch, DepositItem, Dispute, DuesPeriod, Member,
+                     Payment, Payout, Refund)
+from .payouts import CHARGE_TYPES
 from .money import plain_cents
 from .periods import parse_period
 from .statement import Line, member_statement
@@ -43,6 +45,9 @@ class PeriodReport:
     disputes_lost_cents: int
     outstanding_cents: int                   # unpaid on this period's charges, as of its end
     arrears: dict[str, tuple[int, int]]      # bucket -> (members, overdue cents), as of the period's end
+    stripe_gross_cents: int = 0              # card/ACH charges on balance transactions created in the period
+    payouts_cents: int = 0                   # Stripe payouts paid, arriving in the period (net deposits)
+    bank_deposits_cents: int = 0             # cash/check batches deposited in the period
 
     @property
     def collected_cents(self) -> int:
@@ -59,7 +64,10 @@ class PeriodReport:
                 ("pending ACH payments", str(self.pending_ach_count)), ("pending ACH", plain_cents(self.pending_ach_cents)),
                 ("Stripe fees", plain_cents(self.fee_cents)), ("refunds", plain_cents(self.refund_cents)),
                 ("disputes lost", plain_cents(self.disputes_lost_cents)),
-                ("outstanding on the period's dues", plain_cents(self.outstanding_cents))]
+                ("outstanding on the period's dues", plain_cents(self.outstanding_cents)),
+                ("Stripe gross collected", plain_cents(self.stripe_gross_cents)),
+                ("Stripe payouts to the bank (net)", plain_cents(self.payouts_cents)),
+                ("cash and check deposits", plain_cents(self.bank_deposits_cents))]
         for bucket in ARREARS_BUCKETS:
             members, cents = self.arrears.get(bucket, (0, 0))
             out.append((f"arrears {bucket} months: members", str(members)))
@@ -96,10 +104,19 @@ def period_report_session(s: Session, code: str, start: dt.date, end: dt.date) -
     lost_day = func.substr(Dispute.created_at, 1, 10)
     lost = s.scalar(select(func.coalesce(func.sum(Dispute.amount_cents), 0)).where(
         Dispute.status == "lost", lost_day >= start.isoformat(), lost_day <= end.isoformat()))
+    gross = s.scalar(select(func.coalesce(func.sum(BalanceTransaction.amount_cents), 0)).where(
+        BalanceTransaction.type.in_(CHARGE_TYPES), BalanceTransaction.created >= _stamp(start),
+        BalanceTransaction.created < _stamp(end + dt.timedelta(days=1))))
+    paid_out = s.scalar(select(func.coalesce(func.sum(Payout.amount_cents), 0)).where(
+        Payout.status == "paid", Payout.arrival_date >= start, Payout.arrival_date <= end))
+    banked = s.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0)).join(
+        DepositItem, DepositItem.payment_id == Payment.id).join(DepositBatch, DepositItem.batch_id == DepositBatch.id)
+        .where(DepositBatch.status == "deposited", DepositBatch.deposited_on >= start, DepositBatch.deposited_on <= end))
     charge_ids = {f"charge:{cid}" for cid in s.scalars(select(Charge.id).where(Charge.period_id.in_(in_period)))}
     outstanding, arrears = _as_of(s, end, charge_ids)
     return PeriodReport(code, start, end, int(members), int(assessed), int(per_capita), collected, int(pending_n),
-                        int(pending), int(fees), int(refunds), int(lost), outstanding, arrears)
+                        int(pending), int(fees), int(refunds), int(lost), outstanding, arrears, int(gross),
+                        int(paid_out), int(banked))
 
 
 def _as_of(s: Session, end: dt.date, charge_keys: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:

@@ -243,3 +243,21 @@ def test_every_table_model_passes_the_model_tester(hall, qtmodeltester, monkeypa
         m = RecordTableModel(generic)
         m.set_rows(rows)
         qtmodeltester.check(m)
+
+
+def test_a_receipt_prints_to_pdf(hall, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtPrintSupport import QPrinter
+
+    from treasurer.payments import record_payment
+
+    monkeypatch.setenv("TREASURER_TODAY", "2026-11-20")
+    books(hall)
+    receipt = record_payment(hall, "1001", 4500, "check", "501", received_on=dt.date(2026, 11, 2))
+    dialog = ReceiptDialog(hall, receipt)
+    qtbot.addWidget(dialog)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "receipt.pdf"))
+    dialog.print_to(printer)
+    assert (tmp_path / "receipt.pdf").read_bytes().startswith(b"%PDF")
+    assert "Applied to" in dialog.html and "$45.00" in dialog.html

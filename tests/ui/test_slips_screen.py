@@ -123,3 +123,26 @@ def test_slip_model_passes_the_model_tester(hall, qtmodeltester, sandbox_url, ga
     model = RecordTableModel(slip_columns(lambda: "usd"))
     model.set_rows(queries.slip_rows(hall))
     qtmodeltester.check(model)
+
+
+def test_print_through_the_print_dialog(hall, make_window, qtbot, sandbox_url, tmp_path):
+    from PySide6.QtPrintSupport import QPrintDialog
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+
+    books(hall)
+    screen = make_window(hall, sandbox_args(sandbox_url)).show_screen("Slips")
+    create_all(qtbot, screen)
+    out = tmp_path / "printed.pdf"
+
+    def to_file(dialog):
+        # Qt's own print dialog (no native one offscreen): choose "Print to File (PDF)" and a file name.
+        printers = dialog.findChild(QComboBox, "printers")
+        printers.setCurrentIndex(printers.findText("Print to File (PDF)"))
+        dialog.findChild(QLineEdit, "filename").setText(str(out))
+        dialog.accept()
+
+    answer_next_dialog(qtbot, to_file, kind=QPrintDialog)
+    qtbot.mouseClick(screen.print_button, Qt.MouseButton.LeftButton)
+    assert screen.result_label.text() == "Printed 4 pages."
+    urls = sorted(s.url for s in list_slips(hall, "open"))
+    assert sorted(u for page in decode_pages(out, tmp_path) for u in page) == urls

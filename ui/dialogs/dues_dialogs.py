@@ -22,7 +22,7 @@ from treasurer.dues import Assessment, add_classification, add_rate, assess, pre
 from treasurer.errors import UserFacingError
 from treasurer.models import FREQUENCIES
 from treasurer.money import parse_amount
-from treasurer.periods import close_period, period_for_date
+from treasurer.periods import close_period, next_period, period_for_date
 
 from .. import fmt, queries
 from ..context import AppContext
@@ -142,7 +142,16 @@ class AssessDialog(FormDialog):
         self.period.setObjectName("period")
         self.period.setEditable(True)
         today = clock.today()
-        self.period.addItems([period_for_date(today, "monthly").code, period_for_date(today, "quarterly").code])
+        choices = []
+        for frequency in ("monthly", "quarterly"):
+            span = period_for_date(today, frequency)
+            choices += [span.code, next_period(span).code]
+        self.period.addItems(choices)
+        # Offer the first period that still has someone to charge (this month is often done already).
+        for code in choices:
+            if preview_assessment(ctx.hall, code).charges:
+                self.period.setCurrentText(code)
+                break
         self.form.addRow("&Period (2026-12 or 2026-Q4)", self.period)
         self.preview = QLabel()
         self.preview.setObjectName("preview")

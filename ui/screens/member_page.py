@@ -121,6 +121,7 @@ class MemberPage(QDialog):
             self.facts.addWidget(name, i // 4 * 2, i % 4)
             self.facts.addWidget(text, i // 4 * 2 + 1, i % 4)
         self.ledger.set_rows(statement.lines)
+        self.ledger.view.scrollToBottom()          # the latest lines are what the treasurer came for
         self.payments.set_rows(queries.payment_rows(self.ctx.hall, m.id))
         self.slips.set_rows(queries.slip_rows(self.ctx.hall, m.id))
         with self.ctx.hall.read() as s:

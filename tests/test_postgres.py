@@ -338,3 +338,28 @@ def test_two_relays_on_one_database_record_every_event_once(books, db_url, tmp_p
     assert dict(outcomes) == {"applied": 120}
     assert paid == sum(500 + n for n in numbers) and recorded == 120
     assert verify(books).ok
+
+
+def _open(url: str, barrier, results) -> None:
+    barrier.wait(60)
+    try:
+        open_database(url).close()
+        results.put("ok")
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        results.put(f"{exc.__class__.__name__}: {exc}")
+
+
+def test_workstations_starting_together_migrate_a_new_database_once(db_url, tmp_path):
+    (tmp_path / "hall").mkdir(exist_ok=True)
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(3), ctx.Queue()
+    procs = [ctx.Process(target=_open, args=(db_url, barrier, results)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert sorted(results.get(timeout=10) for _ in procs) == ["ok", "ok", "ok"]
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    db.close()

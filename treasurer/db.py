@@ -161,10 +161,11 @@ def migrate(db: Database) -> None:
     current = schema_revision(db)
     if not known_revision(current):
         raise UserFacingError(newer_schema_message(current))
-    with db.engine.begin() as conn:
+    # Two programs opening the books at once (the window and a relay after an update, two workstations):
+    # one migrates, the others wait for it and then find nothing left to do. SQLite: BEGIN IMMEDIATE;
+    # PostgreSQL (DDL runs inside the transaction): an advisory lock.
+    with db.engine.execution_options(**{_WRITE: True}).begin() as conn:
         if conn.dialect.name == "postgresql":
-            # Two workstations opening the books after an update: one migrates, the other waits and
-            # then finds nothing left to do (PostgreSQL runs DDL inside the transaction).
             conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK_KEY})"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -55,7 +55,9 @@ class Relay:
         self.listeners: list[Callable[[RelayStatus], None]] = []
         self.ingest = Ingest(hall, gateway, self._processed)
         self._cli_secret: list[str] = []
-        self.receiver = Receiver(self.ingest, credentials.webhook_secrets, lambda: self._cli_secret,
+        self._session_secrets: list[str] = []
+        self.receiver = Receiver(self.ingest, lambda: credentials.webhook_secrets() + self._session_secrets,
+                                 lambda: self._cli_secret,
                                  None if gateway is None else gateway.mode == "live", self._received)
         self.cli: StripeCli | None = None
         self._poller: asyncio.Task | None = None
@@ -104,6 +106,14 @@ class Relay:
         await self.receiver.stop()
         await self.ingest.stop()
         self._set("stopped", "the relay is stopped")
+
+    def add_webhook_secret(self, secret: str) -> None:
+        """A signing secret for this session only (kept in memory, never stored)."""
+        self._session_secrets.append(secret)
+
+    @property
+    def webhook_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.port}{PATH}" if self.receiver.port else None
 
     async def catch_up(self) -> None:
         if self.gateway is None:

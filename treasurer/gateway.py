@@ -165,6 +165,18 @@ class Gateway:
                             options={"idempotency_key": idempotency_key})
         return refund.to_dict()
 
+    # Webhook endpoints --------------------------------------------------------------------------------
+
+    def replace_webhook_endpoint(self, url: str, events: tuple[str, ...] = HANDLED_EVENTS) -> str:
+        """Register ``url`` for our events (dropping older registrations of it); returns the signing secret."""
+        endpoints = self._client.v1.webhook_endpoints
+        for endpoint in self._pages("webhook_endpoints.list", endpoints.list, {}):
+            if endpoint.get("url") == url:
+                self._call("webhook_endpoints.delete", endpoints.delete, endpoint["id"])
+        created = self._call("webhook_endpoints.create", endpoints.create,
+                             {"url": url, "enabled_events": list(events)})
+        return created.secret
+
     # Lists ----------------------------------------------------------------------------------------------
 
     def _pages(self, what: str, lister: Callable, params: dict) -> Iterator[dict]:

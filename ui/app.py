@@ -57,12 +57,18 @@ def main(args: argparse.Namespace) -> int:
             wizard = FirstRunWizard(hall, settings)
             if not wizard.exec() or not hall.initialised:
                 return 0
-        window = create_window(hall, args, settings, getattr(args, "relay", None))
+        stripe = stripe_from_args(args, hall)
+        gateway = gateway_for(stripe)
     except Exception as exc:  # noqa: BLE001 - the window could not open: say why in a sentence
         QMessageBox.critical(None, "Hall Treasurer", message_for(exc))
         hall.close()
         return 1
-    window.show()
-    code = app.exec()
-    hall.close()
-    return code
+    from .relay_runner import run
+
+    def make_window(relay):
+        return MainWindow(AppContext(hall, settings, stripe, gateway, relay))
+
+    try:
+        return run(app, hall, gateway, settings, stripe.mode == "sandbox", make_window)
+    finally:
+        hall.close()

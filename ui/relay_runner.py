@@ -1,0 +1,69 @@
+"""The relay inside the window: on Qt's event loop through qasync, so nothing it waits for freezes the window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import qasync
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from relay.service import Relay
+from treasurer.errors import UserFacingError
+from treasurer.gateway import Gateway
+from treasurer.hall import Hall
+
+from .settings import AppSettings
+
+log = logging.getLogger(__name__)
+
+
+async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings, sandbox: bool) -> Relay | None:
+    """Start the relay as Settings say; a port already taken (a headless relay runs) falls back to polling."""
+    if gateway is None:
+        return None
+    mode = settings.relay_mode if settings.relay_mode in ("auto", "webhook", "cli", "poll") else "auto"
+    options: dict[str, Any] = dict(port=settings.relay_port, cli_path=settings.stripe_cli_path or None,
+                                   poll_interval=5.0 if sandbox else 60.0)
+    relay = Relay(hall, gateway, mode=mode, **options)
+    try:
+        await relay.start()
+    except OSError as exc:
+        log.warning("the relay's port %s is taken (%s): polling instead", settings.relay_port, exc)
+        await relay.stop()
+        relay = Relay(hall, gateway, mode="poll", **options)
+        await relay.start()
+    if sandbox and relay.webhook_url:
+        # The sandbox delivers webhooks like Stripe does; its secret lives in memory for this session.
+        secret = await asyncio.get_running_loop().run_in_executor(
+            None, gateway.replace_webhook_endpoint, relay.webhook_url)
+        relay.add_webhook_secret(secret)
+    return relay
+
+
+def run(app: QApplication, hall: Hall, gateway: Gateway | None, settings: AppSettings, sandbox: bool,
+        make_window: Callable[[Relay | None], Any]) -> int:
+    """Show the window with the relay running until the last window closes; then stop the relay cleanly."""
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    app.setQuitOnLastWindowClosed(False)
+
+    async def session() -> None:
+        relay = None
+        try:
+            relay = await start_relay(hall, gateway, settings, sandbox)
+        except UserFacingError as exc:
+            QMessageBox.warning(None, "Hall Treasurer", f"The relay did not start: {exc}")
+        window = make_window(relay)
+        done = asyncio.Event()
+        app.lastWindowClosed.connect(done.set)
+        window.show()
+        await done.wait()
+        if relay is not None:
+            await relay.stop()
+
+    with loop:
+        loop.run_until_complete(session())
+    return 0

@@ -345,26 +345,35 @@ def _payment_for_money(tx: Tx, obj: dict) -> Payment:
     return payment
 
 
+def _record_status(tx: Tx, entity: str, id_column, stripe_id: str, status: str, make):
+    """Insert the row Stripe describes, or move its status on (audited); None when nothing changed."""
+    row = tx.session.scalar(select(id_column.class_).where(id_column == stripe_id))
+    if row is None:
+        row = make()
+        tx.session.add(row)
+        tx.session.flush()
+        tx.audit(f"{entity}.record", entity, row.id, None,
+                 {"stripe_id": stripe_id, "payment_id": row.payment_id, "amount_cents": row.amount_cents,
+                  "status": status})
+        return row
+    if row.status == status:
+        return None
+    tx.audit(f"{entity}.status", entity, row.id, {"status": row.status}, {"status": status})
+    row.status = status
+    tx.session.flush()
+    return row
+
+
 def apply_refund(tx: Tx, refund: dict) -> Outcome:
     refund_id, amount, status = refund.get("id"), refund.get("amount"), refund.get("status")
     if not (isinstance(refund_id, str) and isinstance(amount, int) and amount > 0 and isinstance(status, str)):
         raise ValueError("the refund object is incomplete")
     payment = _payment_for_money(tx, refund)
-    row = tx.session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_id))
+    origin = "app" if (refund.get("metadata") or {}).get("treasurer_refund") else "stripe"
+    row = _record_status(tx, "refund", Refund.stripe_refund_id, refund_id, status, lambda: Refund(
+        stripe_refund_id=refund_id, payment_id=payment.id, amount_cents=amount, status=status,
+        reason=str(refund.get("reason") or ""), origin=origin, created_at=clock.stamp()))
     if row is None:
-        origin = "app" if (refund.get("metadata") or {}).get("treasurer_refund") else "stripe"
-        row = Refund(stripe_refund_id=refund_id, payment_id=payment.id, amount_cents=amount, status=status,
-                     reason=str(refund.get("reason") or ""), origin=origin, created_at=clock.stamp())
-        tx.session.add(row)
-        tx.session.flush()
-        tx.audit("refund.record", "refund", row.id, None,
-                 {"stripe_refund_id": refund_id, "payment_id": payment.id, "amount_cents": amount,
-                  "status": status, "origin": origin})
-    elif row.status != status:
-        tx.audit("refund.status", "refund", row.id, {"status": row.status}, {"status": status})
-        row.status = status
-        tx.session.flush()
-    else:
         return Outcome("applied", f"refund {refund_id} already recorded as {status}")
     money = format_cents(amount, _currency(tx))
     if row.status == "succeeded" and row.origin == "app":
@@ -402,21 +411,11 @@ def _dispute(tx: Tx, dispute: dict) -> Outcome:
         raise ValueError("the dispute object is incomplete")
     payment = _payment_for_money(tx, dispute)
     due = (dispute.get("evidence_details") or {}).get("due_by")
-    row = tx.session.scalar(select(Dispute).where(Dispute.stripe_dispute_id == dispute_id))
+    row = _record_status(tx, "dispute", Dispute.stripe_dispute_id, dispute_id, status, lambda: Dispute(
+        stripe_dispute_id=dispute_id, payment_id=payment.id, amount_cents=amount, status=status,
+        reason=str(dispute.get("reason") or ""), evidence_due_by=due if isinstance(due, int) else None,
+        created_at=clock.stamp()))
     if row is None:
-        row = Dispute(stripe_dispute_id=dispute_id, payment_id=payment.id, amount_cents=amount, status=status,
-                      reason=str(dispute.get("reason") or ""), evidence_due_by=due if isinstance(due, int) else None,
-                      created_at=clock.stamp())
-        tx.session.add(row)
-        tx.session.flush()
-        tx.audit("dispute.record", "dispute", row.id, None,
-                 {"stripe_dispute_id": dispute_id, "payment_id": payment.id, "amount_cents": amount,
-                  "status": status})
-    elif row.status != status:
-        tx.audit("dispute.status", "dispute", row.id, {"status": row.status}, {"status": status})
-        row.status = status
-        tx.session.flush()
-    else:
         return Outcome("applied", f"dispute {dispute_id} already recorded as {status}")
     money = format_cents(amount, _currency(tx))
     if status in ("won", "lost", "prevented"):

@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
             if changed is not None:
                 changed.connect(self.refresh)
         self.nav.currentRowChanged.connect(self._show_row)
+        self.screens["Members"].slips_requested.connect(
+            lambda numbers: self.show_screen("Slips").create_slips(numbers))
         body = QWidget()
         row = QHBoxLayout(body)
         row.setContentsMargins(0, 0, 0, 0)

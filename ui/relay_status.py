@@ -16,6 +16,7 @@ STATES = {
     "listening": ("listening via CLI", "#1e7b34"),
     "polling": ("polling", "#1e7b34"),
     "webhook": ("webhook only", "#e8a317"),
+    "starting": ("starting", "#e8a317"),
     "stopped": ("stopped", "#8a8f98"),
     "error": ("error", "#b3261e"),
 }
@@ -46,12 +47,17 @@ def relay_view(relay: Any | None) -> RelayView:
     at = getattr(status, "last_event_at", None)
     kind = getattr(status, "last_event_type", None)
     if at:
+        if isinstance(at, (int, float)):            # a Unix time, as Stripe gives
+            import datetime as dt
+
+            at = dt.datetime.fromtimestamp(at, dt.UTC)
         when = at.strftime("%Y-%m-%d %H:%M") if hasattr(at, "strftime") else fmt.stamp(str(at))
         last = f"{kind or 'event'} at {when}"
     else:
         last = "none yet"
+    message = " ".join(m for m in (getattr(status, "message", ""), getattr(status, "warning", "")) if m)
     return RelayView(state, words, colour, last, int(getattr(status, "held", 0) or 0),
-                     int(getattr(status, "failed", 0) or 0), getattr(status, "message", "") or "")
+                     int(getattr(status, "failed", 0) or 0), message)
 
 
 class Dot(QWidget):

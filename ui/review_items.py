@@ -1,8 +1,9 @@
 """What waits in Review, as rows of one kind-tagged list.
 
-Each source turns something waiting for a person into ``ReviewItem`` rows; each kind names how it is
-approved and denied.  Adjustments awaiting a second officer are the first kind; the relay's held events
-(``treasurer.review``) become another source and another entry in ``KINDS`` without changing the screen.
+Each source turns something waiting for a person into ``ReviewItem`` rows; each kind says how it is settled.
+Adjustments awaiting a second officer are approved or denied with a PIN; what the relay could not settle
+(``treasurer.review``: unmatched payments, refunds, disputes, held events) is resolved with a note.  A new
+kind is a new entry in ``KINDS`` (and a source, if it lives elsewhere); the screen does not change.
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ class ReviewItem:
 
 @dataclasses.dataclass(frozen=True)
 class Kind:
+    """How a kind of item is settled: approved/denied by an officer with a PIN, or resolved with a note."""
+
     label: str
-    needs_officer: bool                                              # approve/deny with an officer's PIN
-    decide: Callable[[Hall, ReviewItem, bool, str, str, str], None]  # hall, item, approve, officer, pin, note
+    decide: Callable[[Hall, ReviewItem, bool, str, str, str], None] | None = None  # item, approve, officer, pin, note
+    resolve: Callable[[Hall, ReviewItem, str, str], None] | None = None           # item, note, member number
+    needs_member: bool = False                                                     # resolving names a member
 
 
 def adjustment_items(hall: Hall) -> list[ReviewItem]:
@@ -50,10 +54,46 @@ def _decide_adjustment(hall: Hall, item: ReviewItem, approve: bool, officer: str
     decide(hall, item.ref, officer, pin, approve, note)
 
 
+def relay_items(hall: Hall) -> list[ReviewItem]:
+    """What the relay could not settle by itself (``treasurer.review``): unmatched payments, refunds..."""
+    from treasurer.review import open_items
+
+    return [ReviewItem(i.kind, int(i.key.split(":")[1]), i.label, "", "", i.amount_cents or 0, i.summary, "relay",
+                       i.created_at) for i in open_items(hall) if i.key.startswith("review:")]
+
+
+def _resolve(hall: Hall, item: ReviewItem, note: str, member_number: str) -> None:
+    from treasurer import review
+
+    review.resolve(hall, item.ref, note)
+
+
+def _assign(hall: Hall, item: ReviewItem, note: str, member_number: str) -> None:
+    from treasurer import review
+
+    review.assign_payment(hall, item.ref, member_number, note)
+
+
+def _acknowledge(hall: Hall, item: ReviewItem, note: str, member_number: str) -> None:
+    from treasurer import review
+
+    review.acknowledge_refund(hall, item.ref, note)
+
+
+def _relay_kinds() -> dict[str, Kind]:
+    from treasurer.review import KIND_LABELS
+
+    kinds = {kind: Kind(label, resolve=_resolve) for kind, label in KIND_LABELS.items() if kind != "adjustment"}
+    kinds["unmatched_payment"] = Kind(KIND_LABELS["unmatched_payment"], resolve=_assign, needs_member=True)
+    kinds["refund"] = Kind(KIND_LABELS["refund"], resolve=_acknowledge)
+    return kinds
+
+
 KINDS: dict[str, Kind] = {
-    "adjustment": Kind("Adjustment: second officer", True, _decide_adjustment),
+    "adjustment": Kind("Adjustment: second officer", decide=_decide_adjustment),
+    **_relay_kinds(),
 }
-SOURCES: list[Callable[[Hall], list[ReviewItem]]] = [adjustment_items]
+SOURCES: list[Callable[[Hall], list[ReviewItem]]] = [adjustment_items, relay_items]
 
 
 def review_items(hall: Hall) -> list[ReviewItem]:

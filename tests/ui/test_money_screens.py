@@ -261,3 +261,32 @@ def test_a_receipt_prints_to_pdf(hall, qtbot, tmp_path, monkeypatch):
     dialog.print_to(printer)
     assert (tmp_path / "receipt.pdf").read_bytes().startswith(b"%PDF")
     assert "Applied to" in dialog.html and "$45.00" in dialog.html
+
+
+def test_items_the_relay_raised_are_resolved_with_a_note_in_the_same_list(hall, make_window, qtbot):
+    from treasurer.review import open_item
+
+    books(hall)
+    request_adjustment(hall, "1002", 1000, "waiver", "E-Board vote", "Pat Morales")
+    with hall.write() as tx:
+        open_item(tx, "held_event", "event:evt_123", "An event for a slip that does not exist was held", 4500)
+    window = make_window(hall)
+    review = window.show_screen("Review")
+    assert sorted(r.kind for r in review.table.model.rows) == ["adjustment", "held_event"]
+    assert window.status.review_label.text() == "Review: 2 items waiting"
+    row = next(i for i, r in enumerate(review.table.proxy.records()) if r.kind == "held_event")
+    review.table.view.selectRow(row)
+    assert review.resolve_button.isEnabled() and not review.approve_button.isEnabled()
+    errors = []
+
+    def resolve(dialog):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        errors.append(dialog.error.text())
+        qtbot.keyClicks(dialog.resolution, "checked in Stripe: a test payment")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, resolve)
+    qtbot.mouseClick(review.resolve_button, Qt.MouseButton.LeftButton)
+    assert errors == ["Resolving a review item needs a note saying what was done."]
+    assert [r.kind for r in review.table.model.rows] == ["adjustment"]
+    assert window.status.review_label.text() == "Review: 1 item waiting"

@@ -146,3 +146,26 @@ def test_print_through_the_print_dialog(hall, make_window, qtbot, sandbox_url, t
     assert screen.result_label.text() == "Printed 4 pages."
     urls = sorted(s.url for s in list_slips(hall, "open"))
     assert sorted(u for page in decode_pages(out, tmp_path) for u in page) == urls
+
+
+def test_slips_for_the_members_selected_on_the_members_screen(hall, make_window, qtbot, sandbox_url):
+    from PySide6.QtCore import QItemSelectionModel
+
+    books(hall)
+    window = make_window(hall, sandbox_args(sandbox_url))
+    members = window.show_screen("Members")
+    view = members.table.view
+    for row in (1, 3):
+        view.selectionModel().select(members.table.proxy.index(row, 0),
+                                     QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    chosen = []
+
+    def check(dialog):
+        chosen.append((dialog.who_some.isChecked(), dialog.numbers.text()))
+        qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, check)
+    qtbot.mouseClick(members.slips_button, Qt.MouseButton.LeftButton)
+    assert chosen == [(True, "1002, 1004")]
+    assert window.current_screen() is window.screens["Slips"]
+    assert sorted(s.member.member_number for s in list_slips(hall)) == ["1002", "1004"]

@@ -33,5 +33,7 @@ class DecisionDialog(FormDialog):
         self.pin.setFocus()
 
     def apply(self) -> None:
-        KINDS[self.item.kind].decide(self.ctx.hall, self.item, self.approve, self.officer.currentText(),
+        decide = KINDS[self.item.kind].decide
+        assert decide is not None
+        decide(self.ctx.hall, self.item, self.approve, self.officer.currentText(),
                                      self.pin.text(), self.decision_note.text())

@@ -89,6 +89,9 @@ class DashboardScreen(Screen):
         self.chart = QChart()
         self.chart.setTitle("Expected and collected, last 12 months")
         self.chart.setBackgroundVisible(False)
+        if self.palette().window().color().lightness() < 128:      # follow a dark desktop
+            self.chart.setTheme(QChart.ChartTheme.ChartThemeDark)
+            self.chart.setBackgroundVisible(False)
         self.chart.setMargins(QMargins(4, 4, 4, 4))
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.chart_view = QChartView(self.chart)

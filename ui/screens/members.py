@@ -39,6 +39,7 @@ class MembersScreen(Screen):
     title = "Members"
     icon_name = "members"
     changed = Signal()             # something was written: the window refreshes every screen
+    slips_requested = Signal(list)  # member numbers chosen here, for the Slips screen
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -67,8 +68,14 @@ class MembersScreen(Screen):
         self.import_button.clicked.connect(self.import_csv)
         self.open_button = QPushButton("Open member")
         self.open_button.clicked.connect(self._open_current)
+        self.slips_button = QPushButton(icon("slips"), "Slips for selected…")
+        self.slips_button.setObjectName("slips-for-selected")
+        self.slips_button.setToolTip("Make payment slips for the members selected in the table")
+        self.slips_button.clicked.connect(
+            lambda: self.slips_requested.emit([r.number for r in self.table.view.selected_records()]))
         layout.addLayout(toolbar_row(self.search, self.status_filter, self.class_filter, self.arrears_filter,
-                                     self.open_button, self.add_button, self.import_button, stretch_at=5))
+                                     self.open_button, self.slips_button, self.add_button, self.import_button,
+                                     stretch_at=5))
         layout.addWidget(self.table.view, 1)
         self.count_label = QLabel()
         self.count_label.setObjectName("page-subtitle")

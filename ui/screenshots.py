@@ -134,6 +134,21 @@ def main(argv: list[str] | None = None) -> int:
             dialog_shot("13-approve.png", lambda: review.decide(True))
         window.close()
     hall.close()
+
+    from .wizard import FirstRunWizard
+
+    fresh = open_hall(str(work / "fresh"), actor="Pat Morales")
+    wizard = FirstRunWizard(fresh, AppSettings())
+    wizard.hall_page.name.setText("IBEW Local 000")
+    wizard.hall_page.address.setPlainText("1 Union Plaza\nSpringfield, IL 62701")
+    wizard.show()
+    for name in ("14-first-run-hall.png", "15-first-run-stripe.png"):
+        settle(app)
+        wizard.grab().save(str(out / name))
+        shots.append(out / name)
+        wizard.next()
+    wizard.reject()
+    fresh.close()
     for path in shots:
         print(path)
     return 0

@@ -166,3 +166,13 @@ def test_members_model_passes_the_model_tester(hall, qtmodeltester, monkeypatch)
     proxy.setSourceModel(model)
     proxy.set_search("first2")
     qtmodeltester.check(proxy)
+
+
+def test_ctrl_n_opens_the_new_member_dialog(hall, make_window, qtbot):
+    books(hall)
+    window = make_window(hall)
+    window.show_screen("Dashboard")
+    seen = answer_next_dialog(qtbot, lambda dialog: dialog.reject())
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert seen and seen[0].objectName() == "member-dialog"
+    assert window.current_screen() is window.screens["Members"]

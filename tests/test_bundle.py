@@ -73,6 +73,19 @@ def test_version(env):
     assert done.returncode == 0 and re.fullmatch(r"Hall Treasurer \d+\.\d+\.\d+\n", done.stdout), done
 
 
+def test_the_bundle_carries_its_resources_and_plugins_and_leaves_out_qtwebengine():
+    internal = Path(BUNDLE).resolve().parent / "_internal"
+    plugins = internal / "PySide6" / "Qt" / "plugins"
+    for needed in ("platforms/libqoffscreen.so", "platforms/libqxcb.so", "imageformats/libqsvg.so",
+                   "iconengines/libqsvgicon.so"):
+        assert (plugins / needed).is_file(), needed
+    assert list((plugins / "printsupport").glob("*.so")), "no print support plugin"
+    assert (internal / "resources" / "style.qss").is_file() and list((internal / "resources" / "icons").glob("*.svg"))
+    assert list((internal / "treasurer" / "migrations" / "versions").glob("0001_*.py"))
+    unwanted = [p.name for p in internal.rglob("*") if re.match(r"libQt6(WebEngine|Quick|Qml)", p.name)]
+    assert unwanted == []
+
+
 def test_the_command_line_in_the_bundle(demo_hall, env, tmp_path):
     """Migrations (loaded from files), the ledger, the audit chain, backups and restore."""
     data = str(demo_hall)
@@ -193,6 +206,7 @@ def _no_crash(data: Path, stderr: str) -> None:
 
 
 def test_the_window_starts_offscreen_and_stops_on_sigterm(demo_hall, env, tmp_path):
+    """Starts, stays up, no traceback, stops on SIGTERM. (An error box would pass too: the X test sees it.)"""
     errors = tmp_path / "gui.err"
     with errors.open("w") as err:
         gui = subprocess.Popen([BUNDLE, "--data-dir", str(demo_hall)], env=dict(env, QT_QPA_PLATFORM="offscreen"),
@@ -213,13 +227,16 @@ X_TOOLS = shutil.which("Xvfb") and shutil.which("xwininfo")
 def test_the_main_window_opens_on_a_real_x_server(demo_hall, env, tmp_path):
     """Offscreen, an error box and the main window look alike from outside; on X their titles differ."""
     assert X_TOOLS, "CI must have Xvfb and xwininfo (.ci/run installs xvfb x11-utils)"
-    display = f":{os.getpid() % 500 + 100}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    read_end, write_end = os.pipe()  # Xvfb picks a free display and says which on this pipe
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1600x1000x24", "-nolisten",
+                             "tcp"], pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as said:
+        display = ":" + said.readline().strip()
     errors = tmp_path / "gui.err"
     x_env = dict(env, DISPLAY=display, QT_QPA_PLATFORM="xcb")
     try:
-        time.sleep(1)
+        assert display != ":", "Xvfb did not start"
         with errors.open("w") as err:
             gui = subprocess.Popen([BUNDLE, "--data-dir", str(demo_hall)], env=x_env, stdout=subprocess.DEVNULL,
                                    stderr=err)

@@ -176,3 +176,13 @@ def test_ctrl_n_opens_the_new_member_dialog(hall, make_window, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert seen and seen[0].objectName() == "member-dialog"
     assert window.current_screen() is window.screens["Members"]
+
+
+def test_a_reload_keeps_the_row_you_were_on(hall, make_window, qtbot):
+    books(hall)
+    window = make_window(hall)
+    screen = window.show_screen("Members")
+    view = screen.table.view
+    view.setCurrentIndex(screen.table.proxy.index(2, 0))
+    window.refresh()
+    assert view.current_record().number == "1003"

@@ -66,7 +66,28 @@ class Table:
         self.view = RecordTableView(name, self.proxy, ctx.settings, parent, default)
 
     def set_rows(self, rows: Sequence[Any]) -> None:
+        """New rows, keeping the row the treasurer was on and the scroll position (relay events reload often)."""
+        current = self.view.current_record()
+        scroll = self.view.verticalScrollBar().value()
         self.model.set_rows(rows)
+        if current is not None:
+            wanted = identity(current)
+            for i, record in enumerate(self.model.rows):
+                if identity(record) == wanted:
+                    index = self.proxy.mapFromSource(self.model.index(i, 0))
+                    if index.isValid():
+                        self.view.setCurrentIndex(index)
+                    break
+        self.view.verticalScrollBar().setValue(scroll)
+
+
+def identity(record: Any) -> Any:
+    """What makes a row the same row after a reload: its id where it has one, else its value."""
+    for name in ("id", "seq", "code"):
+        value = getattr(record, name, None)
+        if value is not None:
+            return (type(record).__name__, getattr(record, "kind", None), value)
+    return getattr(record, "ref", None) or record
 
 
 def search_box(placeholder: str, on_text: Callable[[str], None]) -> QLineEdit:

@@ -255,3 +255,15 @@ def test_relay_status_and_retry_commands(books, gateway, sandbox_url, cli, monke
     assert out.startswith(event_id)
     _, out, _ = cli("relay", "retry", "--failed")
     assert "No failed or held events." in out
+
+
+def test_a_cursor_older_than_stripes_30_days_is_a_loud_warning(books, gateway, sandbox_url):
+    import time
+
+    (slip,), _ = create_slips(books, gateway, "2026-10", ["1001"])
+    pay(sandbox_url, link_of(slip))
+    first = catch_up(books, gateway)
+    assert first.new == 2 and first.warnings == []
+    inbox.set_state(books, "poll_cursor_created", str(int(time.time()) - 31 * 86400))  # a month switched off
+    report = catch_up(books, gateway)
+    assert report.warnings and "more than 30 days old" in report.warnings[0]

@@ -1,0 +1,117 @@
+"""The Reconciliation screen through its widgets: Stripe payouts (sandbox), deposits, the bank, reports."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from helpers import SANDBOX_KEY, officers, standard_hall
+from sandbox.testing import control
+from test_reconcile import _advance, _pay, _review_all
+from treasurer.dues import assess
+from treasurer.reconcile import reconcile
+from uitools import answer_next_dialog, press
+
+
+def sandbox(url: str) -> types.SimpleNamespace:
+    return types.SimpleNamespace(data_dir=None, database_url=None,
+                                 stripe=types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY, api_base=url))
+
+
+@pytest.fixture
+def paid_out(hall, gateway, sandbox_url):
+    """Two card payments paid out in one payout, then a partial refund left unreviewed in a second payout."""
+    standard_hall(hall, members=3)
+    officers(hall)
+    for period in ("2026-09", "2026-10"):
+        assess(hall, period)
+    charges = {}
+    for member in ("1001", "1002"):
+        _, charges[member] = _pay(hall, gateway, sandbox_url, member)
+    _advance(sandbox_url)
+    first = control(sandbox_url, "payouts")
+    return types.SimpleNamespace(hall=hall, gateway=gateway, url=sandbox_url, charges=charges, first=first)
+
+
+def open_screen(make_window, hall, url):
+    window = make_window(hall, sandbox(url))
+    screen = window.show_screen("Reconciliation")
+    return window, screen
+
+
+def test_sync_payouts_through_the_button_shows_a_reconciled_payout(paid_out, make_window, qtbot):
+    window, screen = open_screen(make_window, paid_out.hall, paid_out.url)
+    tab = screen.payouts
+    assert tab.table.model.rowCount() == 0 and "Sync from Stripe" in tab.totals.text()
+    qtbot.mouseClick(tab.sync_button, Qt.MouseButton.LeftButton)
+    assert "Synced 1 payouts from Stripe (1 new" in tab.result_label.text()
+    (payout,) = tab.table.proxy.records()
+    assert payout.stripe_payout_id == paid_out.first["id"] and payout.state == "reconciled"
+    model, proxy = tab.table.model, tab.table.proxy
+    row = {model.columns[c].title: proxy.index(0, c).data() for c in range(model.columnCount())}
+    assert row["State"] == "reconciled" and row["Gross"] == "$180.00" and row["Fees"] == "$5.82"
+    assert row["Net"] == row["Amount"] == "$174.18" and row["Payments"] == "2"
+    # Selecting the payout lists its balance transactions, each matched to the member's payment.
+    tab.table.view.setCurrentIndex(proxy.index(0, 0))
+    ledger = [line for line in tab.lines.proxy.records() if line.kind == "charge"]
+    assert len(ledger) == 2 and all(line.ledger_row for line in ledger)
+    shown = {tab.lines.proxy.index(r, 6).data() for r in range(tab.lines.proxy.rowCount())}
+    assert any("1001" in text for text in shown) and any("1002" in text for text in shown)
+    assert "gross dues $180.00" in tab.totals.text() and "Stripe fees $5.82" in tab.totals.text()
+    assert "net deposited $174.18" in tab.totals.text()
+    assert tab.discrepancies.model.rowCount() == 0 and "none" in tab.discrepancies_title.text()
+    # Filters: by state and by text.
+    tab.state_filter.setCurrentIndex(tab.state_filter.findData("unreconciled"))
+    assert tab.table.proxy.rowCount() == 0
+    tab.state_filter.setCurrentIndex(0)
+    qtbot.keyClicks(tab.search, paid_out.first["id"][-6:])
+    assert tab.table.proxy.rowCount() == 1
+
+
+def test_sync_without_stripe_says_so(hall, make_window, qtbot):
+    standard_hall(hall, members=1)
+    screen = make_window(hall).show_screen("Reconciliation")
+    seen = answer_next_dialog(qtbot, press("OK"), kind=QMessageBox)
+    qtbot.mouseClick(screen.payouts.sync_button, Qt.MouseButton.LeftButton)
+    assert seen and "Payment links need Stripe" in seen[0].text()
+
+
+def test_resolve_a_discrepancy_with_a_note_through_the_dialog(paid_out, make_window, qtbot):
+    hall, url = paid_out.hall, paid_out.url
+    control(url, f"charges/{paid_out.charges['1001']}/refund", amount=2000)
+    from treasurer.sync import catch_up
+
+    _pay(hall, paid_out.gateway, url, "1003")          # money in the balance for the refund to come out of
+    catch_up(hall, paid_out.gateway)
+    _advance(url)
+    control(url, "payouts")
+    window, screen = open_screen(make_window, hall, url)
+    tab = screen.payouts
+    qtbot.mouseClick(tab.sync_button, Qt.MouseButton.LeftButton)
+    (d,) = [x for x in tab.discrepancies.proxy.records()]
+    assert d.kind == "refund_unreviewed" and not d.resolved
+    assert "1 open of 1" in tab.discrepancies_title.text()
+    states = {p.state for p in tab.table.proxy.records()}
+    assert states == {"reconciled", "unreconciled"}
+    tab.discrepancies.view.setCurrentIndex(tab.discrepancies.proxy.index(0, 0))
+    assert tab.resolve_button.isEnabled()
+
+    def fill(dialog):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)      # no note: refused inline
+        assert "needs a note" in dialog.error.text() and dialog.isVisible()
+        qtbot.keyClicks(dialog.resolution, "refund agreed with the member at the meeting")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, fill)
+    qtbot.mouseClick(tab.resolve_button, Qt.MouseButton.LeftButton)
+    (after,) = reconcile(hall).discrepancies
+    assert after.resolution == "refund agreed with the member at the meeting"
+    (shown,) = tab.discrepancies.proxy.records()
+    assert shown.resolved and "Resolved" in tab.result_label.text()
+    assert {p.state for p in tab.table.proxy.records()} == {"reconciled", "explained"}
+    assert not tab.resolve_button.isEnabled()
+    tab.open_only.setChecked(True)
+    assert tab.discrepancies.proxy.rowCount() == 0

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from treasurer.hall import Hall
-
-# The root conftest's key (not imported: several test folders have a module named conftest).
-SANDBOX_KEY = "sk_test_hall_treasurer_tests_0000"
 
 
 @pytest.fixture(autouse=True)
@@ -30,20 +26,10 @@ def app_settings(temp_qsettings):
     return AppSettings()
 
 
-def no_stripe() -> types.SimpleNamespace:
-    return types.SimpleNamespace(data_dir=None, database_url=None,
-                                 stripe=types.SimpleNamespace(mode="none", api_key=None, api_base=None))
-
-
-def sandbox_args(sandbox_url: str) -> types.SimpleNamespace:
-    return types.SimpleNamespace(data_dir=None, database_url=None,
-                                 stripe=types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY,
-                                                              api_base=sandbox_url))
-
-
 @pytest.fixture
 def make_window(qtbot, app_settings) -> Callable:
     from ui.app import create_window
+    from uitools import no_stripe
 
     def make(hall: Hall, args=None):
         window = create_window(hall, args or no_stripe(), app_settings)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
-from conftest import sandbox_args
 from helpers import standard_hall
 from test_slip_pdf import decode_pages
 from treasurer.dues import assess
 from treasurer.slips import list_slips
-from uitools import answer_next_dialog, press
+from uitools import answer_next_dialog, press, sandbox_args
 
 
 def books(hall, members=4):

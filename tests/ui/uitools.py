@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+# The root conftest's key (not imported: several test folders have a module named conftest).
+SANDBOX_KEY = "sk_test_hall_treasurer_tests_0000"
+
+
+def no_stripe() -> types.SimpleNamespace:
+    return types.SimpleNamespace(data_dir=None, database_url=None,
+                                 stripe=types.SimpleNamespace(mode="none", api_key=None, api_base=None))
+
+
+def sandbox_args(sandbox_url: str) -> types.SimpleNamespace:
+    return types.SimpleNamespace(data_dir=None, database_url=None,
+                                 stripe=types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY,
+                                                              api_base=sandbox_url))
 
 
 def answer_next_dialog(qtbot, respond: Callable[[QWidget], None], timeout_ms: int = 5000,

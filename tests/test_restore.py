@@ -201,3 +201,12 @@ def test_the_daily_backup_from_the_command_line(cli, capsys):
     with pytest.raises(SystemExit):
         cli("backup")
     assert "one of the arguments --to --auto is required" in capsys.readouterr().err
+
+
+def test_daily_backups_leave_a_postgresql_hall_to_its_server(tmp_path):
+    from treasurer.db import Database
+
+    db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")  # never connected to
+    result = backup_if_due(db, tmp_path / "backups")
+    db.close()
+    assert result.made is None and "pg_dump" in str(result) and not (tmp_path / "backups").exists()

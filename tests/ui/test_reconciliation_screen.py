@@ -115,3 +115,105 @@ def test_resolve_a_discrepancy_with_a_note_through_the_dialog(paid_out, make_win
     assert not tab.resolve_button.isEnabled()
     tab.open_only.setChecked(True)
     assert tab.discrepancies.proxy.rowCount() == 0
+
+
+# Deposits --------------------------------------------------------------------------------------------------
+
+def at_the_hall(hall):
+    """A check, a money order and cash received at the hall, and one card payment (never deposited by hand)."""
+    import datetime as dt
+
+    from treasurer.payments import record_payment
+
+    standard_hall(hall, members=4)
+    officers(hall)
+    assess(hall, "2026-10")
+    day = dt.date(2026, 11, 2)
+    record_payment(hall, "1001", 4500, "check", "1042", received_on=day)
+    record_payment(hall, "1002", 4500, "money_order", "MO-7781", received_on=day)
+    record_payment(hall, "1003", 2500, "cash", received_on=day)
+    record_payment(hall, "1004", 4500, "card", "ch_x", received_on=day)
+
+
+def tick_rows(qtbot, table, receipts):
+    """Tick by keyboard: select a row, press Space."""
+    for row in range(table.proxy.rowCount()):
+        if table.proxy.record_at(row).receipt_no in receipts:
+            table.view.setCurrentIndex(table.proxy.index(row, 1))
+            qtbot.keyClick(table.view, Qt.Key.Key_Space)
+
+
+def pdf_pages(path) -> int:
+    import subprocess
+
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def test_a_deposit_batch_from_ticked_payments_its_slip_pdf_and_marking_it(hall, make_window, qtbot, tmp_path,
+                                                                          monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from treasurer.deposits import deposit_slip, list_batches
+
+    monkeypatch.setenv("TREASURER_TODAY", "2026-11-20")
+    at_the_hall(hall)
+    screen = make_window(hall).show_screen("Reconciliation")
+    screen.tabs.setCurrentWidget(screen.deposits)
+    tab = screen.deposits
+    assert [x.method for x in tab.undeposited.proxy.records()] == ["check", "money_order", "cash"]
+    assert not tab.new_button.isEnabled()
+    tick_rows(qtbot, tab.undeposited, {"R000001", "R000003"})
+    assert tab.ticked_label.text().startswith("2 of 3 ticked · $70.00") and tab.new_button.isEnabled()
+
+    def fill(dialog):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)       # no reference: refused inline
+        assert "bank's reference" in dialog.error.text()
+        qtbot.keyClicks(dialog.reference, "DT-5521")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, fill)
+    qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    (batch,) = list_batches(hall)
+    assert (batch.bank_reference, batch.item_count, batch.total_cents, batch.status) == ("DT-5521", 2, 7000, "open")
+    assert [x.receipt_no for x in tab.undeposited.proxy.records()] == ["R000002"]
+    assert tab.batches.view.current_record().batch_id == batch.batch_id and "Deposit 1 created" in \
+        tab.result_label.text()
+
+    out = tmp_path / "deposit-1.pdf"
+
+    def save_as(dialog):
+        assert isinstance(dialog, QFileDialog)
+        dialog.selectFile(str(out))
+        dialog.accept()
+
+    def in_preview(dialog):
+        assert dialog.objectName() == "deposit-slip-dialog"
+        answer_next_dialog(qtbot, save_as, kind=QFileDialog)
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert "Saved 1 page" in dialog.result.text()
+        dialog.reject()
+
+    answer_next_dialog(qtbot, in_preview)
+    qtbot.mouseClick(tab.slip_button, Qt.MouseButton.LeftButton)
+    assert out.exists() and pdf_pages(out) == 1
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
+    assert "DEPOSIT SLIP" in text and "1042" in text and "$70.00" in text and "DT-5521" in text
+
+    # Marking it deposited asks first; Cancel changes nothing, then it is marked.
+    def mark(dialog, answer):
+        answer_next_dialog(qtbot, press(answer), kind=QMessageBox)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        if dialog.isVisible():
+            dialog.reject()
+
+    answer_next_dialog(qtbot, lambda d: mark(d, "Cancel"))
+    qtbot.mouseClick(tab.mark_button, Qt.MouseButton.LeftButton)
+    assert deposit_slip(hall, batch.batch_id).status == "open"
+    answer_next_dialog(qtbot, lambda d: mark(d, "Mark deposited"))
+    qtbot.mouseClick(tab.mark_button, Qt.MouseButton.LeftButton)
+    slip = deposit_slip(hall, batch.batch_id)
+    assert slip.status == "deposited" and str(slip.deposited_on) == "2026-11-20"
+    assert tab.batches.view.current_record().status == "deposited" and not tab.mark_button.isEnabled()

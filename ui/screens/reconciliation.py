@@ -38,7 +38,11 @@ class ReconciliationScreen(Screen):
         self.tabs.currentChanged.connect(lambda *_: self._load_current())
 
     def _add_more_tabs(self) -> None:
-        pass
+        from .recon_deposits import DepositsTab
+
+        self.deposits = DepositsTab(self.ctx, self)
+        self.tabs.addTab(self.deposits, "&Deposits")
+        self._pages.append(self.deposits)
 
     def refresh(self) -> None:
         self._stale = set(range(len(self._pages)))

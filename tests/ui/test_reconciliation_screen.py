@@ -217,3 +217,59 @@ def test_a_deposit_batch_from_ticked_payments_its_slip_pdf_and_marking_it(hall, 
     slip = deposit_slip(hall, batch.batch_id)
     assert slip.status == "deposited" and str(slip.deposited_on) == "2026-11-20"
     assert tab.batches.view.current_record().status == "deposited" and not tab.mark_button.isEnabled()
+
+
+# Bank ------------------------------------------------------------------------------------------------------
+
+def test_a_bank_reconciliation_cannot_finish_with_a_difference_and_finishes_at_zero(hall, make_window, qtbot,
+                                                                                     monkeypatch):
+    import datetime as dt
+
+    from treasurer.bank import bank_history, bank_status
+    from treasurer.deposits import create_batch, mark_deposited
+
+    monkeypatch.setenv("TREASURER_TODAY", "2026-11-20")
+    at_the_hall(hall)
+    first = create_batch(hall, dt.date(2026, 11, 3), "DT-1", [1, 3])          # 70.00
+    second = create_batch(hall, dt.date(2026, 11, 4), "DT-2", [2])            # 45.00
+    for batch in (first, second):
+        mark_deposited(hall, batch.batch_id, dt.date(2026, 11, 5))
+    screen = make_window(hall).show_screen("Reconciliation")
+    screen.tabs.setCurrentWidget(screen.bank)
+    tab = screen.bank
+    assert [i.ref for i in tab.items.proxy.records()] == ["deposit:1", "deposit:2"]
+    assert tab.opening_label.text() == "$0.00" and not tab.finish_button.isEnabled()
+    tab.statement_date.setDate(tab.statement_date.date().addDays(-1))
+    qtbot.keyClicks(tab.ending, "100.00")
+    tab.items.view.setCurrentIndex(tab.items.proxy.index(0, 1))
+    qtbot.keyClick(tab.items.view, Qt.Key.Key_Space)
+    qtbot.keyClick(tab.items.view, Qt.Key.Key_Down)
+    qtbot.keyClick(tab.items.view, Qt.Key.Key_Space)
+    assert tab.cleared_label.text().startswith("$115.00") and tab.difference.text() == "-$15.00"
+    assert not tab.finish_button.isEnabled()
+    tab.finish()                                                              # even called directly: refused
+    assert "only when the difference is zero" in tab.result_label.text() and bank_history(hall) == []
+
+    # Postpone saves the ticks; a new window resumes them.
+    qtbot.mouseClick(tab.postpone_button, Qt.MouseButton.LeftButton)
+    saved = bank_status(hall)
+    assert saved is not None and saved.difference_cents == -1500 and {i.ref for i in saved.items if i.ticked} == {
+        "deposit:1", "deposit:2"}
+    again = make_window(hall).show_screen("Reconciliation")
+    again.tabs.setCurrentWidget(again.bank)
+    assert again.bank.ending.text() == "100.00" and again.bank.difference.text() == "-$15.00"
+    assert len(again.bank.items.model.ticked_records()) == 2
+
+    # At zero it finishes, after asking.
+    tab.ending.setText("115.00")
+    assert tab.difference.text() == "$0.00" and tab.finish_button.isEnabled()
+    answer_next_dialog(qtbot, press("Cancel"), kind=QMessageBox)
+    qtbot.mouseClick(tab.finish_button, Qt.MouseButton.LeftButton)
+    assert bank_history(hall) == []
+    answer_next_dialog(qtbot, press("Finish"), kind=QMessageBox)
+    qtbot.mouseClick(tab.finish_button, Qt.MouseButton.LeftButton)
+    (done,) = bank_history(hall)
+    assert done.ending_balance_cents == 11500 and {i.ref for i in done.items} == {"deposit:1", "deposit:2"}
+    assert bank_status(hall) is None and tab.items.model.rowCount() == 0
+    assert tab.history.model.rowCount() == 1 and tab.opening_label.text() == "$115.00"
+    assert tab.ending.text() == "" and "Finished" in tab.result_label.text()

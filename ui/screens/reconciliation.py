@@ -43,6 +43,11 @@ class ReconciliationScreen(Screen):
         self.deposits = DepositsTab(self.ctx, self)
         self.tabs.addTab(self.deposits, "&Deposits")
         self._pages.append(self.deposits)
+        from .recon_bank import BankTab
+
+        self.bank = BankTab(self.ctx, self)
+        self.tabs.addTab(self.bank, "&Bank")
+        self._pages.append(self.bank)
 
     def refresh(self) -> None:
         self._stale = set(range(len(self._pages)))

@@ -57,6 +57,7 @@ def test_a_card_payment_lands_once_through_the_webhook(books, gateway, sandbox_u
         pay(sandbox_url, link_of(slip))
         flush(sandbox_url)
         wait_for(lambda: balance(books) == 0, what="the payment to be recorded")
+        wait_for(lambda: set(inbox.counts(books)) == {"applied"}, what="both events to be processed")
         (payment,) = payments(books)
         assert (payment.method, payment.status, payment.amount_cents, payment.slip_id) == (
             "card", "completed", 9000, slip.slip_id)

@@ -273,3 +273,56 @@ def test_a_bank_reconciliation_cannot_finish_with_a_difference_and_finishes_at_z
     assert bank_status(hall) is None and tab.items.model.rowCount() == 0
     assert tab.history.model.rowCount() == 1 and tab.opening_label.text() == "$115.00"
     assert tab.ending.text() == "" and "Finished" in tab.result_label.text()
+
+
+# Reports ---------------------------------------------------------------------------------------------------
+
+def test_a_period_report_shown_exported_to_csv_and_the_trustees_packet(hall, make_window, qtbot, tmp_path,
+                                                                       monkeypatch):
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setenv("TREASURER_TODAY", "2026-11-20")
+    at_the_hall(hall)
+    screen = make_window(hall).show_screen("Reconciliation")
+    screen.tabs.setCurrentWidget(screen.reports)
+    tab = screen.reports
+    assert tab.period.currentText() == "2026-10"              # the newest dues period
+    tab.period.setCurrentText("2026-11")
+    qtbot.mouseClick(tab.show_button, Qt.MouseButton.LeftButton)
+    shown = {f.label: f.value for f in tab.figures.proxy.records()}
+    assert shown["Check"] == "$45.00" and shown["Money order"] == "$45.00" and shown["Cash"] == "$25.00"
+    assert shown["Card"] == "$45.00" and shown["Total collected"] == "$160.00"
+    assert "Stripe fees (the hall's expense)" in shown and "Period report 2026-11" in tab.title.text()
+    tab.period.setCurrentText("2026-10")
+    qtbot.mouseClick(tab.show_button, Qt.MouseButton.LeftButton)
+    shown = {f.label: f.value for f in tab.figures.proxy.records()}
+    assert shown["Members assessed"] == "4" and shown["Amount assessed"] == "$180.00"
+    assert [f.group for f in tab.figures.proxy.records()][:3] == ["Dues", "Dues", "Dues"]   # in report order
+    assert sum(r.assessed for r in tab.pc.proxy.records()) == 4
+
+    out = tmp_path / "period.csv"
+
+    def save_as(dialog):
+        assert isinstance(dialog, QFileDialog)
+        dialog.selectFile(str(out))
+        dialog.accept()
+
+    answer_next_dialog(qtbot, save_as)
+    qtbot.mouseClick(tab.export_period, Qt.MouseButton.LeftButton)
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert rows[0] == ["period", "item", "value"] and ["2026-10", "amount assessed", "180.00"] in rows
+    assert str(out) in tab.result_label.text()
+
+    folder = tmp_path / "packet"
+
+    def build(dialog):
+        dialog.folder.setText(str(folder))
+        answer_next_dialog(qtbot, press("OK"), kind=QMessageBox, timeout_ms=30000)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, build)
+    qtbot.mouseClick(tab.packet_button, Qt.MouseButton.LeftButton)
+    assert (folder / "packet.pdf").exists() and (folder / "README.txt").exists()
+    assert f"written to {folder}" in tab.result_label.text() and "Audit chain verified" in tab.result_label.text()

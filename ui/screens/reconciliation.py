@@ -48,6 +48,11 @@ class ReconciliationScreen(Screen):
         self.bank = BankTab(self.ctx, self)
         self.tabs.addTab(self.bank, "&Bank")
         self._pages.append(self.bank)
+        from .recon_reports import ReportsTab
+
+        self.reports = ReportsTab(self.ctx, self)
+        self.tabs.addTab(self.reports, "Re&ports")
+        self._pages.append(self.reports)
 
     def refresh(self) -> None:
         self._stale = set(range(len(self._pages)))

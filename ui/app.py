@@ -13,7 +13,7 @@ from treasurer.errors import UserFacingError
 from treasurer.hall import Hall, open_hall
 
 from .context import AppContext, gateway_for, stripe_from_args
-from .errors import install_excepthook, message_for
+from .errors import install_excepthook, show_error
 from .look import apply_style
 from .main_window import MainWindow
 from .settings import APPLICATION, ORGANISATION, AppSettings
@@ -60,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
         stripe = stripe_from_args(args, hall)
         gateway = gateway_for(stripe)
     except Exception as exc:  # noqa: BLE001 - the window could not open: say why in a sentence
-        QMessageBox.critical(None, "Hall Treasurer", message_for(exc))
+        show_error(None, exc)
         hall.close()
         return 1
     from .relay_runner import run

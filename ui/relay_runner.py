@@ -43,6 +43,23 @@ async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings
     return relay
 
 
+async def keep_daily_backups(hall: Hall, settings: AppSettings, every_seconds: float = 3600.0) -> None:
+    """A checked copy a day in the backup folder while the window is open (start-up, then hourly checks)."""
+    from treasurer.backup import backup_if_due
+
+    folder = settings.default_backup_folder(hall.data_path)
+    if not folder:
+        return
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            done = await loop.run_in_executor(None, backup_if_due, hall.db, folder)
+            log.info("daily backup: %s", done)
+        except UserFacingError as exc:  # a failed copy is kept out of the folder; say so in the log
+            log.warning("the daily backup failed: %s", exc)
+        await asyncio.sleep(every_seconds)
+
+
 def run(app: QApplication, hall: Hall, gateway: Gateway | None, settings: AppSettings, sandbox: bool,
         make_window: Callable[[Relay | None], Any]) -> int:
     """Show the window with the relay running until the last window closes; then stop the relay cleanly."""
@@ -60,7 +77,9 @@ def run(app: QApplication, hall: Hall, gateway: Gateway | None, settings: AppSet
         done = asyncio.Event()
         app.lastWindowClosed.connect(done.set)
         window.show()
+        backups = asyncio.ensure_future(keep_daily_backups(hall, settings))
         await done.wait()
+        backups.cancel()
         if relay is not None:
             await relay.stop()
 

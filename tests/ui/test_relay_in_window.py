@@ -62,3 +62,27 @@ def test_a_sandbox_payment_lands_in_the_open_window(hall, gateway, sandbox_url, 
         qapp.setQuitOnLastWindowClosed(True)
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_the_open_window_keeps_a_daily_backup(hall, qapp, app_settings, tmp_path):
+    from ui.relay_runner import keep_daily_backups
+
+    app_settings.backup_folder = str(tmp_path / "daily")
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(keep_daily_backups(hall, app_settings, every_seconds=0.05))
+        started = time.monotonic()
+        while not list((tmp_path / "daily").glob("*.sqlite3")) and time.monotonic() - started < 20:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # several more checks the same day: still one copy
+        task.cancel()
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    copies = list((tmp_path / "daily").glob("*.sqlite3"))
+    assert len(copies) == 1

@@ -91,3 +91,32 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, work: Call
     if task.error is not None:
         raise task.error
     return task.result, cancelled.is_set()
+
+
+class _Delivery(QObject):
+    done = Signal(object, object)
+
+
+_alive: set[QObject] = set()
+
+
+def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None]) -> None:
+    """Quiet work (no dialog) in a pool thread; ``on_done(result, error)`` is called on the UI thread."""
+    delivery = _Delivery()
+    _alive.add(delivery)  # until its queued call has run on the UI thread
+
+    def deliver(result: Any, error: BaseException | None) -> None:
+        _alive.discard(delivery)
+        on_done(result, error)
+
+    delivery.done.connect(deliver, Qt.ConnectionType.QueuedConnection)
+
+    class Job(QRunnable):
+        def run(self) -> None:
+            try:
+                result, error = work(), None
+            except BaseException as exc:  # noqa: BLE001 - handed back to the UI thread
+                result, error = None, exc
+            delivery.done.emit(result, error)
+
+    QThreadPool.globalInstance().start(Job())

@@ -83,6 +83,10 @@ class DashboardScreen(Screen):
         self.relay_detail = QLabel()
         self.relay_detail.setWordWrap(True)
         relay_column.addWidget(self.relay_detail)
+        self.reconciliation = QLabel("Reconciliation: not checked yet")
+        self.reconciliation.setObjectName("dashboard-reconciliation")
+        self.reconciliation.setWordWrap(True)
+        relay_column.addWidget(self.reconciliation)
         relay_column.addStretch(1)
         middle.addWidget(relay_frame, 1)
         layout.addLayout(middle)
@@ -123,6 +127,26 @@ class DashboardScreen(Screen):
             c.setText(fmt.money(cents, cur))
         self._chart(d)
         self.refresh_relay()
+        self.refresh_reconciliation()
+
+    def refresh_reconciliation(self) -> None:
+        """The open discrepancies with Stripe, counted off the UI thread (it walks every synced payout)."""
+        from treasurer.reconcile import open_discrepancy_count
+
+        from ..workers import run_in_background
+
+        hall = self.hall
+
+        def shown(count, error) -> None:
+            if error is not None:
+                self.reconciliation.setText("Reconciliation: could not be checked")
+            elif count:
+                self.reconciliation.setText(f"Reconciliation: {count} open discrepanc{'ies' if count != 1 else 'y'}"
+                                            f" with Stripe (see Reconciliation)")
+            else:
+                self.reconciliation.setText("Reconciliation: no open discrepancies with Stripe")
+
+        run_in_background(lambda: open_discrepancy_count(hall), shown)
 
     def refresh_relay(self) -> None:
         view = relay_view(self.ctx.relay)

@@ -10,6 +10,7 @@ from .errors import NotFound, ValidationError
 from .gateway import Gateway
 from .hall import Hall
 from .models import Payment, Refund
+from .money import format_cents
 from .payments import receipt_number
 from .recording import apply_refund
 
@@ -48,7 +49,8 @@ def plan_refund(hall: Hall, payment_id: int, amount_cents: int | None) -> Refund
     if amount <= 0:
         raise ValidationError(f"Payment {receipt_number(payment_id)} has nothing left to refund.")
     if amount > payment.amount_cents - refunded:
-        raise ValidationError(f"At most {payment.amount_cents - refunded} cents of payment "
+        currency = hall.setting("currency")
+        raise ValidationError(f"At most {format_cents(payment.amount_cents - refunded, currency)} of payment "
                               f"{receipt_number(payment_id)} can still be refunded.")
     return RefundPlan(payment_id, receipt_number(payment_id), payment.stripe_payment_intent_id,
                       payment.amount_cents, refunded, amount)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from treasurer import clock
+from treasurer.errors import UserFacingError
 from treasurer.models import PAYMENT_METHODS
 
 from .. import fmt, queries
@@ -78,8 +79,13 @@ class PaymentsScreen(Screen):
         self.record_button.setObjectName("record-payment")
         self.record_button.setToolTip("Record cash, check or money order (Ctrl+R)")
         self.record_button.clicked.connect(self.record_payment)
+        self.refund_button = QPushButton("Refund…")
+        self.refund_button.setObjectName("refund-payment")
+        self.refund_button.setToolTip("Refund the selected online payment through Stripe")
+        self.refund_button.clicked.connect(self.refund_payment)
         layout.addLayout(toolbar_row(self.search, self.method_filter, QLabel("from"), self.since, QLabel("to"),
-                                     self.until, self.pending_only, self.record_button, stretch_at=7))
+                                     self.until, self.pending_only, self.record_button, self.refund_button,
+                                     stretch_at=7))
         layout.addWidget(self.table.view, 1)
         self.total_label = QLabel()
         self.total_label.setObjectName("page-subtitle")
@@ -121,3 +127,14 @@ class PaymentsScreen(Screen):
             return
         self.changed.emit()
         ReceiptDialog(self.hall, dialog.receipt, self).exec()
+
+    @guarded
+    def refund_payment(self, *args) -> None:
+        from ..dialogs.refund_dialog import RefundDialog
+
+        record = self.table.view.current_record()
+        if record is None:
+            raise UserFacingError("Select the online payment to refund first.")
+        dialog = RefundDialog(self.ctx, record.id, self)
+        if dialog.exec() and dialog.refund is not None:
+            self.changed.emit()

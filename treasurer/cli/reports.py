@@ -204,6 +204,7 @@ def register_reports(commands) -> None:
     p.add_argument("--from", dest="start", required=True)
     p.add_argument("--to", dest="end", required=True)
     p.add_argument("--csv", metavar="FILE")
+    p.add_argument("--pdf", metavar="FILE", help="a printable PDF of the statement")
     p = add_command(rep, "packet", cmd_report_packet, "the trustees' audit packet: a PDF and a folder of CSV files")
     p.add_argument("--from", dest="start", required=True)
     p.add_argument("--to", dest="end", required=True)
@@ -255,14 +256,24 @@ def cmd_report_statement(args: argparse.Namespace) -> int:
     hall = hall_from(args)
     st = member_statement_range(hall, args.member_number, parse_day(args.start, "--from date"),
                                 parse_day(args.end, "--to date"))
+    hall_name = hall.setting("hall_name")
+    lines = [hall_name, f"Statement for member {st.member_number}, {st.member_name} ({st.classification})",
+             f"From {st.starts_on} to {st.ends_on}", "",
+             f"  opening balance {money(hall, st.opening_balance_cents)}"]
+    for x in st.lines:
+        bal = money(hall, x.balance_cents) if x.balance_cents is not None else "(not counted)"
+        lines.append(f"  {x.day} {x.description[:60]:60} {money(hall, x.debit_cents):>11} "
+                     f"{money(hall, x.credit_cents):>11} {bal:>13}")
+    lines.append(f"  closing balance {money(hall, st.closing_balance_cents)}")
     if args.csv != "-":
-        print(f"{st.member_number} {st.member_name} ({st.classification}) {st.starts_on} to {st.ends_on}")
-        print(f"  opening balance {money(hall, st.opening_balance_cents)}")
-        for x in st.lines:
-            bal = money(hall, x.balance_cents) if x.balance_cents is not None else "(not counted)"
-            print(f"  {x.day} {x.description[:60]:60} {money(hall, x.debit_cents):>11} "
-                  f"{money(hall, x.credit_cents):>11} {bal:>13}")
-        print(f"  closing balance {money(hall, st.closing_balance_cents)}")
+        print("\n".join(lines[1:3] + lines[4:]))
+    if args.pdf:
+        from pathlib import Path
+
+        from ..pdf import write_text_pdf
+
+        pages = write_text_pdf(Path(args.pdf), lines, title=f"Statement {st.member_number}")
+        print(f"Wrote the statement to {args.pdf} ({pages} page{'s' if pages != 1 else ''}).")
     _write_csv(args.csv, statement_csv(st))
     return 0
 

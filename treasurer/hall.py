@@ -56,15 +56,20 @@ class Hall:
 
     @property
     def actor(self) -> str:
+        with self.db.read() as session:
+            return self._actor_in(session)
+
+    def _actor_in(self, session: Session) -> str:
         if self._actor:
             return self._actor
-        configured = os.environ.get("TREASURER_USER") or self.setting("treasurer_name")
+        configured = os.environ.get("TREASURER_USER") or setting_in(session, "treasurer_name")
         return configured or _os_user()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Tx]:
         with self.db.write() as session:
-            tx = Tx(session, self.actor)
+            # Read inside the write's own transaction: no second session for every write.
+            tx = Tx(session, self._actor_in(session))
             yield tx
             tx.flush_audit()
 

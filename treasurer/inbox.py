@@ -58,8 +58,11 @@ def parse(raw: bytes | str, source: str) -> Incoming:
     return Incoming(event_id, event_type, created, data.get("livemode") is True, api_version, text, source)
 
 
-def store_many(hall: Hall, events: list[Incoming]) -> list[bool]:
-    """Write the events in one transaction; True for each that was new (a duplicate id changes nothing)."""
+def store_many(hall: Hall, events: list[Incoming], state: dict[str, str] | None = None) -> list[bool]:
+    """Write the events in one transaction; True for each that was new (a duplicate id changes nothing).
+
+    ``state`` (the polling cursor) is written in the same transaction, so it never runs ahead of what is stored.
+    """
     if not events:
         return []
     stamp = clock.stamp()
@@ -77,6 +80,8 @@ def store_many(hall: Hall, events: list[Incoming]) -> list[bool]:
                               outcome="pending", detail="", attempts=0))
             fresh.append(True)
         _set_state(s, "last_event_at", stamp)
+        for key, value in (state or {}).items():
+            _set_state(s, key, value)
     return fresh
 
 

@@ -113,14 +113,11 @@ def catch_up(hall: Hall, gateway: Gateway, source: str = "poll", now: float | No
 def _store_batch(hall: Hall, gateway: Gateway, batch: list[inbox.Incoming], report: CatchUp) -> None:
     if not batch:
         return
-    fresh = inbox.store_many(hall, batch)
+    last = batch[-1]
+    fresh = inbox.store_many(hall, batch, state={CURSOR: last.id, CURSOR_CREATED: str(last.created)})
     report.seen += len(batch)
     new_ids = [e.id for e, is_new in zip(batch, fresh) if is_new]
     report.new += len(new_ids)
-    last = batch[-1]
-    with hall.db.write() as s:
-        inbox._set_state(s, CURSOR, last.id)
-        inbox._set_state(s, CURSOR_CREATED, str(last.created))
     report.cursor = last.id
     _count(report, process_events(hall, gateway, new_ids))
 

@@ -7,6 +7,7 @@ False), so it stops at a clean point and leaves consistent data.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -98,6 +99,14 @@ class _Delivery(QObject):
 
 
 _alive: set[QObject] = set()
+
+
+def _wait_for_background_work() -> None:
+    # A pool thread still running Python while the interpreter shuts down can crash it.
+    QThreadPool.globalInstance().waitForDone(10_000)
+
+
+atexit.register(_wait_for_background_work)
 
 
 def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -63,6 +64,8 @@ class Relay:
         self._poller: asyncio.Task | None = None
         self._state, self._message, self._warning = "stopped", "the relay is not running", None
         self._last_arrival = time.monotonic()
+        # Deliveries by way in (cli, webhook), duplicates included: which way actually carries events.
+        self.deliveries: collections.Counter[str] = collections.Counter()
         self._counts: dict[str, int] = {}
         self._last: tuple[str | None, str | None] = (None, None)
         self._refreshing: asyncio.Task | None = None
@@ -152,6 +155,7 @@ class Relay:
 
     def _received(self, event, new: bool) -> None:
         self._last_arrival = time.monotonic()
+        self.deliveries[event.source] += 1
 
     def _processed(self, results) -> None:
         # Many chunks can finish in a burst: one refresh at a time is enough.

@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -48,6 +50,8 @@ class Officer(Base):
     role: Mapped[str] = mapped_column(String(20))
     pin_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[str] = mapped_column(String(32))
+    # An officer who leaves is deactivated, never deleted: their name signs past approvals.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     __table_args__ = (CheckConstraint(f"role IN {OFFICER_ROLES}", name="ck_officer_role"),)
 
 
@@ -369,6 +373,16 @@ class Payout(Base):
     arrival_date: Mapped[dt.date] = mapped_column(Date)
     synced_at: Mapped[str] = mapped_column(String(32))
     __table_args__ = (Index("ix_payouts_created", "created"),)
+
+
+class LinkClosure(Base):
+    """A payment link Stripe confirmed inactive; a closed slip's link without one is still to be closed."""
+
+    __tablename__ = "link_closures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(255), unique=True)
+    slip_id: Mapped[int] = mapped_column(ForeignKey("slips.id"))
+    closed_at: Mapped[str] = mapped_column(String(32))
 
 
 class BalanceTransaction(Base):

@@ -68,12 +68,14 @@ class FormDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-    def apply(self) -> None:
+    def apply(self) -> bool | None:
+        """Do the work; return False to stay open with nothing done (a confirmation was declined)."""
         raise NotImplementedError
 
     def _ok(self) -> None:
         try:
-            self.apply()
+            if self.apply() is False:
+                return
         except UserFacingError as exc:
             self.error.setText(str(exc))
             return
@@ -210,3 +212,4 @@ class ClosePeriodDialog(FormDialog):
             raise UserFacingError("Closing a period needs a note (why, or at which meeting).")
         close_period(self.ctx.hall, self.period.currentText(), self.officer.currentText(), self.note_text.text(),
                      self.pin.text())
+

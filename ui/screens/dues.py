@@ -1,9 +1,11 @@
-"""Dues: classifications and their rate history, periods (assess, close), adjustments (request)."""
+"""Dues: classifications and their rate history, periods (assess, close, reopen), adjustments (request)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from treasurer.errors import UserFacingError
 
 from .. import fmt, queries
 from ..context import AppContext
@@ -67,7 +69,8 @@ class DuesScreen(Screen):
             self._button("New rate…", "new-rate", self.new_rate, "add")]), "Classifications and rates")
         self.tabs.addTab(self._page(self.periods, [
             self._button("Assess period…", "assess", self.assess_period, "dues"),
-            self._button("Close period…", "close-period", self.close_period)]), "Periods")
+            self._button("Close period…", "close-period", self.close_period),
+            self._button("Reopen period…", "reopen-period", self.reopen_period)]), "Periods")
         self.tabs.addTab(self._page(self.adjustments, [
             self._button("Request adjustment…", "request-adjustment", self.request_adjustment, "add")]),
             "Adjustments")
@@ -142,6 +145,18 @@ class DuesScreen(Screen):
         dialog = ClosePeriodDialog(self.ctx, self, current.code if current else "")
         if self._run(dialog):
             self.result_label.setText(f"Closed {dialog.period.currentText()}.")
+
+    @guarded
+    def reopen_period(self) -> None:
+        from ..dialogs.reopen_period_dialog import ReopenPeriodDialog
+
+        if not any(p.closed for p in self.periods.model.rows):
+            raise UserFacingError("No period is closed, so there is nothing to reopen.")
+        current = self.periods.view.current_record()
+        dialog = ReopenPeriodDialog(self.ctx, self, current.code if current else "")
+        if self._run(dialog):
+            self.result_label.setText(f"Reopened {dialog.period.currentText()}: the reopening is recorded with "
+                                      f"its reason. Close it again when the correction is in.")
 
     @guarded
     def request_adjustment(self) -> None:

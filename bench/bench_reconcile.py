@@ -5,7 +5,8 @@
 Builds the rows directly in a fresh SQLite hall, as the relay and the payout sync would have stored them
 (payments with Stripe ids, payouts, each payout's balance transactions: charges, some refunds and disputes,
 and the payout's own line), then times ``treasurer.reconcile.reconcile`` (the whole computation: load,
-match, sums, discrepancies) and the ``treasurer reconcile --no-sync`` command (start-up included).
+match, sums, discrepancies) the dashboard's ``open_discrepancy_count`` (which must give the same count) and the
+``treasurer reconcile --no-sync`` command (start-up included).
 One payment in 1,000 is left out of the ledger, so discrepancies are found and reported too.
 """
 
@@ -24,7 +25,7 @@ from sqlalchemy import insert
 from treasurer import clock
 from treasurer.hall import init_hall, open_hall
 from treasurer.models import BalanceTransaction, Classification, Member, Payment, Payout, Refund
-from treasurer.reconcile import reconcile
+from treasurer.reconcile import open_discrepancy_count, reconcile
 
 TREASURER = Path(sys.executable).with_name("treasurer")
 YEAR = dt.date(2025, 1, 1)
@@ -121,6 +122,14 @@ def main() -> None:
         print(f"reconcile(): best {min(times):.2f} s, worst {max(times):.2f} s over {args.runs} runs; "
               f"payouts {states}; {len(result.open_discrepancies)} discrepancies "
               f"({sorted({d.kind for d in result.discrepancies})})")
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            counted = open_discrepancy_count(hall, today=dt.date(2026, 1, 31))
+            times.append(time.perf_counter() - start)
+        same = "same as" if counted == len(result.open_discrepancies) else "DIFFERENT FROM"
+        print(f"open_discrepancy_count(): best {min(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms over "
+              f"{args.runs} runs; {counted} ({same} reconcile())")
         hall.close()
         start = time.perf_counter()
         done = subprocess.run([str(TREASURER), "--data-dir", str(home), "reconcile", "--no-sync"],

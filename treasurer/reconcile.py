@@ -129,9 +129,9 @@ def reconcile(hall: Hall, since: dt.date | None = None, today: dt.date | None = 
         return reconcile_session(s, hall.currency, since, today or clock.today(), stale_days)
 
 
-def open_discrepancy_count(hall: Hall) -> int:
+def open_discrepancy_count(hall: Hall, today: dt.date | None = None) -> int:
     """For the dashboard."""
-    return len(reconcile(hall).open_discrepancies)
+    return len(reconcile(hall, today=today).open_discrepancies)
 
 
 def resolve_discrepancy(hall: Hall, key: str, note: str) -> Discrepancy:

@@ -1,4 +1,4 @@
-"""Officers: named people with a role and a PIN (salted scrypt hash)."""
+"""Officers: named people with a role and a PIN (salted scrypt hash); kept, never deleted, when they leave."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -58,10 +58,13 @@ def add_officer(hall: Hall, name: str, role: str, pin: str) -> Officer:
     return officer
 
 
-def find_officer(session: Session, name: str) -> Officer:
+def find_officer(session: Session, name: str, active_only: bool = True) -> Officer:
+    """An officer who may act: deactivated officers keep their name on the history but vouch for nothing."""
     officer = session.scalar(select(Officer).where(Officer.name == " ".join(name.split())))
     if officer is None:
         raise NotFound(f"There is no officer named {name!r}; add one with 'treasurer officers add'.")
+    if active_only and not officer.active:
+        raise PermissionDenied(f"{officer.name} is no longer an active officer.")
     return officer
 
 
@@ -75,3 +78,40 @@ def authenticate(session: Session, name: str, pin: str) -> Officer:
 def list_officers(hall: Hall) -> list[Officer]:
     with hall.read() as s:
         return list(s.scalars(select(Officer).order_by(Officer.name)))
+
+
+def change_pin(hall: Hall, name: str, new_pin: str, vouching_pin: str, vouched_by: str | None = None) -> None:
+    """A new PIN for ``name``: vouched for by their old PIN, or by another active officer's PIN."""
+    new_pin = validate_pin(new_pin)
+    with hall.write() as tx:
+        officer = find_officer(tx.session, name)
+        voucher = officer
+        if vouched_by and " ".join(vouched_by.split()) != officer.name:
+            voucher = authenticate(tx.session, vouched_by, vouching_pin)
+        elif not check_pin(vouching_pin.strip(), officer.pin_hash):
+            raise PermissionDenied(f"The old PIN for {officer.name} is not right.")
+        if check_pin(new_pin, officer.pin_hash):
+            raise ValidationError(f"The new PIN for {officer.name} is the same as the old one.")
+        officer.pin_hash = hash_pin(new_pin)
+        # Who vouched, never the PIN or its hash.
+        tx.audit("officer.pin_change", "officer", officer.id, None,
+                 {"name": officer.name, "vouched_by": voucher.name})
+
+
+def deactivate_officer(hall: Hall, name: str, by: str, by_pin: str) -> None:
+    """``name`` can no longer act or vouch; another active officer's PIN is needed, and one must stay active."""
+    with hall.write() as tx:
+        officer = find_officer(tx.session, name, active_only=False)
+        if not officer.active:
+            raise ValidationError(f"{officer.name} is already inactive.")
+        others = tx.session.scalar(select(func.count()).select_from(Officer).where(
+            Officer.active.is_(True), Officer.id != officer.id)) or 0
+        if others == 0:
+            raise ValidationError(f"{officer.name} is the last active officer; add another officer before "
+                                  f"deactivating them.")
+        if " ".join(by.split()) == officer.name:
+            raise PermissionDenied(f"Another officer must vouch for deactivating {officer.name}, with their PIN.")
+        voucher = authenticate(tx.session, by, by_pin)
+        officer.active = False
+        tx.audit("officer.deactivate", "officer", officer.id, {"name": officer.name, "active": True},
+                 {"name": officer.name, "active": False, "by": voucher.name})

@@ -26,6 +26,11 @@ def session_line_items(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     return items_list(session, p, f"/v1/checkout/sessions/{session['id']}/line_items")
 
 
+def expire_session(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
+    p.allow()
+    return core.checkout.expire(get_or_404(core, "checkout.session", a["id"], "checkout.session"))
+
+
 # payment intents
 def create_intent(core: Sandbox, p: Params, a: Args) -> dict[str, Any]:
     p.allow("amount", "currency", "payment_method", "confirm", "metadata", "customer", "description",
@@ -167,6 +172,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/v1/checkout/sessions", api(list_sessions))
     r.add_get("/v1/checkout/sessions/{id}", api(retriever("checkout.session", "checkout.session")))
     r.add_get("/v1/checkout/sessions/{id}/line_items", api(session_line_items))
+    r.add_post("/v1/checkout/sessions/{id}/expire", api(expire_session))
     r.add_post("/v1/payment_intents", api(create_intent))
     r.add_get("/v1/payment_intents", api(lambda c, p, a: list_of(c, "payment_intent", p, "/v1/payment_intents",
                                                               "payment_intent", customer=p.str("customer"))))

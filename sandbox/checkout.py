@@ -1,4 +1,5 @@
-"""A payer completing a payment link: the checkout session, its payment intent and the events."""
+"""A payer completing a payment link: the checkout session, its payment intent and the events;
+and sessions left open (a declined card, a payer who walked away) expiring."""
 from __future__ import annotations
 
 from typing import Any
@@ -80,3 +81,19 @@ class Checkout:
             limits["count"] += 1
         self.bus.emit("checkout.session.completed", session)
         return session
+
+    def expire(self, session: dict[str, Any]) -> dict[str, Any]:
+        """Expire an open session (Stripe's `POST /v1/checkout/sessions/{id}/expire`, or its 24 hours ran out)."""
+        if session["status"] != "open":
+            raise invalid(f"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session "
+                          f"({session['id']}) has a status of {session['status']}.")
+        session["status"] = "expired"
+        self.bus.emit("checkout.session.expired", session)
+        return session
+
+    def expire_due(self) -> None:
+        """Open sessions whose `expires_at` the (sandbox) clock has passed."""
+        now = self.store.now()
+        for session in self.store.all("checkout.session"):
+            if session["status"] == "open" and session["expires_at"] <= now:
+                self.expire(session)

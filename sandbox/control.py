@@ -17,7 +17,7 @@ def control(fn: ControlFn) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handler(request: web.Request) -> web.Response:
         core = request.app[CORE]
         try:
-            core.payments.refresh()
+            core.refresh()
             result = await fn(core, Params(await read_params(request)), request)
         except StripeError as exc:
             return exc.response()
@@ -74,13 +74,31 @@ async def payout(core: Sandbox, p: Params, request: web.Request) -> dict[str, An
     return public(core.payments.payout(p.str("currency", "usd") or "usd"))
 
 
+async def fail_payout(core: Sandbox, p: Params, request: web.Request) -> dict[str, Any]:
+    p.allow("failure_code")
+    po = _get(core, "payout", request.match_info["id"])
+    return public(core.failures.fail_payout(po, p.str("failure_code", "account_closed") or "account_closed"))
+
+
+async def fail_refund(core: Sandbox, p: Params, request: web.Request) -> dict[str, Any]:
+    p.allow("failure_reason")
+    re = _get(core, "refund", request.match_info["id"])
+    reason = p.str("failure_reason", "expired_or_canceled_card") or "expired_or_canceled_card"
+    return public(core.failures.fail_refund(re, reason))
+
+
+async def expire_session(core: Sandbox, p: Params, request: web.Request) -> dict[str, Any]:
+    p.allow()
+    return public(core.checkout.expire(_get(core, "checkout.session", request.match_info["id"])))
+
+
 async def clock(core: Sandbox, p: Params, request: web.Request) -> dict[str, Any]:
     p.allow("advance_seconds")
     step = p.int("advance_seconds", 0) or 0
     if step < 0:
         raise StripeError(400, "The sandbox clock only moves forward.", param="advance_seconds")
     core.store.clock_offset += step
-    core.payments.refresh()
+    core.refresh()
     return {"now": core.store.now(), "offset_seconds": core.store.clock_offset}
 
 
@@ -120,6 +138,9 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_sandbox/charges/{id}/dispute", control(dispute))
     r.add_post("/_sandbox/disputes/{id}/close", control(close_dispute))
     r.add_post("/_sandbox/payouts", control(payout))
+    r.add_post("/_sandbox/payouts/{id}/fail", control(fail_payout))
+    r.add_post("/_sandbox/refunds/{id}/fail", control(fail_refund))
+    r.add_post("/_sandbox/checkout/sessions/{id}/expire", control(expire_session))
     r.add_post("/_sandbox/clock", control(clock))
     r.add_get("/_sandbox/faults", control(faults))
     r.add_post("/_sandbox/faults", control(faults))

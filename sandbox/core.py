@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .checkout import Checkout
 from .events import EventBus
+from .failures import Failures
 from .faults import Faults
 from .payments import Payments
 from .store import Store
@@ -17,7 +18,13 @@ class Sandbox:
         self.webhooks = WebhookDispatcher(self.store, self.bus, self.faults, retry or RetryPolicy())
         self.payments = Payments(self.store, self.bus, ach_settle_seconds)
         self.checkout = Checkout(self.store, self.bus, self.payments)
+        self.failures = Failures(self.store, self.bus)
         self.base_url = ""
+
+    def refresh(self) -> None:
+        """Apply what the passing of (sandbox) time does: funds, ACH outcomes, sessions running out."""
+        self.payments.refresh()
+        self.checkout.expire_due()
 
     def rebase_links(self) -> None:
         """Point payment link URLs at this server (after loading state saved by another run)."""

@@ -31,7 +31,7 @@ def _fingerprint(request: web.Request, params: dict[str, Any]) -> str:
 def api(fn: ApiFn) -> Callable[[web.Request], Any]:
     async def handler(request: web.Request) -> web.Response:
         core = request.app[CORE]
-        core.payments.refresh()
+        core.refresh()
         params = await read_params(request)
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         if key:

@@ -35,6 +35,11 @@ TEST_METHODS: dict[str, TestMethod] = {
 }
 
 
+def restate_refund(ch: dict[str, Any], re: dict[str, Any]) -> None:
+    """Bring the charge's embedded copy of a refund up to date after the refund changed."""
+    ch["refunds"]["data"] = [public(re) if r["id"] == re["id"] else r for r in ch["refunds"]["data"]]
+
+
 def available_on(created: int) -> int:
     """Midnight UTC, two days after the day of `created`."""
     return (created // DAY + AVAILABLE_AFTER_DAYS) * DAY
@@ -271,6 +276,9 @@ class Payments:
         for re in self.store.all("refund"):
             if re["status"] == "pending" and re.get("_settle_at", now + 1) <= now:
                 re["status"] = "succeeded"
+                ch = self.store.get("charge", re["charge"])
+                if ch is not None:
+                    restate_refund(ch, re)
                 self.bus.emit("refund.updated", re, {"status": "pending"})
                 self.bus.emit("charge.refund.updated", re, {"status": "pending"})
         for pi in self.store.all("payment_intent"):

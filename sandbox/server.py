@@ -126,7 +126,7 @@ class SandboxServer:
         while True:
             await asyncio.sleep(1.0)
             with contextlib.suppress(Exception):
-                self.core.payments.refresh()
+                self.core.refresh()
                 self.autosave()
 
     def autosave(self) -> None:

@@ -46,3 +46,20 @@ def flush(base_url: str, timeout: float = 10.0) -> bool:
 def pay(base_url: str, link_id: str, method: str = "card", outcome: str = "succeeded", **extra: Any) -> dict[str, Any]:
     """Pay a payment link as a payer would; returns the checkout session."""
     return control(base_url, f"payment_links/{link_id}/pay", method=method, outcome=outcome, **extra)
+
+
+def fail_payout(base_url: str, payout_id: str, failure_code: str | None = None) -> dict[str, Any]:
+    """The bank returns a payout (default `account_closed`); returns the failed payout."""
+    extra = {} if failure_code is None else {"failure_code": failure_code}
+    return control(base_url, f"payouts/{payout_id}/fail", **extra)
+
+
+def fail_refund(base_url: str, refund_id: str, failure_reason: str | None = None) -> dict[str, Any]:
+    """The payer's bank refuses a refund (default `expired_or_canceled_card`); returns the failed refund."""
+    extra = {} if failure_reason is None else {"failure_reason": failure_reason}
+    return control(base_url, f"refunds/{refund_id}/fail", **extra)
+
+
+def expire_session(base_url: str, session_id: str) -> dict[str, Any]:
+    """Expire an open checkout session now; returns the expired session."""
+    return control(base_url, f"checkout/sessions/{session_id}/expire")

@@ -14,6 +14,7 @@ from treasurer import clock
 from treasurer.dues import assess
 from treasurer.errors import NotFound, ValidationError
 from treasurer.models import AuditEntry, Payment, Payout
+from treasurer.recording import apply_refund
 from treasurer.payouts import sync_payouts
 from treasurer.reports import period_report_session
 from treasurer.reconcile import open_discrepancy_count, reconcile, resolve_discrepancy
@@ -237,6 +238,101 @@ def test_a_payout_that_failed_after_showing_paid(month, stripe_sandbox):
     with pytest.raises(Exception, match="never"):
         conn.execute("DELETE FROM balance_transactions")
     conn.close()
+
+
+def _stripe_gives_back(stripe_sandbox, txn_type: str, category: str, source: str, amount: int) -> dict:
+    """Stripe's side of a failure: a balance transaction returning ``amount`` to the balance (the next payout's).
+
+    Made in the in-process sandbox's store, as the payout failure above is: the sandbox has no control for it.
+    """
+    from sandbox import objects
+
+    store = stripe_sandbox.server.core.store
+    created = store.created()
+    return store.add(objects.balance_transaction(
+        created, amount=amount, fee=0, fee_details=[], currency="usd", source=source, type=txn_type,
+        reporting_category=category, available_on=created, status="available", description=None))
+
+
+def _failed_payout_returned(month, stripe_sandbox, sandbox_url) -> tuple[str, str]:
+    """Payout 2 fails after showing paid; its money and a new payment go out in payout 3."""
+    failed = month.payouts[1]
+    txn = _stripe_gives_back(stripe_sandbox, "payout_failure", "payout_reversal", failed["id"], failed["amount"])
+    stripe_sandbox.server.core.store.get("payout", failed["id"]).update(
+        status="failed", failure_code="account_closed", failure_balance_transaction=txn["id"])
+    _pay(month.hall, month.gateway, sandbox_url, "1006")
+    _advance(sandbox_url)
+    again = control(sandbox_url, "payouts")
+    assert again["amount"] == failed["amount"] + 9000 - 291
+    return failed["id"], again["id"]
+
+
+def test_a_failed_payouts_money_paid_out_again_is_matched(month, stripe_sandbox, sandbox_url):
+    hall = month.hall
+    _review_all(hall)
+    sync_payouts(hall, month.gateway)
+    failed, again = _failed_payout_returned(month, stripe_sandbox, sandbox_url)
+    synced = sync_payouts(hall, month.gateway)
+    assert synced.status_changes == (f"{failed}: paid -> failed",)
+    result = reconcile(hall)
+    # Only the failed payout itself is open; the payout that carries its money back reconciles.
+    (d,) = result.open_discrepancies
+    assert (d.kind, d.ref) == ("payout_failed", failed) and f"paid it out again in {again}" in d.explanation
+    assert open_discrepancy_count(hall) == 1
+    first, second, third = result.payouts
+    assert [p.state for p in result.payouts] == ["reconciled", "unreconciled", "reconciled"]
+    assert third.stripe_payout_id == again and third.net_cents == third.amount_cents
+    assert (third.gross_cents, third.fee_cents, third.other_cents) == (9000, 291, second.amount_cents)
+    (back,) = [line for line in third.lines if line.kind == "payout_failure"]
+    assert (back.source_id, back.amount_cents, back.ledger_row) == (failed, second.amount_cents, f"payout:{failed}")
+    # Paid out once, not twice: the failed payout counts in no total.
+    assert result.total("net_cents") == first.net_cents + third.net_cents
+    resolve_discrepancy(hall, d.key, "bank account replaced; Stripe paid it again")
+    result = reconcile(hall)
+    assert result.ok and [p.state for p in result.payouts] == ["reconciled", "explained", "reconciled"]
+
+
+def test_money_back_from_a_payout_the_books_do_not_have(month, stripe_sandbox, sandbox_url):
+    hall = month.hall
+    _review_all(hall)
+    failed, again = _failed_payout_returned(month, stripe_sandbox, sandbox_url)
+    since = dt.datetime.fromtimestamp(stripe_sandbox.server.core.store.get("payout", again)["created"], dt.UTC)
+    sync_payouts(hall, month.gateway, since=since.date())   # only the newest payout
+    (d,) = reconcile(hall).open_discrepancies
+    assert (d.kind, d.payout, d.stripe_amount_cents) == ("missing_from_ledger", again, month.payouts[1]["amount"])
+    assert failed in d.explanation and "no such payout" in d.explanation
+    # The whole history: the payout was first seen failed (never shown paid), so nothing is left to explain.
+    sync_payouts(hall, month.gateway)
+    result = reconcile(hall)
+    assert result.ok and [p.state for p in result.payouts] == ["reconciled", "failed", "reconciled"]
+
+
+def test_a_refund_that_failed_gives_the_money_back(month, stripe_sandbox, sandbox_url):
+    hall = month.hall
+    _review_all(hall)
+    sync_payouts(hall, month.gateway)
+    (refund,) = month.gateway.refunds_for_charge(month.charges["1001"])
+    # Stripe's side: the card refund fails days later and its 20.00 comes back into the balance.
+    stripe_sandbox.server.core.store.get("refund", refund["id"]).update(status="failed",
+                                                                          failure_reason="expired_or_canceled_card")
+    _stripe_gives_back(stripe_sandbox, "refund_failure", "refund_failure", refund["id"], 2000)
+    _pay(hall, month.gateway, sandbox_url, "1006")
+    _advance(sandbox_url)
+    po = control(sandbox_url, "payouts")["id"]
+    sync_payouts(hall, month.gateway)
+    # The books still show the refund as succeeded.
+    (d,) = reconcile(hall).open_discrepancies
+    assert (d.kind, d.payout, d.stripe_amount_cents) == ("status_differs", po, 2000)
+    assert refund["id"] in d.explanation and "succeeded" in d.explanation and d.ledger_row.startswith("refund:")
+    # The refund.failed event, applied as the relay applies it: the line now matches the refund.
+    with hall.write() as tx:
+        apply_refund(tx, month.gateway.retrieve_refund(refund["id"]))
+    result = reconcile(hall)
+    assert result.ok and [p.state for p in result.payouts] == ["reconciled"] * 3
+    third = result.payouts[2]
+    assert third.refund_cents == 2000 and third.net_cents == third.amount_cents == 9000 - 291 + 2000
+    (back,) = [line for line in third.lines if line.kind == "refund_failure"]
+    assert back.source_id == refund["id"] and back.ledger_row == d.ledger_row
 
 
 def test_resolving_a_discrepancy_keeps_it_visible(month):

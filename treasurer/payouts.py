@@ -21,6 +21,8 @@ from .models import BalanceTransaction, Payout
 PAYOUT_FIELDS = ("stripe_payout_id", "amount_cents", "currency", "status", "failure_code", "arrival_date")
 CHARGE_TYPES = ("charge", "payment")
 REFUND_TYPES = ("refund", "payment_refund")
+REFUND_FAILURE_TYPES = ("refund_failure",)                 # a failed refund gives the money back; source re_
+PAYOUT_RETURN_TYPES = ("payout_failure", "payout_cancel")  # a failed payout's money back; source the po_
 
 
 @dataclasses.dataclass(frozen=True)

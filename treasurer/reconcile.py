@@ -22,7 +22,7 @@ from .hall import Hall
 from .models import BalanceTransaction, DiscrepancyResolution, Dispute, Payment, Payout, Refund, ReviewItem
 from .money import format_cents
 from .payments import receipt_number
-from .payouts import CHARGE_TYPES, REFUND_TYPES
+from .payouts import CHARGE_TYPES, PAYOUT_RETURN_TYPES, REFUND_FAILURE_TYPES, REFUND_TYPES
 
 STALE_DAYS = 7          # a card/ACH payment older than this should be in some payout
 ONLINE_METHODS = ("card", "us_bank_account")
@@ -70,12 +70,12 @@ class Discrepancy:
 @dataclasses.dataclass(frozen=True)
 class PayoutLine:
     stripe_txn_id: str
-    kind: str                 # charge | refund | dispute | payout | other
+    kind: str                 # charge | refund | refund_failure | dispute | payout | payout_failure | other
     source_id: str
     amount_cents: int
     fee_cents: int
     net_cents: int
-    ledger_row: str | None
+    ledger_row: str | None    # payment:12, refund:3, dispute:4, payout:po_... (the failed payout returned)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,9 +86,9 @@ class PayoutReport:
     amount_cents: int
     gross_cents: int          # payments collected (charges)
     fee_cents: int            # Stripe's fees, the hall's expense (dispute fees included)
-    refund_cents: int         # negative: money given back
+    refund_cents: int         # negative: money given back (net of refunds that failed)
     dispute_cents: int        # negative: chargebacks (net of reversals)
-    other_cents: int
+    other_cents: int          # failed payouts' money returned to the balance, and anything else
     net_cents: int            # what the lines add up to; equals amount_cents when reconciled
     payment_ids: tuple[int, ...]
     lines: tuple[PayoutLine, ...]
@@ -200,6 +200,13 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
             ReviewItem.resolved_at.is_(None), ReviewItem.kind.in_(("refund", "dispute")))):
         open_reviews[ref.split(":")[1]].append(item_id)
     notes = {(r.kind, r.ref): r for r in s.scalars(select(DiscrepancyResolution))}
+    # Every payout the books know (a failed one may be older than ``since``), and where each failed
+    # payout's money came back: the later payout holding its payout_failure line.
+    known_payouts = {r.stripe_payout_id: r for r in s.execute(
+        select(Payout.stripe_payout_id, Payout.status, Payout.amount_cents))}
+    payout_ids = {p.id: p.stripe_payout_id for p in payouts}
+    returned_in = {t.source_id: payout_ids[payout_id] for payout_id, rows in lines_by_payout.items()
+                   for t in rows if t.type in PAYOUT_RETURN_TYPES}
 
     found: list[Discrepancy] = []
 
@@ -213,6 +220,7 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
         return d
 
     matched_payments: set[int] = set()
+    reviewed: set[str] = set()   # one *_unreviewed per refund or dispute, however many payouts its lines are in
     reports: list[PayoutReport] = []
     for payout in payouts:
         po = payout.stripe_payout_id
@@ -220,7 +228,6 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
         gross = fees = refunded = disputed = other = net = 0
         payment_ids: list[int] = []
         out_lines: list[PayoutLine] = []
-        reviewed: set[str] = set()
         for t in lines_by_payout.get(payout.id, ()):
             kind = _kind(t.type, t.reporting_category, t.source_id)
             ledger = None
@@ -235,7 +242,55 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
                 continue
             fees += t.fee_cents
             net += t.net_cents
-            if kind == "charge":
+            if kind == "payout_failure":
+                other += t.amount_cents
+                failed = known_payouts.get(t.source_id)
+                what = f"{t.source_id} {t.stripe_txn_id}"
+                if failed is None:
+                    mine.append(add("missing_from_ledger", t.stripe_txn_id,
+                                    f"Stripe returned {money(t.amount_cents)} from payout {t.source_id} to the "
+                                    f"balance ({t.type}) and paid it out again in {po}, but the books have no such "
+                                    f"payout: sync payouts from before it.", what, t.amount_cents, None, None, po))
+                else:
+                    ledger = f"payout:{t.source_id}"
+                    if failed.amount_cents != t.amount_cents:
+                        mine.append(add("amount_differs", t.stripe_txn_id,
+                                        f"Stripe returned {money(t.amount_cents)} from payout {t.source_id} in "
+                                        f"{po}, but that payout was {money(failed.amount_cents)}.",
+                                        what, t.amount_cents, ledger, failed.amount_cents, po))
+                    elif failed.status not in FAILED_PAYOUT:
+                        mine.append(add("status_differs", t.stripe_txn_id,
+                                        f"Stripe returned {money(t.amount_cents)} from payout {t.source_id} in {po} "
+                                        f"because it {'failed' if t.type == 'payout_failure' else 'was canceled'}, "
+                                        f"but the books show that payout as {failed.status}: sync payouts again.",
+                                        what, t.amount_cents, ledger, failed.amount_cents, po))
+            elif kind == "refund_failure":
+                refunded += t.amount_cents
+                ref = refunds.get(t.source_id)
+                if ref is None:
+                    mine.append(add("missing_from_ledger", t.stripe_txn_id,
+                                    f"Refund {t.source_id} (on {t.charge_id or 'an unknown charge'}) failed and "
+                                    f"Stripe returned {money(t.amount_cents)} to the balance in {po}, but the books "
+                                    f"have no such refund.", t.source_id, t.amount_cents, None, None, po))
+                else:
+                    ledger = f"refund:{ref.id}"
+                    if ref.amount_cents != t.amount_cents:
+                        mine.append(add("amount_differs", t.stripe_txn_id,
+                                        f"Refund {t.source_id} failed and Stripe returned {money(t.amount_cents)} "
+                                        f"in {po}, but the books record the refund as {money(ref.amount_cents)}.",
+                                        t.source_id, t.amount_cents, ledger, ref.amount_cents, po))
+                    elif ref.status not in ("failed", "canceled"):
+                        mine.append(add("status_differs", t.stripe_txn_id,
+                                        f"Refund {t.source_id} failed and Stripe returned {money(t.amount_cents)} to "
+                                        f"the balance in {po}, but the books show the refund as {ref.status}.",
+                                        t.source_id, t.amount_cents, ledger, ref.amount_cents, po))
+                    if open_reviews.get(t.source_id) and t.source_id not in reviewed:
+                        reviewed.add(t.source_id)
+                        mine.append(add("refund_unreviewed", t.source_id,
+                                        f"Refund {t.source_id} of {money(ref.amount_cents)} failed and its money "
+                                        f"came back in {po}, but its review item is still open.",
+                                        t.source_id, t.amount_cents, ledger, ref.amount_cents, po))
+            elif kind == "charge":
                 gross += t.amount_cents
                 pay = (by_charge.get(t.charge_id) if t.charge_id else None) or (
                     by_intent.get(t.payment_intent_id) if t.payment_intent_id else None)
@@ -318,7 +373,10 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
                             f"Stripe first reported payout {po} of {money(payout.amount_cents)} as paid, then as "
                             f"{payout.status}" + (f" ({payout.failure_code})" if payout.failure_code else "") +
                             ": the money did not reach the bank. Check the bank account details in Stripe; the "
-                            "money goes back to the Stripe balance.", po, payout.amount_cents, None, None, po))
+                            "money goes back to the Stripe balance" + (
+                                f" and Stripe paid it out again in {returned_in[po]}." if po in returned_in else
+                                " and is paid out again in a later payout."),
+                            po, payout.amount_cents, None, None, po))
         reports.append(PayoutReport(po, payout.status, payout.arrival_date, payout.amount_cents, gross, fees,
                                     refunded, disputed, other, net, tuple(payment_ids), tuple(out_lines),
                                     tuple(mine)))
@@ -342,6 +400,10 @@ def _kind(txn_type: str, category: str, source_id: str) -> str:
         return "charge"
     if txn_type in REFUND_TYPES:
         return "refund"
+    if txn_type in REFUND_FAILURE_TYPES:
+        return "refund_failure"
+    if txn_type in PAYOUT_RETURN_TYPES:
+        return "payout_failure"
     if txn_type == "payout" or txn_type.startswith("payout_"):
         return "payout"
     if category in ("dispute", "dispute_reversal") or source_id.startswith("dp_"):

@@ -19,7 +19,8 @@ from .base import Table, search_box, toolbar_row
 from .recon_common import caption, section
 
 STATES = ("reconciled", "explained", "unreconciled", "awaiting", "failed")
-LINE_KINDS = {"charge": "Payment", "refund": "Refund", "dispute": "Dispute", "payout": "Payout", "other": "Other"}
+LINE_KINDS = {"charge": "Payment", "refund": "Refund", "refund_failure": "Refund failed", "dispute": "Dispute",
+              "payout": "Payout", "payout_failure": "Payout returned", "other": "Other"}
 
 
 class PayoutsTab(QWidget):

@@ -298,8 +298,28 @@ def pending_adjustment_count(hall: Hall) -> int:
 
 
 def officer_names(hall: Hall) -> list[str]:
+    """Officers who may act and vouch (deactivated ones are kept for the history they signed)."""
     with hall.read() as s:
-        return list(s.scalars(select(Officer.name).order_by(Officer.name)))
+        return list(s.scalars(select(Officer.name).where(Officer.active.is_(True)).order_by(Officer.name)))
+
+
+@dataclasses.dataclass(frozen=True)
+class OfficerRow:
+    id: int
+    name: str
+    role: str
+    active: bool
+    created_at: str
+
+    @property
+    def search(self) -> str:
+        return f"{self.name} {self.role}".casefold()
+
+
+def officer_rows(hall: Hall) -> list[OfficerRow]:
+    with hall.read() as s:
+        rows = s.execute(select(Officer.id, Officer.name, Officer.role, Officer.active, Officer.created_at)).all()
+    return [OfficerRow(oid, name, role, bool(active), created) for oid, name, role, active, created in rows]
 
 
 def classification_names(hall: Hall) -> list[str]:

@@ -14,7 +14,7 @@ def officer_combo(ctx: AppContext, exclude: str = "") -> QComboBox:
     names = [n for n in queries.officer_names(ctx.hall) if n != exclude]
     combo.addItems(names)
     if not names:
-        combo.setPlaceholderText("no officers yet: add one with 'treasurer officers add'")
+        combo.setPlaceholderText("no officers yet: add one in Settings")
     return combo
 
 

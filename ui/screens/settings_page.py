@@ -1,4 +1,5 @@
-"""Settings: the hall's details (audited, in the books), the Stripe key (keyring only), relay and backups."""
+"""Settings: the hall's details and officers (audited, in the books), the Stripe key (keyring only), relay and
+backups."""
 
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ from treasurer import credentials
 from treasurer.backup import backup_to
 from treasurer.errors import UserFacingError
 
+from .. import fmt, queries
 from ..context import AppContext
 from ..errors import guarded
 from ..look import icon
 from ..settings import RELAY_MODES
+from ..table_model import Column
 from ..workers import run_with_progress
-from .base import Screen
+from .base import Screen, Table, toolbar_row
 
 RELAY_LABELS = {"cli": "Stripe CLI (listen)", "polling": "Poll Stripe's Events API", "webhook": "Webhook only",
                 "off": "Off"}
@@ -81,6 +84,7 @@ class SettingsScreen(Screen):
         form.addRow("Currency", self.currency_label)
         form.addRow(save_hall, self.hall_result)
         layout.addWidget(hall_box)
+        layout.addWidget(self._officers_box(ctx))
 
         stripe_box = QGroupBox("Stripe")
         form = QFormLayout(stripe_box)
@@ -153,7 +157,77 @@ class SettingsScreen(Screen):
         layout.addWidget(backup_box)
         layout.addStretch(1)
 
+    def _officers_box(self, ctx: AppContext) -> QGroupBox:
+        box = QGroupBox("Officers (they approve credits, close periods and vouch with their PIN)")
+        column = QVBoxLayout(box)
+        self.officers = Table(ctx, "officers", [
+            Column("Name", lambda r: r.name, sort=lambda r: r.name.casefold(), width=200),
+            Column("Role", lambda r: r.role.capitalize(), width=110),
+            Column("Active", lambda r: "yes" if r.active else "no", warn=lambda r: not r.active, width=90),
+            Column("Added", lambda r: fmt.stamp(r.created_at)),
+        ], lambda r: r.search, self)
+        self.officers.view.setMinimumHeight(150)
+        self.officers.view.setMaximumHeight(190)
+        self.add_officer_button = QPushButton(icon("add"), "Add officer…")
+        self.add_officer_button.setObjectName("add-officer")
+        self.add_officer_button.clicked.connect(self.add_officer)
+        self.change_pin_button = QPushButton("Change PIN…")
+        self.change_pin_button.setObjectName("change-pin")
+        self.change_pin_button.clicked.connect(self.change_pin)
+        self.deactivate_button = QPushButton("Deactivate…")
+        self.deactivate_button.setObjectName("deactivate-officer")
+        self.deactivate_button.setToolTip("An officer who left: kept on the history, can no longer act or vouch")
+        self.deactivate_button.clicked.connect(self.deactivate_officer)
+        self.officers_result = QLabel()
+        self.officers_result.setObjectName("officers-result")
+        self.officers_result.setWordWrap(True)
+        column.addWidget(self.officers.view)
+        column.addLayout(toolbar_row(self.add_officer_button, self.change_pin_button, self.deactivate_button,
+                                     self.officers_result))
+        self.officers.view.activated_record.connect(lambda record: self.change_pin())
+        return box
+
+    def refresh_officers(self) -> None:
+        self.officers.set_rows(queries.officer_rows(self.hall))
+
+    def _selected_officer(self, action: str) -> str:
+        record = self.officers.view.current_record()
+        if record is None:
+            raise UserFacingError(f"Select the officer to {action} first.")
+        return record.name
+
+    @guarded
+    def add_officer(self, *args) -> None:
+        from ..dialogs.officer_add_dialog import AddOfficerDialog
+
+        dialog = AddOfficerDialog(self.ctx, self)
+        if dialog.exec():
+            self.refresh_officers()
+            self.officers_result.setText(f"Added {dialog.added}.")
+
+    @guarded
+    def change_pin(self, *args) -> None:
+        from ..dialogs.officer_change_pin_dialog import ChangePinDialog
+
+        record = self.officers.view.current_record()
+        dialog = ChangePinDialog(self.ctx, self, record.name if record is not None and record.active else "")
+        if dialog.exec():
+            self.officers_result.setText(f"The PIN for {dialog.officer.currentText()} is changed.")
+
+    @guarded
+    def deactivate_officer(self, *args) -> None:
+        from ..dialogs.officer_deactivate_dialog import DeactivateOfficerDialog
+
+        name = self._selected_officer("deactivate")
+        if not self.officers.view.current_record().active:
+            raise UserFacingError(f"{name} is already inactive.")
+        dialog = DeactivateOfficerDialog(self.ctx, name, self)
+        if dialog.exec():
+            self.refresh_officers()
+            self.officers_result.setText(f"{name} is deactivated.")
+
     def refresh(self) -> None:
+        self.refresh_officers()
         settings = self.hall.settings()
         if not self.hall_name.hasFocus():
             self.hall_name.setText(settings["hall_name"])

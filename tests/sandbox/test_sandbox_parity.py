@@ -5,7 +5,7 @@ from typing import Any
 
 import stripe
 
-from sandbox.testing import control, pay
+from sandbox.testing import control, expire_session, fail_payout, fail_refund, pay
 
 
 def _all_objects(client: stripe.StripeClient, base_url: str, make_link) -> dict[str, dict[str, Any]]:
@@ -60,3 +60,28 @@ def test_deleted_objects_match_too(stripe_client, stripe_fixtures) -> None:
     assert set(deleted) == set(stripe_fixtures["deleted_webhook_endpoint"])
     customer = stripe_client.v1.customers.create({})
     assert set(stripe_client.v1.customers.delete(customer.id).to_dict()) == set(stripe_fixtures["deleted_customer"])
+
+
+def test_failed_and_expired_objects_match_too(stripe_client, sandbox, make_link, stripe_fixtures) -> None:
+    """A failed payout, a failed refund (Stripe adds its two failure fields), their balance transactions, and an
+    expired checkout session keep Stripe's fields."""
+    base_url = sandbox.base_url
+    session = pay(base_url, make_link(5000).id)
+    refund = stripe_client.v1.refunds.create({"payment_intent": session["payment_intent"], "amount": 100})
+    fail_refund(base_url, refund.id)
+    control(base_url, "clock", advance_seconds=3 * 86400)
+    payout = fail_payout(base_url, control(base_url, "payouts")["id"])
+    expired = expire_session(base_url, pay(base_url, make_link(700, slip="x").id, outcome="declined")["id"])
+    failed_refund = stripe_client.v1.refunds.retrieve(refund.id).to_dict()
+    served = {
+        "payout": stripe_client.v1.payouts.retrieve(payout["id"]).to_dict(),
+        "checkout.session": stripe_client.v1.checkout.sessions.retrieve(expired["id"]).to_dict(),
+        "balance_transaction": stripe_client.v1.balance_transactions.retrieve(
+            payout["failure_balance_transaction"]).to_dict(),
+        "event": stripe_client.v1.events.list({"type": "refund.failed"}).data[0].to_dict(),
+    }
+    refund_txn = stripe_client.v1.balance_transactions.retrieve(failed_refund["failure_balance_transaction"])
+    assert {k: set(v) ^ set(stripe_fixtures[k]) for k, v in served.items()} == {k: set() for k in served}
+    assert set(refund_txn.to_dict()) == set(stripe_fixtures["balance_transaction"])
+    assert set(failed_refund) == set(stripe_fixtures["refund"]) | {"failure_balance_transaction", "failure_reason"}
+    assert set(served["event"]["data"]["object"]) == set(failed_refund)

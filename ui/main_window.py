@@ -116,6 +116,8 @@ class MainWindow(QMainWindow):
         self._action(members, "&New member…", QKeySequence.StandardKey.New,
                      lambda: self.show_screen("Members").new_member(), icon_name="add")
         self._action(members, "&Import CSV…", None, lambda: self.show_screen("Members").import_csv(), "import")
+        self._action(members, "&Suspend members in arrears…", None,
+                     lambda: self.show_screen("Members").suspend_in_arrears())
         money = menu.addMenu("M&oney")
         self._action(money, "&Record payment…", QKeySequence("Ctrl+R"),
                      lambda: self.show_screen("Payments").record_payment(), icon_name="payments")

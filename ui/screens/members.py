@@ -1,4 +1,4 @@
-"""Members: the roll with standing, filters, add/edit, CSV import, and each member's page."""
+"""Members: the roll with standing, filters, add/edit, CSV import, suspending those in arrears, each member's page."""
 
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ class MembersScreen(Screen):
         self.import_button = QPushButton(icon("import"), "Import CSV…")
         self.import_button.setObjectName("import-members")
         self.import_button.clicked.connect(self.import_csv)
+        self.suspend_button = QPushButton("Suspend in arrears…")
+        self.suspend_button.setObjectName("suspend-arrears")
+        self.suspend_button.setToolTip("Suspend every active member some months behind (previewed first)")
+        self.suspend_button.clicked.connect(self.suspend_in_arrears)
         self.open_button = QPushButton("Open member")
         self.open_button.clicked.connect(self._open_current)
         self.slips_button = QPushButton(icon("slips"), "Slips for selected…")
@@ -74,12 +78,15 @@ class MembersScreen(Screen):
         self.slips_button.clicked.connect(
             lambda: self.slips_requested.emit([r.number for r in self.table.view.selected_records()]))
         layout.addLayout(toolbar_row(self.search, self.status_filter, self.class_filter, self.arrears_filter,
-                                     self.open_button, self.slips_button, self.add_button, self.import_button,
-                                     stretch_at=5))
+                                     self.open_button, self.slips_button, self.suspend_button, self.add_button,
+                                     self.import_button, stretch_at=5))
         layout.addWidget(self.table.view, 1)
         self.count_label = QLabel()
         self.count_label.setObjectName("page-subtitle")
-        layout.addWidget(self.count_label)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("members-result")
+        self.result_label.setWordWrap(True)
+        layout.addLayout(toolbar_row(self.count_label, self.result_label, stretch_at=1))
         self.table.view.activated_record.connect(self.open_member)
         self.table.proxy.rowsInserted.connect(self._count)
         self.table.proxy.rowsRemoved.connect(self._count)
@@ -150,6 +157,16 @@ class MembersScreen(Screen):
 
         dialog = ImportDialog(self.ctx, self)
         if dialog.exec():
+            self.changed.emit()
+
+    @guarded
+    def suspend_in_arrears(self, *args) -> None:
+        from ..dialogs.suspend_arrears_dialog import SuspendArrearsDialog
+
+        wanted = ARREARS_FILTERS[self.arrears_filter.currentText()]
+        dialog = SuspendArrearsDialog(self.ctx, self, wanted if wanted and wanted > 0 else 3)
+        if dialog.exec() and dialog.suspended is not None:
+            self.result_label.setText(dialog.result_text())
             self.changed.emit()
 
     def _open_current(self) -> None:

@@ -1,4 +1,4 @@
-"""A payment's receipt: on screen, and printable."""
+"""A payment's receipt: on screen, and printable; right after recording it, or reprinted later (a copy)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,15 @@ from treasurer.payments import Receipt
 
 from .. import fmt
 from ..look import icon
+from ..receipts import PastReceipt
+
+NOT_COMPLETED = {
+    "pending": "This bank payment is still pending: it pays dues once it settles.",
+    "failed": "This bank payment failed: it paid nothing.",
+}
 
 
-def receipt_html(hall: Hall, receipt: Receipt) -> str:
+def receipt_html(hall: Hall, receipt: Receipt, past: PastReceipt | None = None) -> str:
     settings = hall.settings()
     cur = settings["currency"]
     e = html.escape
@@ -25,31 +31,39 @@ def receipt_html(hall: Hall, receipt: Receipt) -> str:
     balance = (fmt.money(st.balance_cents, cur) if st.balance_cents >= 0
                else f"{fmt.money(st.credit_cents, cur)} credit on account")
     ref = f" no. {e(receipt.reference)}" if receipt.reference else ""
+    title = f"Receipt {e(receipt.receipt_no)}" + (" (copy)" if past else "")
+    balance_on = f"Balance on {past.as_of.isoformat()}" if past else "Balance now"
+    recorded_by = past.recorded_by if past else hall.actor
+    status = past.status if past else "completed"
+    applied = (f"<table cellpadding='3'><tr><th align='left'>Applied to</th><th align='right'>Amount</th></tr>"
+               f"{covers}</table>" if status == "completed" else
+               f"<p><b>{e(NOT_COMPLETED.get(status, status))}</b></p>")
     return f"""
 <h2 style="margin-bottom:0">{e(settings['hall_name'])}</h2>
 <p style="color:#555;margin-top:2px">{e(settings['hall_address']).replace(chr(10), '<br>')}</p>
-<h3>Receipt {e(receipt.receipt_no)}</h3>
+<h3>{title}</h3>
 <p>Received from <b>{e(receipt.member_name)}</b> (member {e(receipt.member_number)})
 on {receipt.received_on.isoformat()}:<br>
 <b style="font-size:14pt">{fmt.money(receipt.amount_cents, cur)}</b> by {fmt.method(receipt.method).lower()}{ref}.</p>
-<table cellpadding="3"><tr><th align="left">Applied to</th><th align="right">Amount</th></tr>{covers}</table>
-<p>Balance now: <b>{balance}</b>; paid through {e(st.paid_through or 'nothing yet')}.</p>
-<p style="color:#555">Recorded by {e(hall.actor)}. Thank you.</p>
+{applied}
+<p>{balance_on}: <b>{balance}</b>; paid through {e(st.paid_through or 'nothing yet')}.</p>
+<p style="color:#555">Recorded by {e(recorded_by)}. Thank you.</p>
 """
 
 
 class ReceiptDialog(QDialog):
-    def __init__(self, hall: Hall, receipt: Receipt, parent: QWidget | None = None):
+    def __init__(self, hall: Hall, receipt: Receipt, parent: QWidget | None = None, past: PastReceipt | None = None):
         super().__init__(parent)
         self.setObjectName("receipt-dialog")
-        self.setWindowTitle(f"Receipt {receipt.receipt_no}")
+        self.setWindowTitle(f"Receipt {receipt.receipt_no}" + (" (copy)" if past else ""))
         self.resize(480, 520)
-        self.html = receipt_html(hall, receipt)
+        self.html = receipt_html(hall, receipt, past)
         view = QTextBrowser()
         view.setObjectName("receipt")
         view.setHtml(self.html)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        printing = buttons.addButton("Print…", QDialogButtonBox.ButtonRole.ActionRole)
+        printing = buttons.addButton("&Print…", QDialogButtonBox.ButtonRole.ActionRole)
+        printing.setObjectName("print")
         printing.setIcon(icon("print"))
         printing.clicked.connect(self.print_receipt)
         buttons.rejected.connect(self.reject)

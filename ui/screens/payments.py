@@ -1,11 +1,21 @@
-"""Payments: everything received, with filters (method, dates, pending bank payments) and Record payment."""
+"""Payments: everything received, with filters (method, dates, pending bank payments), Record payment, a past
+payment's receipt (Receipt…, Enter, Ctrl+P, the context menu) and Refund."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from treasurer import clock
 from treasurer.errors import UserFacingError
@@ -79,14 +89,21 @@ class PaymentsScreen(Screen):
         self.record_button.setObjectName("record-payment")
         self.record_button.setToolTip("Record cash, check or money order (Ctrl+R)")
         self.record_button.clicked.connect(self.record_payment)
+        self.receipt_button = QPushButton(icon("print"), "Receipt…")
+        self.receipt_button.setObjectName("payment-receipt")
+        self.receipt_button.setToolTip("Show and print the selected payment's receipt (Enter or Ctrl+P)")
+        self.receipt_button.clicked.connect(self.show_receipt)
         self.refund_button = QPushButton("Refund…")
         self.refund_button.setObjectName("refund-payment")
         self.refund_button.setToolTip("Refund the selected online payment through Stripe")
         self.refund_button.clicked.connect(self.refund_payment)
         layout.addLayout(toolbar_row(self.search, self.method_filter, QLabel("from"), self.since, QLabel("to"),
-                                     self.until, self.pending_only, self.record_button, self.refund_button,
-                                     stretch_at=7))
+                                     self.until, self.pending_only, self.record_button, self.receipt_button,
+                                     self.refund_button, stretch_at=7))
         layout.addWidget(self.table.view, 1)
+        self.table.view.activated_record.connect(lambda record: self.show_receipt())
+        self.table.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.view.customContextMenuRequested.connect(self._context_menu)
         self.total_label = QLabel()
         self.total_label.setObjectName("page-subtitle")
         layout.addWidget(self.total_label)
@@ -127,6 +144,33 @@ class PaymentsScreen(Screen):
             return
         self.changed.emit()
         ReceiptDialog(self.hall, dialog.receipt, self).exec()
+
+    def payment_menu(self) -> QMenu:
+        """What right-clicking a payment offers."""
+        menu = QMenu(self)
+        menu.setObjectName("payment-menu")
+        menu.addAction(icon("print"), "Receipt…", self.show_receipt)
+        menu.addAction("Refund…", self.refund_payment)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if self.table.view.indexAt(pos).isValid():
+            self.payment_menu().exec(self.table.view.viewport().mapToGlobal(pos))
+
+    def print_current(self) -> None:
+        """File > Print (Ctrl+P) on this screen: the selected payment's receipt, with its Print button."""
+        self.show_receipt()
+
+    @guarded
+    def show_receipt(self, *args) -> None:
+        from ..dialogs.receipt_dialog import ReceiptDialog
+        from ..receipts import past_receipt
+
+        record = self.table.view.current_record()
+        if record is None:
+            raise UserFacingError("Select the payment whose receipt you want first.")
+        past = past_receipt(self.hall, record.id)
+        ReceiptDialog(self.hall, past.receipt, self, past).exec()
 
     @guarded
     def refund_payment(self, *args) -> None:

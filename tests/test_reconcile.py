@@ -335,6 +335,45 @@ def test_a_refund_that_failed_gives_the_money_back(month, stripe_sandbox, sandbo
     assert back.source_id == refund["id"] and back.ledger_row == d.ledger_row
 
 
+def test_the_dashboard_count_is_the_reconciliations_count(month, stripe_sandbox, sandbox_url):
+    """open_discrepancy_count reads only what disagrees; it must count exactly what reconcile() lists."""
+    hall, gateway = month.hall, month.gateway   # the refund and the dispute are left unreviewed
+    sync_payouts(hall, gateway)
+    store = stripe_sandbox.server.core.store
+    failed = month.payouts[0]
+    _stripe_gives_back(stripe_sandbox, "payout_failure", "payout_reversal", failed["id"], failed["amount"])
+    store.get("payout", failed["id"]).update(status="failed", failure_code="no_account")
+    (refund,) = gateway.refunds_for_charge(month.charges["1001"])
+    _stripe_gives_back(stripe_sandbox, "refund_failure", "refund_failure", refund["id"], 2000)
+    _stripe_gives_back(stripe_sandbox, "adjustment", "other_adjustment", "", 500)
+    pi, _ = _pay(hall, gateway, sandbox_url, "1006", record=False)
+    with hall.write() as tx:
+        tx.session.add_all([  # typed in by hand: the wrong amount, and a payment Stripe never saw
+            Payment(member_id=6, amount_cents=8000, method="card", status="completed", received_on=clock.today(),
+                    reference=pi, recorded_by="tester", created_at=clock.stamp(), stripe_payment_intent_id=pi),
+            Payment(member_id=1, amount_cents=4500, method="card", status="completed",
+                    received_on=clock.today() - dt.timedelta(days=20), reference="ch_ghost", recorded_by="tester",
+                    created_at=clock.stamp(), stripe_charge_id="ch_ghost"),
+            Payment(member_id=2, amount_cents=4500, method="us_bank_account", status="completed",
+                    received_on=clock.today() - dt.timedelta(days=2), reference="pi_recent", recorded_by="tester",
+                    created_at=clock.stamp(), stripe_payment_intent_id="pi_recent")])
+    _advance(sandbox_url)
+    control(sandbox_url, "payouts")
+    sync_payouts(hall, gateway)
+    result = reconcile(hall)
+    assert sorted({d.kind for d in result.open_discrepancies}) == [
+        "amount_differs", "dispute_unreviewed", "missing_from_ledger", "payout_failed", "refund_unreviewed",
+        "status_differs", "unknown_to_stripe"]
+    assert open_discrepancy_count(hall) == len(result.open_discrepancies) == 7
+    for d in result.open_discrepancies[:3]:
+        resolve_discrepancy(hall, d.key, "looked into")
+        assert open_discrepancy_count(hall) == len(reconcile(hall).open_discrepancies)
+    assert open_discrepancy_count(hall) == 4
+    # Further on, more ledger payments are old enough to expect in a payout: both see the same.
+    later = clock.today() + dt.timedelta(days=30)
+    assert open_discrepancy_count(hall, today=later) == len(reconcile(hall, today=later).open_discrepancies) == 5
+
+
 def test_resolving_a_discrepancy_keeps_it_visible(month):
     hall = month.hall
     for item in open_items(hall):

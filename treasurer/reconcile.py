@@ -13,8 +13,8 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from . import clock
 from .errors import NotFound, ValidationError
@@ -129,9 +129,17 @@ def reconcile(hall: Hall, since: dt.date | None = None, today: dt.date | None = 
         return reconcile_session(s, hall.currency, since, today or clock.today(), stale_days)
 
 
-def open_discrepancy_count(hall: Hall, today: dt.date | None = None) -> int:
-    """For the dashboard."""
-    return len(reconcile(hall, today=today).open_discrepancies)
+def open_discrepancy_count(hall: Hall, today: dt.date | None = None, stale_days: int = STALE_DAYS) -> int:
+    """For the dashboard: ``len(reconcile(hall).open_discrepancies)``, without reading every payment and line.
+
+    The same computation as ``reconcile`` runs, but the database sums each payout's charge lines and hands over
+    only the charge lines that disagree with the books and the online payments that no charge line matches;
+    everything else (refunds, disputes, returned payouts, totals, resolutions) is read and checked as usual.
+    """
+    today = today or clock.today()
+    with hall.read() as s:
+        rows = _count_rows(s, today - dt.timedelta(days=stale_days))
+        return len(_compute(s, hall.currency, None, today, stale_days, rows).open_discrepancies)
 
 
 def resolve_discrepancy(hall: Hall, key: str, note: str) -> Discrepancy:
@@ -156,37 +164,97 @@ def resolve_discrepancy(hall: Hall, key: str, note: str) -> Discrepancy:
 
 # The computation -----------------------------------------------------------------------------------------
 
-def reconcile_session(s: Session, currency: str, since: dt.date | None, today: dt.date,
-                      stale_days: int = STALE_DAYS) -> Reconciliation:
-    def money(cents: int) -> str:
-        return format_cents(cents, currency)
+@dataclasses.dataclass
+class _Rows:
+    """What the computation reads besides the small tables: payouts, their lines and online payments."""
+    payouts: list                          # Payout rows, oldest first
+    lines_by_payout: dict[int, list]       # payout id -> its balance transaction rows
+    matchable: list                        # payments a charge line may match (by charge or payment intent id)
+    unmatched_candidates: list             # payments to check for unknown_to_stripe
+    charge_sums: dict[int, tuple[int, int, int, int]] | None = None
+    # When set (the count), lines_by_payout holds only the charge lines that disagree with the books, and
+    # each payout's charge lines are summed here instead: payout id -> (count, gross, fees, net).
 
+
+_TXN_COLUMNS = (BalanceTransaction.payout_id, BalanceTransaction.stripe_txn_id, BalanceTransaction.type,
+                BalanceTransaction.reporting_category, BalanceTransaction.amount_cents, BalanceTransaction.fee_cents,
+                BalanceTransaction.net_cents, BalanceTransaction.source_id, BalanceTransaction.charge_id,
+                BalanceTransaction.payment_intent_id)
+_PAYMENT_COLUMNS = (Payment.id, Payment.amount_cents, Payment.status, Payment.method, Payment.received_on,
+                    Payment.stripe_charge_id, Payment.stripe_payment_intent_id)
+_ONLINE = or_(Payment.stripe_charge_id.is_not(None), Payment.stripe_payment_intent_id.is_not(None))
+
+
+def _all_rows(s: Session, since: dt.date | None) -> _Rows:
     payout_query = select(Payout).order_by(Payout.created, Payout.id)
     if since is not None:
         payout_query = payout_query.where(Payout.created >= _stamp(since))
     payouts = list(s.scalars(payout_query))
     lines_by_payout: dict[int, list] = defaultdict(list)
     if payouts:
-        txn_query = select(BalanceTransaction.payout_id, BalanceTransaction.stripe_txn_id, BalanceTransaction.type,
-                           BalanceTransaction.reporting_category, BalanceTransaction.amount_cents,
-                           BalanceTransaction.fee_cents, BalanceTransaction.net_cents, BalanceTransaction.source_id,
-                           BalanceTransaction.charge_id, BalanceTransaction.payment_intent_id).order_by(
-            BalanceTransaction.id)
+        txn_query = select(*_TXN_COLUMNS).order_by(BalanceTransaction.id)
         if since is not None:
             txn_query = txn_query.where(BalanceTransaction.payout_id.in_(select(Payout.id).where(
                 Payout.created >= _stamp(since))))
         for row in s.execute(txn_query):
             lines_by_payout[row.payout_id].append(row)
+    online = list(s.execute(select(*_PAYMENT_COLUMNS).where(_ONLINE)))
+    return _Rows(payouts, lines_by_payout, online, online)
 
+
+def _count_rows(s: Session, cutoff: dt.date) -> _Rows:
+    """The rows the count needs (every payout; no ``since``), chosen by the database."""
+    bt = BalanceTransaction
+    is_charge = bt.type.in_(CHARGE_TYPES)
+    by_charge, by_intent = aliased(Payment), aliased(Payment)
+    # The payment a charge line matches: by its charge id, else by its payment intent id (as in _compute).
+    has_charge = and_(bt.charge_id.is_not(None), bt.charge_id != "")
+    has_intent = and_(bt.payment_intent_id.is_not(None), bt.payment_intent_id != "")
+    matched = (select(bt.id.label("line"), *_TXN_COLUMNS).where(is_charge)
+               .outerjoin(by_charge, and_(has_charge, by_charge.stripe_charge_id == bt.charge_id))
+               .outerjoin(by_intent, and_(by_charge.id.is_(None), has_intent,
+                                          by_intent.stripe_payment_intent_id == bt.payment_intent_id)))
+    amount = func.coalesce(by_charge.amount_cents, by_intent.amount_cents)
+    status = func.coalesce(by_charge.status, by_intent.status)
+    disagreeing = matched.where(or_(amount.is_(None), amount != bt.amount_cents, status != "completed"))
+    lines_by_payout: dict[int, list] = defaultdict(list)
+    for row in s.execute(select(bt.id.label("line"), *_TXN_COLUMNS).where(~is_charge)
+                         .union_all(disagreeing).subquery().select().order_by(literal_column("line"))):
+        lines_by_payout[row.payout_id].append(row)
+    charge_sums = {payout_id: (count, gross, fees, net) for payout_id, count, gross, fees, net in s.execute(
+        select(bt.payout_id, func.count(), func.sum(bt.amount_cents), func.sum(bt.fee_cents), func.sum(bt.net_cents))
+        .where(is_charge).group_by(bt.payout_id))}
+    wanted_charges = {t.charge_id for lines in lines_by_payout.values() for t in lines if t.charge_id}
+    wanted_intents = {t.payment_intent_id for lines in lines_by_payout.values() for t in lines if t.payment_intent_id}
+    matchable = list(s.execute(select(*_PAYMENT_COLUMNS).where(or_(
+        Payment.stripe_charge_id.in_(wanted_charges), Payment.stripe_payment_intent_id.in_(wanted_intents)))))
+    # Online payments that no charge line matches: the only ones that can be unknown to Stripe.
+    other = aliased(Payment)
+    by_its_charge = select(bt.id).where(is_charge, has_charge, bt.charge_id == Payment.stripe_charge_id)
+    by_its_intent = select(bt.id).where(
+        is_charge, has_intent, bt.payment_intent_id == Payment.stripe_payment_intent_id,
+        or_(~has_charge, ~select(other.id).where(other.stripe_charge_id == bt.charge_id).exists()))
+    candidates = list(s.execute(select(*_PAYMENT_COLUMNS).where(
+        _ONLINE, Payment.status == "completed", Payment.method.in_(ONLINE_METHODS), Payment.received_on <= cutoff,
+        ~by_its_charge.exists(), ~by_its_intent.exists())))
+    return _Rows(list(s.scalars(select(Payout).order_by(Payout.created, Payout.id))), lines_by_payout, matchable,
+                 candidates, charge_sums)
+
+
+def reconcile_session(s: Session, currency: str, since: dt.date | None, today: dt.date,
+                      stale_days: int = STALE_DAYS) -> Reconciliation:
+    return _compute(s, currency, since, today, stale_days, _all_rows(s, since))
+
+
+def _compute(s: Session, currency: str, since: dt.date | None, today: dt.date, stale_days: int,
+             rows: _Rows) -> Reconciliation:
+    def money(cents: int) -> str:
+        return format_cents(cents, currency)
+
+    payouts, lines_by_payout = rows.payouts, rows.lines_by_payout
     by_charge: dict[str, tuple] = {}
     by_intent: dict[str, tuple] = {}
-    online = s.execute(select(Payment.id, Payment.amount_cents, Payment.status, Payment.method,
-                              Payment.received_on, Payment.stripe_charge_id, Payment.stripe_payment_intent_id)
-                       .where(or_(Payment.stripe_charge_id.is_not(None),
-                                  Payment.stripe_payment_intent_id.is_not(None))))
-    online_rows = []
-    for row in online:
-        online_rows.append(row)
+    for row in rows.matchable:
         if row.stripe_charge_id:
             by_charge[row.stripe_charge_id] = row
         if row.stripe_payment_intent_id:
@@ -240,8 +308,10 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
                 out_lines.append(PayoutLine(t.stripe_txn_id, kind, t.source_id, t.amount_cents, t.fee_cents,
                                             t.net_cents, None))
                 continue
-            fees += t.fee_cents
-            net += t.net_cents
+            if kind != "charge" or rows.charge_sums is None:   # else the database summed the charge lines
+                fees += t.fee_cents
+                net += t.net_cents
+                gross += t.amount_cents if kind == "charge" else 0
             if kind == "payout_failure":
                 other += t.amount_cents
                 failed = known_payouts.get(t.source_id)
@@ -291,7 +361,6 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
                                         f"came back in {po}, but its review item is still open.",
                                         t.source_id, t.amount_cents, ledger, ref.amount_cents, po))
             elif kind == "charge":
-                gross += t.amount_cents
                 pay = (by_charge.get(t.charge_id) if t.charge_id else None) or (
                     by_intent.get(t.payment_intent_id) if t.payment_intent_id else None)
                 what = f"{t.charge_id or t.source_id}" + (f" ({t.payment_intent_id})" if t.payment_intent_id else "")
@@ -363,7 +432,11 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
                                 t.stripe_txn_id, t.amount_cents, None, None, po))
             out_lines.append(PayoutLine(t.stripe_txn_id, kind, t.source_id, t.amount_cents, t.fee_cents,
                                         t.net_cents, ledger))
-        if out_lines and net != payout.amount_cents:
+        has_lines = bool(out_lines)
+        if rows.charge_sums is not None:
+            count, charge_gross, charge_fees, charge_net = rows.charge_sums.get(payout.id, (0, 0, 0, 0))
+            gross, fees, net, has_lines = gross + charge_gross, fees + charge_fees, net + charge_net, has_lines or count
+        if has_lines and net != payout.amount_cents:
             mine.append(add("payout_total_differs", po,
                             f"Payout {po} is {money(payout.amount_cents)} but its balance transactions add up to "
                             f"{money(net)} ({money(net - payout.amount_cents)} apart).",
@@ -383,7 +456,7 @@ def reconcile_session(s: Session, currency: str, since: dt.date | None, today: d
 
     # Ledger payments Stripe never paid out (in the payouts this computation looked at).
     cutoff = today - dt.timedelta(days=stale_days)
-    for row in online_rows:
+    for row in rows.unmatched_candidates:
         if (row.id in matched_payments or row.status != "completed" or row.method not in ONLINE_METHODS
                 or row.received_on > cutoff or (since is not None and row.received_on < since)):
             continue

@@ -3,18 +3,22 @@
 Storing and processing run in worker threads so that the event loop (Qt's, in
 the GUI) never waits on the database.  Concurrent webhooks are stored in one
 transaction together (group commit), so acknowledging many events costs few
-fsyncs; each is acknowledged only after its commit.
+fsyncs; each is acknowledged only after its commit.  Calls to Stripe (reading
+the Events API, fetching what a held event needs, switching off paid slips'
+links) run in a second thread, so a slow network never delays an acknowledgement.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from treasurer import inbox, sync
-from treasurer.gateway import Gateway
+from treasurer import inbox, payment_links, sync
+from treasurer.errors import UserFacingError
+from treasurer.gateway import Gateway, GatewayError
 from treasurer.hall import Hall
 from treasurer.recording import Outcome
 
@@ -43,6 +47,10 @@ class Ingest:
         self._jobs: list[tuple[Callable, tuple, asyncio.Future]] = []
         self._wake = asyncio.Event()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="relay-db")
+        self._net = ThreadPoolExecutor(1, thread_name_prefix="relay-stripe")
+        self._catching_up = asyncio.Lock()
+        self._follow_ups: set[asyncio.Task] = set()
+        self._waiters: list[_Waiter] = []
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -52,10 +60,14 @@ class Ingest:
         self._wake.set()
 
     async def stop(self) -> None:
+        for task in list(self._follow_ups):
+            task.cancel()
+        await asyncio.gather(*self._follow_ups, return_exceptions=True)
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self._pool.shutdown(wait=True)
+        self._net.shutdown(wait=True, cancel_futures=True)
 
     async def store(self, event: inbox.Incoming) -> bool:
         """Durably stored when this returns; True if the event id was new."""
@@ -70,6 +82,18 @@ class Ingest:
         self._jobs.append((fn, args, future))
         self._wake.set()
         return await future
+
+    async def on_stripe(self, fn, *args):
+        """Run ``fn`` (a call to Stripe) in the relay's network thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._net, fn, *args)
+
+    def _queue(self, ids: list[str], waiter: _Waiter | None = None) -> None:
+        if waiter is not None and ids:
+            waiter.remaining.update(ids)
+            waiter.done.clear()
+        queued = set(self._to_process)
+        self._to_process.extend(i for i in ids if i not in queued)
+        self._wake.set()
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
@@ -112,22 +136,107 @@ class Ingest:
             if not future.done():
                 future.set_result(is_new)
 
+    def _tell_waiters(self, ids: list[str], results: dict[str, Outcome]) -> None:
+        for waiter in self._waiters:
+            waiter.outcomes.update((i, results[i]) for i in waiter.remaining.intersection(results))
+            waiter.remaining.difference_update(ids)
+            if not waiter.remaining:
+                waiter.done.set()
+
     async def _process(self, loop, ids: list[str]) -> None:
         try:
-            results = await loop.run_in_executor(self._pool, sync.process_events, self.hall, self.gateway, ids)
+            results = await loop.run_in_executor(self._pool, sync.process_events, self.hall, None, ids)
         except Exception:
             log.exception("processing %d events failed; they stay pending for the next catch-up", len(ids))
+            self._tell_waiters(ids, {})
             return
+        self._tell_waiters(ids, results)
         for event_id, outcome in results.items():
             log.info("%s %s %s", event_id, outcome.outcome, outcome.detail)
         if self.on_processed:
             self.on_processed(results)
+        if self.gateway is not None and (any(o.outcome == "held" and o.needs for o in results.values())
+                                         or sync.links_to_switch_off(results)):
+            task = asyncio.get_running_loop().create_task(self._follow_up(results), name="relay-follow-up")
+            self._follow_ups.add(task)
+            task.add_done_callback(self._follow_ups.discard)
+
+    async def _follow_up(self, results: dict[str, Outcome]) -> None:
+        """Fetch what held events need and switch off paid slips' links, off the database thread."""
+        links = sync.links_to_switch_off(results)
+        for event_id, outcome in results.items():
+            if outcome.outcome != "held" or not outcome.needs:
+                continue
+            try:
+                fetched = await self.on_stripe(sync.fetch, self.gateway, outcome.needs)
+                unblocked, closed = await self.run_in_ledger_thread(sync.record_fetched, self.hall, fetched)
+                if unblocked:
+                    retried = await self.run_in_ledger_thread(sync.process_events, self.hall, None, [event_id])
+                    links += [*closed, *sync.links_to_switch_off(retried)]
+                    if self.on_processed:
+                        self.on_processed(retried)
+            except UserFacingError as exc:
+                log.info("fetching %s for %s failed: %s", outcome.needs, event_id, exc)
+            except Exception:
+                log.exception("recording what %s needed failed; it stays held", event_id)
+        if links:
+            await self.close_links(links)
+
+    async def close_links(self, link_ids: list[str] | None = None) -> payment_links.ClosedLinks:
+        """Switch off links in Stripe (default: every closed slip's link not yet confirmed) and record them."""
+        if link_ids is None:
+            link_ids = await self.run_in_ledger_thread(_links_to_close, self.hall)
+        done, failed = await self.on_stripe(payment_links.switch_off, self.gateway, link_ids)
+        closed = await self.run_in_ledger_thread(payment_links.record_closed, self.hall, done) if done else 0
+        return payment_links.ClosedLinks(closed, failed)
 
     async def catch_up(self, source: str = "poll") -> sync.CatchUp:
-        """One Events API catch-up, in the database thread (so it never races the processing of webhooks)."""
+        """One Events API catch-up: pages are read in the network thread and stored like webhooks, in order.
+
+        One catch-up at a time, so the cursor only moves forward.
+        """
         if self.gateway is None:
             raise RuntimeError("no Stripe gateway")
-        report = await self.run_in_ledger_thread(sync.catch_up, self.hall, self.gateway, source)
+        waiter = _Waiter()
+        async with self._catching_up:
+            self._waiters.append(waiter)
+            try:
+                report = await self._read_and_store(source, waiter)
+                # The catch-up ends with what it found in the books, as ``treasurer sync`` does.
+                await waiter.done.wait()
+            finally:
+                self._waiters.remove(waiter)
+            sync.count_outcomes(report, waiter.outcomes)
+            report.links = await self.close_links()
         if self.on_processed and report.new:
             self.on_processed({})
         return report
+
+    async def _read_and_store(self, source: str, waiter: _Waiter) -> sync.CatchUp:
+        report = await self.run_in_ledger_thread(sync.start_catch_up, self.hall)
+        self._queue(await self.run_in_ledger_thread(inbox.waiting, self.hall, ("pending",), 100_000), waiter)
+        pages = sync.read_pages(self.gateway, report, source)
+        try:
+            while page := await self.on_stripe(next, pages, None):
+                self._queue(await self.run_in_ledger_thread(sync.store_page, self.hall, page, report), waiter)
+        except GatewayError as exc:
+            await self.run_in_ledger_thread(sync.read_failed, self.hall, report, exc)
+            await waiter.done.wait()  # what was stored is in the books before the error is told
+            raise
+        return report
+
+
+@dataclasses.dataclass
+class _Waiter:
+    """The events one catch-up queued, and their outcomes as processing gets to them."""
+    remaining: set[str] = dataclasses.field(default_factory=set)
+    outcomes: dict[str, Outcome] = dataclasses.field(default_factory=dict)
+    done: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.done.set()
+
+
+def _links_to_close(hall: Hall) -> list[str]:
+    with hall.read() as s:
+        return payment_links.links_to_close(s)

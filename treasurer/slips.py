@@ -23,6 +23,7 @@ from .hall import Hall
 from .ledger import allocate, load_entries
 from .members import find_member
 from .models import Charge, DuesPeriod, Member, Slip
+from .payment_links import record_closed_in
 from .periods import parse_period
 
 SLIP_FIELDS = ("member_id", "periods", "covers", "amount_cents", "currency", "status", "link_id", "url", "pay_by")
@@ -143,13 +144,14 @@ def _slip_for(hall: Hall, gateway: Gateway, item: Owed, arrears: bool, due: dt.d
     with hall.read() as s:
         open_slips = list(s.scalars(select(Slip).where(Slip.member_id == item.member_id, Slip.status == "open")))
     same = next((x for x in open_slips if x.amount_cents == item.amount_cents and x.periods == item.periods), None)
-    for old in open_slips:
-        if old is not same and old.link_id:
-            gateway.deactivate_payment_link(old.link_id)
+    closed = [old.link_id for old in open_slips if old is not same and old.link_id]
+    for link_id in closed:
+        gateway.deactivate_payment_link(link_id)
     with hall.write() as tx:
         for old in open_slips:
             if old is not same:
                 _set_status(tx, tx.session.get(Slip, old.id), "superseded")
+        record_closed_in(tx, closed)
         if same is None:
             slip = Slip(member_id=item.member_id, periods=item.periods, covers="arrears" if arrears else "period",
                         amount_cents=item.amount_cents, currency=settings["currency"], status="open", pay_by=due,
@@ -194,6 +196,8 @@ def void_slip(hall: Hall, gateway: Gateway | None, slip_id: int) -> Slip:
     with hall.write() as tx:
         row = tx.session.get(Slip, slip_id)
         _set_status(tx, row, "void")
+        if row.link_id:
+            record_closed_in(tx, [row.link_id])
         return row
 
 

@@ -1,0 +1,85 @@
+"""Switching off the payment links of slips that are paid, superseded, void or expired, until Stripe confirms.
+
+A link is switched off in Stripe first and recorded here after; when the call
+fails (no network), the slip's status has still moved on and its link is found
+again by ``links_to_close`` and retried on the next sync or relay catch-up.
+Meanwhile the link's limit of one completed payment protects a paid slip, and a
+payment through a superseded link is recorded and credited like any other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import clock
+from .errors import UserFacingError
+from .gateway import Gateway
+from .hall import Hall, Tx
+from .models import LinkClosure, Slip
+
+log = logging.getLogger(__name__)
+CLOSED_SLIP_STATUSES = ("paid", "superseded", "void", "expired")
+
+
+@dataclasses.dataclass
+class ClosedLinks:
+    closed: int = 0
+    failed: list[str] = dataclasses.field(default_factory=list)   # "plink_...: why"
+
+
+def links_to_close(session: Session, limit: int | None = None) -> list[str]:
+    """Links of closed slips that Stripe has not yet confirmed inactive, oldest slip first."""
+    query = (select(Slip.link_id)
+             .outerjoin(LinkClosure, LinkClosure.link_id == Slip.link_id)
+             .where(Slip.status.in_(CLOSED_SLIP_STATUSES), Slip.link_id.is_not(None), LinkClosure.id.is_(None))
+             .order_by(Slip.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def record_closed_in(tx: Tx, link_ids: Iterable[str]) -> int:
+    """Record links Stripe answered inactive (in the caller's transaction); a link recorded before is skipped."""
+    wanted = set(link_ids)
+    if not wanted:
+        return 0
+    slips = dict(tx.session.execute(select(Slip.link_id, Slip.id).where(Slip.link_id.in_(wanted))).all())
+    known = set(tx.session.scalars(select(LinkClosure.link_id).where(LinkClosure.link_id.in_(wanted))))
+    added = 0
+    for link_id in sorted(wanted - known):
+        if link_id in slips:
+            tx.session.add(LinkClosure(link_id=link_id, slip_id=slips[link_id], closed_at=clock.stamp()))
+            added += 1
+    tx.session.flush()
+    return added
+
+
+def record_closed(hall: Hall, link_ids: Iterable[str]) -> int:
+    with hall.write() as tx:
+        return record_closed_in(tx, link_ids)
+
+
+def switch_off(gateway: Gateway, link_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Deactivate each link in Stripe (network only); returns (switched off, failures as sentences)."""
+    done, failed = [], []
+    for link_id in link_ids:
+        try:
+            gateway.deactivate_payment_link(link_id)
+        except UserFacingError as exc:
+            log.warning("could not switch off payment link %s: %s", link_id, exc)
+            failed.append(f"{link_id}: {exc}")
+        else:
+            done.append(link_id)
+    return done, failed
+
+
+def close_links(hall: Hall, gateway: Gateway, link_ids: Iterable[str] | None = None) -> ClosedLinks:
+    """Switch off the given links (default: every link still to close) and record those Stripe confirmed."""
+    if link_ids is None:
+        with hall.read() as s:
+            link_ids = links_to_close(s)
+    done, failed = switch_off(gateway, link_ids)
+    return ClosedLinks(record_closed(hall, done), failed)

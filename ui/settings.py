@@ -42,7 +42,9 @@ class AppSettings:
     relay_mode = Option("relay/mode", "cli", str)
     relay_port = Option("relay/port", 8765, int)
     stripe_cli_path = Option("relay/stripe_cli_path", "", str)
-    sandbox = Option("stripe/use_sandbox", True, bool)
+    # Practise with the offline sandbox even when a Stripe key is stored (``treasurer gui`` reads it at start).
+    # Off unless chosen (first-run wizard or Settings): a stored key is used as it is.
+    sandbox = Option("stripe/use_sandbox", False, bool)
     backup_folder = Option("backup/folder", "", str)
     slip_layout = Option("slips/layout", "1up", str)
     paper = Option("slips/paper", "letter", str)

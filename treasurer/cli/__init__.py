@@ -43,7 +43,7 @@ SANDBOX_PORT = 12111
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    """The window; with no Stripe key (or ``--sandbox``) it runs against the offline sandbox."""
+    """The window; with no Stripe key, ``--sandbox`` or Settings' sandbox box ticked, against the offline sandbox."""
     import os
     import types
 
@@ -51,11 +51,12 @@ def run_gui(args: argparse.Namespace) -> int:
 
     try:
         from ui.app import main as gui_main
+        from ui.settings import AppSettings
     except ImportError as exc:
         raise UserFacingError(f"The desktop application cannot start: {exc}. "
                               "Every command still works; see 'treasurer --help'.") from None
     key = credentials.api_key()
-    if key and not getattr(args, "sandbox", False):
+    if key and not getattr(args, "sandbox", False) and not AppSettings().sandbox:
         base = os.environ.get("TREASURER_STRIPE_API_BASE") or None
         args.stripe = types.SimpleNamespace(mode=credentials.key_mode(key), api_key=key, api_base=base)
         return gui_main(args)

@@ -107,7 +107,10 @@ class SettingsScreen(Screen):
         key_row.addWidget(forget)
         self.sandbox = QCheckBox("Practise with the offline sandbox instead (no real money; from the next start)")
         self.sandbox.setObjectName("use-sandbox")
-        self.sandbox.toggled.connect(lambda on: setattr(ctx.settings, "sandbox", on))
+        self.sandbox.setToolTip("With a Stripe key stored, tick this to start in the offline sandbox instead; with "
+                                "no key the app always starts in the sandbox.")
+        # clicked, not toggled: only the treasurer's choice is saved, never what refresh() shows.
+        self.sandbox.clicked.connect(lambda on: setattr(ctx.settings, "sandbox", on))
         form.addRow("This session", self.session_mode)
         form.addRow("Key", self.key_state)
         form.addRow("New key", key_row)
@@ -265,7 +268,9 @@ class SettingsScreen(Screen):
         key = self.key.text().strip()
         credentials.store(credentials.SECRET_KEY, key)
         self.key.clear()
-        self.key_state.setText(key_description(key) + " It is used from the next start.")
+        self.key_state.setText(key_description(key) + (
+            " The sandbox box below is ticked, so the next start still uses the offline sandbox: untick it to "
+            "use this key." if self.sandbox.isChecked() else " It is used from the next start."))
 
     @guarded
     def forget_key(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -56,6 +57,25 @@ def settle(app, ms: int = 150) -> None:
         time.sleep(0.01)
 
 
+def wait_for(app, condition, seconds: float = 10) -> None:
+    end = time.monotonic() + seconds
+    while not condition() and time.monotonic() < end:
+        settle(app, 50)
+
+
+def _history(hall) -> None:
+    """What a hall a year in has besides dues: a closed period, and an officer who left."""
+    from treasurer import clock
+    from treasurer.officers import add_officer, deactivate_officer
+    from treasurer.periods import close_period, period_for_date
+
+    today = clock.today()
+    two_back = period_for_date(today.replace(day=1) - dt.timedelta(days=40), "monthly").code
+    close_period(hall, two_back, "Pat Morales", "closed at the monthly meeting", "1234")
+    add_officer(hall, "Chris Doyle", "staff", "1357")
+    deactivate_officer(hall, "Chris Doyle", "Pat Morales", "1234")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
@@ -80,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     app = application()
     hall = open_hall(str(work / "hall"), actor="Pat Morales")
     fill_demo(hall, members=args.members, months=24)
+    _history(hall)
     with sandbox() as url:
         setup = StripeSetup("sandbox", SANDBOX_KEY, url) if url else StripeSetup("none")
         window = create_window(hall, argparse.Namespace(stripe=setup), AppSettings())
@@ -128,6 +149,19 @@ def main(argv: list[str] | None = None) -> int:
         dialog_shot("11-new-member.png", members.new_member)
         dues = window.show_screen("Dues")
         dialog_shot("12-assess.png", dues.assess_period)
+        dues.tabs.setCurrentIndex(1)
+        dialog_shot("16-reopen-period.png", dues.reopen_period)
+        dialog_shot("17-suspend-arrears.png", members.suspend_in_arrears,
+                    lambda d: wait_for(app, d.ok_button.isEnabled))
+        payments = window.show_screen("Payments")
+        payments.table.view.selectRow(0)
+        dialog_shot("18-receipt-copy.png", payments.show_receipt)
+        settings = window.show_screen("Settings")
+        settings.officers.view.selectRow(next(i for i, r in enumerate(settings.officers.proxy.records())
+                                              if r.name == "Pat Morales"))
+        dialog_shot("19-change-pin.png", settings.change_pin)
+        dialog_shot("20-deactivate-officer.png", settings.deactivate_officer)
+        dialog_shot("21-add-officer.png", settings.add_officer)
         review = window.show_screen("Review")
         if review.table.proxy.rowCount():
             review.table.view.selectRow(0)

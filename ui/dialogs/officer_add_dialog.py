@@ -19,6 +19,7 @@ class AddOfficerDialog(FormDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, "Add an officer", parent)
         self.setObjectName("add-officer-dialog")
+        self.setMinimumWidth(460)
         self.added = ""
         self.name = QLineEdit()
         self.name.setObjectName("officer-name")

@@ -19,6 +19,7 @@ class ChangePinDialog(FormDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, officer: str = ""):
         super().__init__(ctx, "Change an officer's PIN", parent)
         self.setObjectName("change-pin-dialog")
+        self.setMinimumWidth(460)
         self.officer = officer_combo(ctx)
         if officer:
             self.officer.setCurrentText(officer)

@@ -19,6 +19,7 @@ class DeactivateOfficerDialog(FormDialog):
     def __init__(self, ctx: AppContext, officer: str, parent: QWidget | None = None):
         super().__init__(ctx, "Deactivate an officer", parent)
         self.setObjectName("deactivate-officer-dialog")
+        self.setMinimumWidth(460)
         self.target = officer
         self.voucher = officer_combo(ctx, exclude=officer)
         self.voucher.setObjectName("voucher")

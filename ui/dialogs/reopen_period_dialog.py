@@ -23,6 +23,7 @@ class ReopenPeriodDialog(FormDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, period: str = ""):
         super().__init__(ctx, "Reopen a closed period", parent)
         self.setObjectName("reopen-period-dialog")
+        self.setMinimumWidth(460)
         self.period = QComboBox()
         self.period.setObjectName("period")
         closed_codes = sorted((p.code for p in queries.period_rows(ctx.hall) if p.closed), reverse=True)
@@ -33,7 +34,7 @@ class ReopenPeriodDialog(FormDialog):
         self.pin = pin_field()
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
-        self.reason.setPlaceholderText("e.g. a check dated in October was found after closing")
+        self.reason.setPlaceholderText("e.g. an October check found after closing")
         self.form.addRow("&Period", self.period)
         self.form.addRow("&Officer", self.officer)
         self.form.addRow("P&IN", self.pin)

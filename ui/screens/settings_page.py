@@ -105,7 +105,8 @@ class SettingsScreen(Screen):
         key_row.addWidget(self.key, 1)
         key_row.addWidget(store)
         key_row.addWidget(forget)
-        self.sandbox = QCheckBox("Practise with the offline sandbox instead (no real money; from the next start)")
+        self.sandbox = QCheckBox("Practise with the offline sandbox even when a key is stored (no real money; from the next "
+                                 "start)")
         self.sandbox.setObjectName("use-sandbox")
         self.sandbox.setToolTip("With a Stripe key stored, tick this to start in the offline sandbox instead; with "
                                 "no key the app always starts in the sandbox.")

@@ -18,13 +18,15 @@ from treasurer.hall import Hall
 from .settings import AppSettings
 
 log = logging.getLogger(__name__)
+# Settings' choices (ui.settings.RELAY_MODES) as the relay's modes; "off" starts no relay.
+RELAY_MODE_FOR_SETTING: dict[str, str | None] = {"cli": "cli", "polling": "poll", "webhook": "webhook", "off": None}
 
 
 async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings, sandbox: bool) -> Relay | None:
     """Start the relay as Settings say; a port already taken (a headless relay runs) falls back to polling."""
-    if gateway is None:
+    mode = RELAY_MODE_FOR_SETTING.get(settings.relay_mode, "auto")
+    if gateway is None or mode is None:
         return None
-    mode = settings.relay_mode if settings.relay_mode in ("auto", "webhook", "cli", "poll") else "auto"
     options: dict[str, Any] = dict(port=settings.relay_port, cli_path=settings.stripe_cli_path or None,
                                    poll_interval=5.0 if sandbox else 60.0)
     relay = Relay(hall, gateway, mode=mode, **options)

@@ -105,6 +105,27 @@ def test_officers_adjustments_and_approval_with_pins(books):
     assert "falls in period 2026-09, which is closed" in err
 
 
+def test_officers_change_pins_and_leave(books):
+    books("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="1234\n")
+    books("officers", "add", "Lee Chen", "--role", "trustee", "--pin-stdin", stdin="2468\n")
+    _, _, err = books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="9999\n4321\n", expect=1)
+    assert "old PIN for Pat Morales is not right" in err
+    books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="1234\n4321\n")
+    # Lee forgot theirs: Pat vouches with the new PIN.
+    books("officers", "change-pin", "Lee Chen", "--vouched-by", "Pat Morales", "--pin-stdin", stdin="4321\n1357\n")
+    _, _, err = books("officers", "deactivate", "Lee Chen", "--by", "Lee Chen", "--pin-stdin", stdin="1357\n",
+                      expect=1)
+    assert "Another officer must vouch" in err
+    books("officers", "deactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="4321\n")
+    _, out, _ = books("officers", "list")
+    assert [line.split()[-1] for line in out.splitlines()] == ["inactive", "active"]   # Lee Chen, Pat Morales
+    _, _, err = books("officers", "deactivate", "Pat Morales", "--by", "Lee Chen", "--pin-stdin", stdin="1357\n",
+                      expect=1)
+    assert "last active officer" in err
+    _, out, _ = books("audit", "log", "--limit", "20")
+    assert "officer.pin_change" in out and "officer.deactivate" in out and "1357" not in out
+
+
 def test_audit_verify_and_log(books):
     _, out, _ = books("audit", "verify")
     assert out.startswith("audit chain OK: ")

@@ -13,7 +13,7 @@ from ..errors import ValidationError
 from ..hall import SETTINGS, init_hall
 from ..models import FREQUENCIES, OFFICER_ROLES
 from ..money import parse_amount
-from ..officers import add_officer, list_officers
+from ..officers import add_officer, change_pin, deactivate_officer, list_officers
 from .common import add_command, group, hall_from, money, parse_day, read_pin
 
 
@@ -35,6 +35,17 @@ def register(commands) -> None:
     p.add_argument("--role", required=True, choices=OFFICER_ROLES)
     p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
     add_command(officers, "list", cmd_officers_list, "list the officers")
+    p = add_command(officers, "change-pin", cmd_officers_change_pin,
+                    "give an officer a new PIN, vouched for by their old PIN or another officer's")
+    p.add_argument("name")
+    p.add_argument("--vouched-by", help="another officer who vouches with their PIN (when the old one is lost)")
+    p.add_argument("--pin-stdin", action="store_true",
+                   help="read the vouching PIN, then the new PIN, one per line from standard input")
+    p = add_command(officers, "deactivate", cmd_officers_deactivate,
+                    "an officer who left can no longer act (kept for the history they signed)")
+    p.add_argument("name")
+    p.add_argument("--by", required=True, help="the officer who vouches, with their PIN")
+    p.add_argument("--pin-stdin", action="store_true", help="read that officer's PIN from standard input")
 
     classes = group(commands, "classes", "member classifications and their dues rates")
     p = add_command(classes, "add", cmd_classes_add, "add a classification with its first rate")
@@ -122,7 +133,26 @@ def cmd_officers_add(args) -> int:
 
 def cmd_officers_list(args) -> int:
     for officer in list_officers(hall_from(args)):
-        print(f"{officer.name:30} {officer.role}")
+        print(f"{officer.name:30} {officer.role:12} {'active' if officer.active else 'inactive'}")
+    return 0
+
+
+def cmd_officers_change_pin(args) -> int:
+    hall = hall_from(args)
+    voucher = args.vouched_by or args.name
+    vouching = read_pin(args, f"PIN of {voucher}: " if args.vouched_by else f"Old PIN of {args.name}: ")
+    new = read_pin(args, f"New PIN for {args.name}: ")
+    if not args.pin_stdin and read_pin(args, "Again: ") != new:
+        raise ValidationError("The two new PINs differ; nothing was changed.")
+    change_pin(hall, args.name, new, vouching, args.vouched_by)
+    print(f"{args.name} has a new PIN.")
+    return 0
+
+
+def cmd_officers_deactivate(args) -> int:
+    hall = hall_from(args)
+    deactivate_officer(hall, args.name, args.by, read_pin(args, f"PIN of {args.by}: "))
+    print(f"{args.name} is inactive: they can no longer approve, close periods or vouch.")
     return 0
 
 

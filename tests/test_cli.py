@@ -40,6 +40,14 @@ def test_assess_pay_show(books):
     _, out, _ = books("member", "show", "1001")
     assert "2026-10-03  Payment R000001 check 1042" in out
     assert "Balance: -$55.00 (has a credit of $55.00). Paid through: 2026-10. Months in arrears: 0." in out
+    books("dues", "assess", "2026-11")          # the credit pays November; the copy still says what it paid
+    _, out, _ = books("receipt", "R000001")
+    assert "Receipt R000001 (copy): $100.00 check from Ann Lee (1001) on 2026-10-03" in out
+    assert "Applied to: 2026-10 $45.00, 2026-11 $45.00, credit on account $10.00." in out
+    _, _, err = books("receipt", "R7", expect=1)
+    assert "There is no payment R000007" in err
+    _, _, err = books("receipt", "seven", expect=1)
+    assert "'seven' is not a receipt number" in err
 
 
 @pytest.mark.parametrize("amount, says", [

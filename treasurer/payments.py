@@ -69,13 +69,14 @@ def record_payment(hall: Hall, member_number: str, amount_cents: int, method: st
         tx.session.add(payment)
         tx.session.flush()
         tx.audit("payment.record", "payment", payment.id, None, snapshot(payment, PAYMENT_FIELDS))
-        covers, now_standing = _covers(tx.session, member.id, payment.id, today)
+        covers, now_standing = covers_of(tx.session, member.id, payment.id, today)
         return Receipt(payment.id, receipt_number(payment.id), member.member_number,
                        f"{member.first_name} {member.last_name}".strip(), amount_cents, method, payment.reference,
                        day, covers, now_standing)
 
 
-def _covers(session, member_id: int, payment_id: int, today: dt.date) -> tuple[list[tuple[str, int]], Standing]:
+def covers_of(session, member_id: int, payment_id: int, today: dt.date) -> tuple[list[tuple[str, int]], Standing]:
+    """What a payment paid (oldest first, the rest as credit on account) and the member's standing today."""
     debits, credits, pending = load_entries(session, [member_id])
     allocations, _ = allocate(debits[member_id], credits[member_id])
     periods = dict(session.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..adjustments import decide, pending_adjustments, request_adjustment
+from ..errors import ValidationError
 from ..models import PAYMENT_METHODS
 from ..money import parse_amount
 from .common import add_command, group, hall_from, money, parse_day, read_pin
@@ -17,6 +18,9 @@ def register(commands) -> None:
     p.add_argument("--date", help="date received, YYYY-MM-DD (default today)")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="record it even if the same check for the same amount is already recorded")
+
+    p = add_command(commands, "receipt", cmd_receipt, "print a copy of a past payment's receipt")
+    p.add_argument("receipt", help="the receipt number (R000042) or the payment's number (42)")
 
     p = add_command(commands, "adjust", cmd_adjust, "request a waiver, hardship credit, write-off or correction")
     p.add_argument("member_number")
@@ -49,6 +53,27 @@ def cmd_pay(args) -> int:
           f"from {receipt.member_name} ({receipt.member_number}) on {receipt.received_on.isoformat()}.")
     print(f"Applied to: {covers}.")
     print(f"New balance: {money(hall, s.balance_cents)}; paid through {s.paid_through or 'nothing yet'}.")
+    return 0
+
+
+def cmd_receipt(args) -> int:
+    from ..receipts import past_receipt
+
+    text = args.receipt.strip().upper().removeprefix("R")
+    if not text.isdigit() or int(text) == 0:
+        raise ValidationError(f"{args.receipt!r} is not a receipt number: give it as R000042 or 42.")
+    hall = hall_from(args)
+    copy = past_receipt(hall, int(text))
+    receipt, s = copy.receipt, copy.receipt.standing
+    print(f"Receipt {receipt.receipt_no} (copy): {money(hall, receipt.amount_cents)} "
+          f"{receipt.method.replace('_', ' ')} from {receipt.member_name} ({receipt.member_number}) on "
+          f"{receipt.received_on.isoformat()}, recorded by {copy.recorded_by or 'the relay'}.")
+    if copy.status != "completed":
+        print(f"This bank payment is {copy.status}: it has paid nothing yet.")
+    else:
+        print("Applied to: " + ", ".join(f"{what} {money(hall, cents)}" for what, cents in receipt.covers) + ".")
+    print(f"Balance on {copy.as_of.isoformat()}: {money(hall, s.balance_cents)}; "
+          f"paid through {s.paid_through or 'nothing yet'}.")
     return 0
 
 

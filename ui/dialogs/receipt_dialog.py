@@ -13,7 +13,7 @@ from treasurer.payments import Receipt
 
 from .. import fmt
 from ..look import icon
-from ..receipts import PastReceipt
+from treasurer.receipts import PastReceipt
 
 NOT_COMPLETED = {
     "pending": "This bank payment is still pending: it pays dues once it settles.",

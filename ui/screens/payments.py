@@ -164,7 +164,7 @@ class PaymentsScreen(Screen):
     @guarded
     def show_receipt(self, *args) -> None:
         from ..dialogs.receipt_dialog import ReceiptDialog
-        from ..receipts import past_receipt
+        from treasurer.receipts import past_receipt
 
         record = self.table.view.current_record()
         if record is None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from treasurer import clock
-from treasurer.errors import UserFacingError
-from treasurer.hall import Hall
-from treasurer.ledger import member_standing
-from treasurer.models import Member, Payment
-from treasurer.payments import Receipt, _covers, receipt_number
+from . import clock
+from .errors import UserFacingError
+from .hall import Hall
+from .ledger import member_standing
+from .models import Member, Payment
+from .payments import Receipt, covers_of, receipt_number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,7 +25,7 @@ def past_receipt(hall: Hall, payment_id: int, today: dt.date | None = None) -> P
     """The receipt of payment ``payment_id`` as the books show it today.
 
     What it paid is the same oldest-first allocation the receipt showed when it was recorded (the core's own
-    ``_covers``, so the two cannot disagree); a payment not completed paid nothing.
+    ``covers_of``, so the two cannot disagree); a payment not completed paid nothing.
     """
     today = today or clock.today()
     with hall.read() as s:
@@ -37,7 +37,7 @@ def past_receipt(hall: Hall, payment_id: int, today: dt.date | None = None) -> P
                                   f"Review, then print its receipt.")
         member = s.get(Member, payment.member_id)
         if payment.status == "completed":
-            covers, standing = _covers(s, member.id, payment.id, today)
+            covers, standing = covers_of(s, member.id, payment.id, today)
         else:
             covers, standing = [], member_standing(s, member.id, today)
         receipt = Receipt(payment.id, receipt_number(payment.id), member.member_number,

@@ -77,9 +77,12 @@ class MembersScreen(Screen):
         self.slips_button.setToolTip("Make payment slips for the members selected in the table")
         self.slips_button.clicked.connect(
             lambda: self.slips_requested.emit([r.number for r in self.table.view.selected_records()]))
-        layout.addLayout(toolbar_row(self.search, self.status_filter, self.class_filter, self.arrears_filter,
-                                     self.open_button, self.slips_button, self.suspend_button, self.add_button,
-                                     self.import_button, stretch_at=5))
+        # Finding members on one row, acting on them on the next: one row cut the search box's hint short.
+        find = toolbar_row(self.search, self.status_filter, self.class_filter, self.arrears_filter, stretch_at=4)
+        find.setStretch(0, 2)
+        layout.addLayout(find)
+        layout.addLayout(toolbar_row(self.open_button, self.slips_button, self.suspend_button, self.add_button,
+                                     self.import_button, stretch_at=3))
         layout.addWidget(self.table.view, 1)
         self.count_label = QLabel()
         self.count_label.setObjectName("page-subtitle")

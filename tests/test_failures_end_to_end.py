@@ -108,9 +108,6 @@ def test_a_refund_the_bank_fails_opens_a_review_item_and_posts_nothing(books, ga
     assert again.amount_cents == OWED and again.stripe_refund_id != refund.stripe_refund_id
 
 
-@pytest.mark.xfail(strict=False, reason="treasurer/recording.py (_record_status) lets an older refund event move a "
-                                        "failed refund back to pending (the Events API backstop can deliver one "
-                                        "late); a fix is in progress there: drop this mark once it lands")
 def test_a_late_refund_created_event_does_not_undo_the_failure(books, gateway, sandbox_url):
     payment = _pay(books, gateway, sandbox_url, "1001", method="us_bank_account")
     refund = refund_payment(books, gateway, payment.id, 4000, "requested_by_customer")

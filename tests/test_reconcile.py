@@ -327,6 +327,10 @@ def test_a_refund_that_failed_gives_the_money_back(month, stripe_sandbox, sandbo
     # The refund.failed event, applied as the relay applies it: the line now matches the refund.
     with hall.write() as tx:
         apply_refund(tx, month.gateway.retrieve_refund(refund["id"]))
+    # It had been posted when acknowledged, so the books reversed that and ask the treasurer to look.
+    (item,) = [i for i in open_items(hall) if i.kind == "refund"]
+    assert "reversed" in item.summary
+    _review_all(hall)
     result = reconcile(hall)
     assert result.ok and [p.state for p in result.payouts] == ["reconciled"] * 3
     third = result.payouts[2]

@@ -27,7 +27,7 @@ from .models import Dispute, Member, Payment, Refund, ReviewItem, Slip, StripeEv
 from .money import format_cents
 from .payments import PAYMENT_FIELDS, receipt_number
 from .periods import closed_period_containing
-from .review import open_item, post_refund_adjustment, resolve_items
+from .review import open_item, post_refund_adjustment, resolve_items, reverse_refund_adjustment
 from .slips import SLIP_FIELDS
 
 log = logging.getLogger(__name__)
@@ -345,8 +345,20 @@ def _payment_for_money(tx: Tx, obj: dict) -> Payment:
     return payment
 
 
+# How far along a refund or dispute is: an event that describes an earlier stage (the Events API backstop
+# can bring ``refund.created`` after ``refund.failed``) never moves a row back.
+STAGES = {
+    "refund": {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 2, "canceled": 2},
+    "dispute": {"warning_needs_response": 0, "needs_response": 0, "warning_under_review": 1, "under_review": 1,
+                "won": 2, "lost": 2, "warning_closed": 2, "charge_refunded": 2},
+}
+
+
 def _record_status(tx: Tx, entity: str, id_column, stripe_id: str, status: str, make):
-    """Insert the row Stripe describes, or move its status on (audited); None when nothing changed."""
+    """Insert the row Stripe describes, or move its status on (audited); None when nothing changed.
+
+    A status from an earlier stage than the row's is stale and changes nothing.
+    """
     row = tx.session.scalar(select(id_column.class_).where(id_column == stripe_id))
     if row is None:
         row = make()
@@ -356,7 +368,8 @@ def _record_status(tx: Tx, entity: str, id_column, stripe_id: str, status: str, 
                  {"stripe_id": stripe_id, "payment_id": row.payment_id, "amount_cents": row.amount_cents,
                   "status": status})
         return row
-    if row.status == status:
+    stages = STAGES[entity]
+    if row.status == status or stages.get(status, 0) < stages.get(row.status, 0):
         return None
     tx.audit(f"{entity}.status", entity, row.id, {"status": row.status}, {"status": status})
     row.status = status
@@ -374,16 +387,28 @@ def apply_refund(tx: Tx, refund: dict) -> Outcome:
         stripe_refund_id=refund_id, payment_id=payment.id, amount_cents=amount, status=status,
         reason=str(refund.get("reason") or ""), origin=origin, created_at=clock.stamp()))
     if row is None:
-        return Outcome("applied", f"refund {refund_id} already recorded as {status}")
+        return Outcome("applied", f"refund {refund_id} ({status}) changes nothing already recorded")
     money = format_cents(amount, _currency(tx))
-    if row.status == "succeeded" and row.origin == "app":
+    if row.status in ("failed", "canceled") and row.adjustment_id is not None:
+        reverse_refund_adjustment(tx, row)
+        open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
+                  f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status} after it was "
+                  f"posted: the money stayed with the hall, so the posting was reversed and the member is "
+                  f"credited again. Let the member know.", amount)
+    elif row.status in ("failed", "canceled"):
+        # A refund made in Stripe that failed before anyone acknowledged it: nothing is left to post.
+        resolve_items(tx, f"refund:{refund_id}", f"the refund is {row.status}; nothing to post")
+        open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
+                  f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status}; "
+                  f"nothing was posted to the ledger.", amount)
+    elif row.status == "succeeded" and row.origin == "app":
         post_refund_adjustment(tx, row)
         resolve_items(tx, f"refund:{refund_id}", "the refund succeeded and was posted")
     elif row.origin == "stripe":
         open_item(tx, "refund", f"refund:{refund_id}",
                   f"A refund of {money} on payment {receipt_number(payment.id)} was made in Stripe, outside the "
                   f"app (status {row.status}). Acknowledge it to post it to the member's ledger.", amount)
-    elif row.status in ("failed", "canceled", "requires_action"):
+    elif row.status == "requires_action":
         open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
                   f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status}; "
                   f"nothing was posted to the ledger.", amount)

@@ -156,6 +156,21 @@ def post_refund_adjustment(tx: Tx, refund: Refund) -> Adjustment | None:
     return adjustment
 
 
+def reverse_refund_adjustment(tx: Tx, refund: Refund) -> Adjustment | None:
+    """A posted refund that then failed: a correction gives the member back the credit (once)."""
+    if refund.adjustment_id is None:
+        return None
+    done = tx.session.scalar(select(Adjustment).where(Adjustment.corrects_adjustment_id == refund.adjustment_id))
+    if done is not None:
+        return None
+    posted = tx.session.get(Adjustment, refund.adjustment_id)
+    payment = tx.session.get(Payment, refund.payment_id)
+    adjustment = _effective_adjustment(tx, payment, -posted.amount_cents, "correction",
+                                       f"Refund {refund.stripe_refund_id} {refund.status}: the money stayed with "
+                                       f"the hall", corrects=posted.id)
+    return adjustment
+
+
 def _post_dispute_loss(tx: Tx, dispute_id: str) -> None:
     dispute = tx.session.scalar(select(Dispute).where(Dispute.stripe_dispute_id == dispute_id))
     if dispute is None or dispute.adjustment_id is not None:
@@ -169,14 +184,15 @@ def _post_dispute_loss(tx: Tx, dispute_id: str) -> None:
     tx.session.flush()
 
 
-def _effective_adjustment(tx: Tx, payment: Payment, amount: int, kind: str, reason: str) -> Adjustment:
+def _effective_adjustment(tx: Tx, payment: Payment, amount: int, kind: str, reason: str,
+                          corrects: int | None = None) -> Adjustment:
     day = clock.today()
     if closed_period_containing(tx.session, day) is not None:
         raise ValidationError(f"Today ({day.isoformat()}) falls in a closed period; reopen it or wait for the "
                               f"next period before posting this.")
     adjustment = Adjustment(member_id=payment.member_id, kind=kind, amount_cents=amount, effective_on=day,
                             reason=reason, requested_by_id=None, payment_id=payment.id, needs_approval=False,
-                            created_at=clock.stamp())
+                            corrects_adjustment_id=corrects, created_at=clock.stamp())
     tx.session.add(adjustment)
     tx.session.flush()
     tx.audit("adjustment.post", "adjustment", adjustment.id, None, snapshot(adjustment, ADJUSTMENT_FIELDS))

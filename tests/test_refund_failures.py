@@ -1,0 +1,72 @@
+"""A card refund that succeeded, was posted, and then failed: the posting is reversed once, and late events
+describing an earlier stage never move a refund back."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from helpers import officers, standard_hall
+from sandbox.testing import fail_refund, pay
+from treasurer import clock, inbox
+from treasurer.dues import assess
+from treasurer.ledger import member_standing
+from treasurer.models import Adjustment, Payment, Refund
+from treasurer.refunds import refund_payment
+from treasurer.review import open_items
+from treasurer.slips import create_slips
+from treasurer.sync import catch_up, process_events
+
+
+def paid_by_card(hall, gateway, sandbox_url) -> Payment:
+    standard_hall(hall, members=1)
+    officers(hall)
+    assess(hall, "2026-10")
+    (slip,), _ = create_slips(hall, gateway, "2026-10")
+    session = pay(sandbox_url, slip.url.rsplit("/", 1)[1])
+    catch_up(hall, gateway)
+    with hall.read() as s:
+        return s.scalar(select(Payment).where(Payment.stripe_payment_intent_id == session["payment_intent"]))
+
+
+def balance(hall, member_id) -> int:
+    with hall.read() as s:
+        return member_standing(s, member_id, clock.today()).balance_cents
+
+
+def test_a_posted_refund_that_fails_is_reversed_once(hall, gateway, sandbox_url):
+    payment = paid_by_card(hall, gateway, sandbox_url)
+    refund = refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer", "overpaid")
+    catch_up(hall, gateway)
+    with hall.read() as s:
+        row = s.scalar(select(Refund).where(Refund.stripe_refund_id == refund.stripe_refund_id))
+    assert row.status == "succeeded" and row.adjustment_id is not None
+    assert balance(hall, payment.member_id) == 2000            # the member owes again what was given back
+
+    fail_refund(sandbox_url, refund.stripe_refund_id)           # the card was closed: the money comes back
+    catch_up(hall, gateway)
+    catch_up(hall, gateway)                                      # and again: nothing more
+    assert balance(hall, payment.member_id) == 0
+    with hall.read() as s:
+        (reversal,) = s.scalars(select(Adjustment).where(Adjustment.corrects_adjustment_id == row.adjustment_id))
+        assert (reversal.kind, reversal.amount_cents) == ("correction", -2000)
+        assert s.scalar(select(Refund.status).where(Refund.id == row.id)) == "failed"
+    (item,) = [i for i in open_items(hall) if i.kind == "refund"]
+    assert "reversed" in item.summary and item.amount_cents == 2000
+
+
+def test_an_older_refund_event_arriving_late_does_not_undo_the_failure(hall, gateway, sandbox_url):
+    payment = paid_by_card(hall, gateway, sandbox_url)
+    refund = refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer")
+    fail_refund(sandbox_url, refund.stripe_refund_id)
+    by_type = {e["type"]: e for e in gateway.events_after(None)}
+    for kind in ("refund.failed", "refund.created"):             # the failure first, its creation later
+        event = inbox.parse(json.dumps(by_type[kind]), "webhook")
+        inbox.store_many(hall, [event])
+        process_events(hall, gateway, [event.id])
+    with hall.read() as s:
+        assert s.scalar(select(Refund.status).where(Refund.stripe_refund_id == refund.stripe_refund_id)) == "failed"
+    assert balance(hall, payment.member_id) == 0                 # posted, reversed, and not posted again
+    with hall.read() as s:
+        assert [a.amount_cents for a in s.scalars(select(Adjustment).order_by(Adjustment.id))] == [2000, -2000]

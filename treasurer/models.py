@@ -410,6 +410,34 @@ class BalanceTransaction(Base):
     )
 
 
+class BalanceLineSeen(Base):
+    """A Stripe balance transaction seen in the balance before any synced payout carried it; never changed.
+
+    A ledger payment whose charge line is here (and in no payout yet) is money still in the Stripe balance,
+    not a discrepancy.  Once a payout carries the line it is also in ``balance_transactions``.
+    """
+
+    __tablename__ = "balance_lines_seen"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stripe_txn_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    reporting_category: Mapped[str] = mapped_column(String(40))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    fee_cents: Mapped[int] = mapped_column(BigInteger)
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    source_id: Mapped[str] = mapped_column(String(255))
+    charge_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created: Mapped[int] = mapped_column(BigInteger)           # Stripe's unix time
+    available_on: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    seen_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        Index("ix_balance_seen_charge", "charge_id"),
+        Index("ix_balance_seen_intent", "payment_intent_id"),
+    )
+
+
 class DiscrepancyResolution(Base):
     """The treasurer's note on one discrepancy (kind + ref); discrepancies themselves are computed."""
 

@@ -222,8 +222,11 @@ class Gateway:
     def retrieve_event(self, event_id: str) -> dict:
         return self._call("events.retrieve", self._client.v1.events.retrieve, event_id).to_dict()
 
-    def balance_transactions(self, payout: str | None = None, expand_source: bool = False) -> Iterator[dict]:
+    def balance_transactions(self, payout: str | None = None, expand_source: bool = False,
+                             created_gte: int | None = None) -> Iterator[dict]:
         params: dict[str, Any] = {"payout": payout} if payout else {}
+        if created_gte is not None:
+            params["created"] = {"gte": created_gte}
         if expand_source:  # the charge, refund or dispute itself: its payment_intent, without a call per line
             params["expand"] = ["data.source"]
         return self._pages("balance_transactions.list", self._client.v1.balance_transactions.list, params)

@@ -3,6 +3,12 @@
 Re-syncing is idempotent: payouts and balance transactions are keyed by their
 Stripe ids.  A payout's amount never changes (triggers); its status may move on
 (a payout can fail after first showing paid), and each move is audited.
+
+Money still in the Stripe balance: Stripe cannot list "the lines no payout has
+taken", so while some online payment in the books is matched by no stored line,
+the sync lists the recent balance transactions (from a little before the oldest
+such payment, at most ``BALANCE_LOOKBACK_DAYS`` back, never before ``since``) and
+stores in ``balance_lines_seen`` those that no synced payout carries.
 """
 
 from __future__ import annotations
@@ -11,18 +17,21 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from . import clock
 from .gateway import Gateway
 from .hall import Hall
-from .models import BalanceTransaction, Payout
+from .models import BalanceLineSeen, BalanceTransaction, Payment, Payout
 
 PAYOUT_FIELDS = ("stripe_payout_id", "amount_cents", "currency", "status", "failure_code", "arrival_date")
 CHARGE_TYPES = ("charge", "payment")
 REFUND_TYPES = ("refund", "payment_refund")
 REFUND_FAILURE_TYPES = ("refund_failure",)                 # a failed refund gives the money back; source re_
 PAYOUT_RETURN_TYPES = ("payout_failure", "payout_cancel")  # a failed payout's money back; source the po_
+ONLINE_METHODS = ("card", "us_bank_account")
+BALANCE_LOOKBACK_DAYS = 60   # how far back the balance is listed for payments no payout has carried
+BALANCE_SLACK_SECONDS = 2 * 86400   # a payment's day (UTC) against its charge's creation time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,10 +41,14 @@ class PayoutSync:
     status_changes: tuple[str, ...]    # "po_...: paid -> failed"
     transactions_stored: int
     awaiting: tuple[str, ...]          # payouts whose lines Stripe has not finished reconciling
+    balance_lines_stored: int = 0      # lines newly seen in the Stripe balance, not yet in a synced payout
 
     def summary(self) -> str:
         text = (f"Synced {self.payouts_seen} payouts from Stripe ({self.new_payouts} new, "
-                f"{self.transactions_stored} balance transactions stored)")
+                f"{self.transactions_stored} balance transactions stored")
+        if self.balance_lines_stored:
+            text += f", {self.balance_lines_stored} seen in the Stripe balance, not yet paid out"
+        text += ")"
         if self.status_changes:
             text += "; status changed: " + ", ".join(self.status_changes)
         return text + "."
@@ -60,7 +73,66 @@ def sync_payouts(hall: Hall, gateway: Gateway, since: dt.date | None = None) -> 
         lines = [_line(gateway, txn) for txn in gateway.balance_transactions(payout=payout["id"],
                                                                              expand_source=True)]
         stored += _store_lines(hall, payout["id"], lines)
-    return PayoutSync(seen, new, tuple(changes), stored, tuple(awaiting))
+    in_balance = _sync_balance(hall, gateway, gte)
+    return PayoutSync(seen, new, tuple(changes), stored, tuple(awaiting), in_balance)
+
+
+def _sync_balance(hall: Hall, gateway: Gateway, since_gte: int | None) -> int:
+    """Store the balance transactions no synced payout carries yet, if some online payment is still unanswered."""
+    oldest = _oldest_unanswered_payment(hall)
+    if oldest is None:
+        return 0
+    floor = int(clock.now().timestamp()) - BALANCE_LOOKBACK_DAYS * 86400
+    gte = max(int(dt.datetime.combine(oldest, dt.time(), dt.UTC).timestamp()) - BALANCE_SLACK_SECONDS, floor,
+              since_gte or 0)
+    lines = []
+    for txn in gateway.balance_transactions(expand_source=True, created_gte=gte):
+        if txn.get("type") == "payout":   # a payout's own line: the payout itself, synced above
+            continue
+        line = _line(gateway, txn)
+        line.pop("description")
+        line["available_on"] = int(txn["available_on"]) if txn.get("available_on") is not None else None
+        lines.append(line)
+    return _store_seen(hall, lines)
+
+
+def _oldest_unanswered_payment(hall: Hall) -> dt.date | None:
+    """The day of the oldest completed online payment that no stored charge line (paid out or seen) names."""
+    def named_by(model) -> Any:
+        is_charge = model.type.in_(CHARGE_TYPES)
+        return or_(
+            select(model.id).where(is_charge, model.charge_id == Payment.stripe_charge_id).exists(),
+            select(model.id).where(is_charge, model.payment_intent_id == Payment.stripe_payment_intent_id).exists())
+    with hall.read() as s:
+        return s.scalar(select(func.min(Payment.received_on)).where(
+            or_(Payment.stripe_charge_id.is_not(None), Payment.stripe_payment_intent_id.is_not(None)),
+            Payment.status == "completed", Payment.method.in_(ONLINE_METHODS),
+            ~named_by(BalanceTransaction), ~named_by(BalanceLineSeen)))
+
+
+def _store_seen(hall: Hall, lines: list[dict]) -> int:
+    if not lines:
+        return 0
+    ids = [line["stripe_txn_id"] for line in lines]
+    with hall.write() as tx:
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            known.update(tx.session.scalars(select(BalanceTransaction.stripe_txn_id).where(
+                BalanceTransaction.stripe_txn_id.in_(chunk))))
+            known.update(tx.session.scalars(select(BalanceLineSeen.stripe_txn_id).where(
+                BalanceLineSeen.stripe_txn_id.in_(chunk))))
+        fresh = [line for line in lines if line["stripe_txn_id"] not in known]
+        if not fresh:
+            return 0
+        seen_at = clock.stamp()
+        tx.session.add_all(BalanceLineSeen(seen_at=seen_at, **line) for line in fresh)
+        tx.session.flush()
+        tx.audit("balance.seen", "stripe_balance", "pending_payout", None, {
+            "count": len(fresh), "amount_cents": sum(x["amount_cents"] for x in fresh),
+            "fee_cents": sum(x["fee_cents"] for x in fresh), "net_cents": sum(x["net_cents"] for x in fresh),
+            "transactions": [[x["stripe_txn_id"], x["type"], x["amount_cents"], x["fee_cents"]] for x in fresh]})
+        return len(fresh)
 
 
 def _store_payout(hall: Hall, obj: dict) -> tuple[bool, str | None]:

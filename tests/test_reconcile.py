@@ -13,6 +13,7 @@ from sandbox.testing import control, pay
 from treasurer import clock
 from treasurer.dues import assess
 from treasurer.errors import NotFound, ValidationError
+from treasurer.members import MemberData, add_member
 from treasurer.models import AuditEntry, Payment, Payout
 from treasurer.recording import apply_refund
 from treasurer.payouts import sync_payouts
@@ -118,6 +119,8 @@ def test_a_month_reconciles_to_the_cent(month):
     again = sync_payouts(hall, month.gateway)
     assert (again.new_payouts, again.transactions_stored, again.status_changes) == (0, 0, ())
     assert count(hall, "balance_transactions") == (3 + 1) + (4 + 1)  # lines plus each payout's own
+    # Every online payment was paid out: nothing was left to look for in the Stripe balance.
+    assert count(hall, "balance_lines_seen") == 0 and result.in_balance == ()
 
 
 def test_the_ledger_may_know_only_the_payment_intent(month, sandbox_url):
@@ -175,6 +178,62 @@ def test_a_ledger_payment_stripe_does_not_know(month):
     assert (d.kind, d.ref, d.ledger_row, d.ledger_amount_cents) == ("unknown_to_stripe", f"payment:{p.id}",
                                                                    f"payment:{p.id}", 4500)
     assert "no Stripe payout contains it" in d.explanation and "pi_ghost" in d.explanation
+
+
+def test_a_payment_still_in_the_stripe_balance_is_not_unknown_to_stripe(month, sandbox_url):
+    """Payouts paused: ten days on, two payments' money is still in the Stripe balance, which is no discrepancy."""
+    hall, gateway = month.hall, month.gateway
+    _review_all(hall)
+    add_member(hall, MemberData("1007", "First6", "Seventh", "Journeyman Wireman", join_date=dt.date(2020, 1, 1)))
+    for period in ("2026-09", "2026-10"):
+        assess(hall, period)
+    _, charge = _pay(hall, gateway, sandbox_url, "1006")                   # recorded by the relay
+    pi, _ = _pay(hall, gateway, sandbox_url, "1007", method="us_bank_account", record=False)
+    with hall.read() as s:
+        card = s.scalar(select(Payment).where(Payment.stripe_charge_id == charge))
+    day = card.received_on
+    with hall.write() as tx:  # the ACH payment typed in by hand from its payment intent alone
+        ach = Payment(member_id=7, amount_cents=9000, method="us_bank_account", status="completed", received_on=day,
+                      reference=pi, recorded_by="tester", created_at=clock.stamp(), stripe_payment_intent_id=pi)
+        ghost = Payment(member_id=1, amount_cents=4500, method="card", status="completed",
+                        received_on=day - dt.timedelta(days=20), reference="pi_ghost", recorded_by="tester",
+                        created_at=clock.stamp(), stripe_payment_intent_id="pi_ghost")
+        tx.session.add_all([ach, ghost])
+        tx.session.flush()
+    later = day + dt.timedelta(days=10)
+    synced = sync_payouts(hall, gateway)
+    result = reconcile(hall, today=later)
+    # Only the payment Stripe has never seen is unknown to it; the two in the balance are not discrepancies.
+    assert [(d.kind, d.ref) for d in result.open_discrepancies] == [("unknown_to_stripe", f"payment:{ghost.id}")]
+    assert "pi_ghost" in result.open_discrepancies[0].explanation
+    assert open_discrepancy_count(hall, today=later) == 1
+    assert synced.balance_lines_stored == 2 and "2 seen in the Stripe balance, not yet paid out" in synced.summary()
+    assert sorted((p.payment_id, p.amount_cents, p.stripe_amount_cents) for p in result.in_balance) == [
+        (card.id, 9000, 9000), (ach.id, 9000, 9000)]
+    assert result.in_balance_cents == 18000
+    assert {p.stripe_object for p in result.in_balance} >= {charge}
+    assert all(p.available_on is not None and p.received_on == day for p in result.in_balance)
+    # Re-syncing stores nothing twice; the lines seen are never changed or deleted.
+    again = sync_payouts(hall, gateway)
+    assert again.balance_lines_stored == 0 and count(hall, "balance_lines_seen") == 2
+    conn = raw(hall)
+    with pytest.raises(Exception, match="never changed"):
+        conn.execute("UPDATE balance_lines_seen SET amount_cents = 1")
+    with pytest.raises(Exception, match="never deleted"):
+        conn.execute("DELETE FROM balance_lines_seen")
+    conn.close()
+    # Once a payout carries them they reconcile as before, and the balance holds nothing of the books'.
+    _advance(sandbox_url)
+    po = control(sandbox_url, "payouts")
+    sync_payouts(hall, gateway)
+    result = reconcile(hall, today=later)
+    assert result.in_balance == () and result.in_balance_cents == 0
+    assert [(d.kind, d.ref) for d in result.open_discrepancies] == [("unknown_to_stripe", f"payment:{ghost.id}")]
+    assert open_discrepancy_count(hall, today=later) == 1
+    third = result.payouts[-1]
+    assert third.stripe_payout_id == po["id"] and third.state == "reconciled"
+    assert sorted(third.payment_ids) == [card.id, ach.id] and third.gross_cents == 18000
+    assert count(hall, "balance_lines_seen") == 2
 
 
 def test_an_amount_that_differs(month, sandbox_url):

@@ -5,6 +5,10 @@ each payout's gross, fees, refunds, disputes and net, the ledger payments it
 contains, and every discrepancy as data (the Stripe object, the ledger row if
 any, and a sentence saying what is wrong).  Only the treasurer's resolution
 notes are stored, keyed by the discrepancy's kind and ref.
+
+An online payment that no payout has carried yet but whose charge the payout
+sync saw in the Stripe balance (``balance_lines_seen``) is money not yet paid
+out: it is listed in ``Reconciliation.in_balance``, never as a discrepancy.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from sqlalchemy.orm import Session, aliased
 from . import clock
 from .errors import NotFound, ValidationError
 from .hall import Hall
-from .models import BalanceTransaction, DiscrepancyResolution, Dispute, Payment, Payout, Refund, ReviewItem
+from .models import (BalanceLineSeen, BalanceTransaction, DiscrepancyResolution, Dispute, Payment, Payout, Refund,
+                     ReviewItem)
 from .money import format_cents
 from .payments import receipt_number
-from .payouts import CHARGE_TYPES, PAYOUT_RETURN_TYPES, REFUND_FAILURE_TYPES, REFUND_TYPES
+from .payouts import CHARGE_TYPES, ONLINE_METHODS, PAYOUT_RETURN_TYPES, REFUND_FAILURE_TYPES, REFUND_TYPES
 
-STALE_DAYS = 7          # a card/ACH payment older than this should be in some payout
-ONLINE_METHODS = ("card", "us_bank_account")
+STALE_DAYS = 7          # a card/ACH payment older than this should be in some payout (or seen in the balance)
 FAILED_PAYOUT = ("failed", "canceled")
 
 KIND_LABELS = {
@@ -107,9 +111,26 @@ class PayoutReport:
 
 
 @dataclasses.dataclass(frozen=True)
+class InBalance:
+    """A ledger payment whose charge is in the Stripe balance, not yet paid out: no discrepancy."""
+    payment_id: int
+    amount_cents: int                 # the ledger's amount
+    received_on: dt.date
+    stripe_object: str                # the charge (or payment intent) id
+    stripe_txn_id: str                # the balance transaction seen in the balance
+    stripe_amount_cents: int          # that line's gross amount
+    available_on: dt.date | None      # when Stripe makes it available for a payout
+
+
+@dataclasses.dataclass(frozen=True)
 class Reconciliation:
     payouts: tuple[PayoutReport, ...]
     discrepancies: tuple[Discrepancy, ...]     # every one, resolved ones included
+    in_balance: tuple[InBalance, ...] = ()     # ledger payments still in the Stripe balance, oldest first
+
+    @property
+    def in_balance_cents(self) -> int:
+        return sum(p.amount_cents for p in self.in_balance)
 
     @property
     def open_discrepancies(self) -> tuple[Discrepancy, ...]:
@@ -135,6 +156,7 @@ def open_discrepancy_count(hall: Hall, today: dt.date | None = None, stale_days:
     The same computation as ``reconcile`` runs, but the database sums each payout's charge lines and hands over
     only the charge lines that disagree with the books and the online payments that no charge line matches;
     everything else (refunds, disputes, returned payouts, totals, resolutions) is read and checked as usual.
+    Its ``in_balance`` is partial (only payments older than the cutoff), which the count does not need.
     """
     today = today or clock.today()
     with hall.read() as s:
@@ -170,7 +192,7 @@ class _Rows:
     payouts: list                          # Payout rows, oldest first
     lines_by_payout: dict[int, list]       # payout id -> its balance transaction rows
     matchable: list                        # payments a charge line may match (by charge or payment intent id)
-    unmatched_candidates: list             # payments to check for unknown_to_stripe
+    unmatched_candidates: list             # payments to check for unknown_to_stripe (or in the Stripe balance)
     charge_sums: dict[int, tuple[int, int, int, int]] | None = None
     # When set (the count), lines_by_payout holds only the charge lines that disagree with the books, and
     # each payout's charge lines are summed here instead: payout id -> (count, gross, fees, net).
@@ -454,18 +476,74 @@ def _compute(s: Session, currency: str, since: dt.date | None, today: dt.date, s
                                     refunded, disputed, other, net, tuple(payment_ids), tuple(out_lines),
                                     tuple(mine)))
 
-    # Ledger payments Stripe never paid out (in the payouts this computation looked at).
+    # Ledger payments Stripe never paid out (in the payouts this computation looked at): still in the Stripe
+    # balance when the sync saw their charge there, else, once old enough, unknown to Stripe.
     cutoff = today - dt.timedelta(days=stale_days)
-    for row in rows.unmatched_candidates:
-        if (row.id in matched_payments or row.status != "completed" or row.method not in ONLINE_METHODS
-                or row.received_on > cutoff or (since is not None and row.received_on < since)):
-            continue
+    leftover = [row for row in rows.unmatched_candidates
+                if row.id not in matched_payments and row.status == "completed" and row.method in ONLINE_METHODS
+                and (since is None or row.received_on >= since)]
+    seen = _seen_in_balance(s, leftover)
+    in_balance: list[InBalance] = []
+    for row in leftover:
+        line = seen.get(row.id)
         what = row.stripe_charge_id or row.stripe_payment_intent_id
+        if line is not None:
+            in_balance.append(InBalance(row.id, row.amount_cents, row.received_on, line.charge_id or what,
+                                        line.stripe_txn_id, line.amount_cents,
+                                        _day(line.available_on) if line.available_on is not None else None))
+            continue
+        if row.received_on > cutoff:
+            continue
         add("unknown_to_stripe", f"payment:{row.id}",
             f"The books record online payment {receipt_number(row.id)} of {money(row.amount_cents)} ({what}) "
-            f"received {row.received_on.isoformat()}, but no Stripe payout contains it.",
-            what, None, f"payment:{row.id}", row.amount_cents, None)
-    return Reconciliation(tuple(reports), tuple(found))
+            f"received {row.received_on.isoformat()}, but no Stripe payout contains it and the payout sync did not "
+            f"see it in the Stripe balance.", what, None, f"payment:{row.id}", row.amount_cents, None)
+    in_balance.sort(key=lambda p: (p.received_on, p.payment_id))
+    return Reconciliation(tuple(reports), tuple(found), tuple(in_balance))
+
+
+def _seen_in_balance(s: Session, payments: list) -> dict[int, tuple]:
+    """payment id -> the charge line the payout sync saw in the Stripe balance for it (by charge, else intent).
+
+    A payment some stored payout line carries (a payout older than ``since``) is not in the balance.
+    """
+    charges = {row.stripe_charge_id for row in payments if row.stripe_charge_id}
+    intents = {row.stripe_payment_intent_id for row in payments if row.stripe_payment_intent_id}
+    if not charges and not intents:
+        return {}
+    seen_by_charge: dict[str, tuple] = {}
+    seen_by_intent: dict[str, tuple] = {}
+    paid_out: set[str] = set()
+    cols = (BalanceLineSeen.stripe_txn_id, BalanceLineSeen.amount_cents, BalanceLineSeen.charge_id,
+            BalanceLineSeen.payment_intent_id, BalanceLineSeen.available_on)
+    for column, ids, into in ((BalanceLineSeen.charge_id, charges, seen_by_charge),
+                              (BalanceLineSeen.payment_intent_id, intents, seen_by_intent)):
+        for chunk in _chunks(sorted(ids)):
+            for row in s.execute(select(*cols).where(BalanceLineSeen.type.in_(CHARGE_TYPES), column.in_(chunk))
+                                 .order_by(BalanceLineSeen.id)):
+                into.setdefault(getattr(row, column.key), row)
+    for column, ids in ((BalanceTransaction.charge_id, charges), (BalanceTransaction.payment_intent_id, intents)):
+        for chunk in _chunks(sorted(ids)):
+            paid_out.update(s.scalars(select(column).where(BalanceTransaction.type.in_(CHARGE_TYPES),
+                                                           column.in_(chunk))))
+    out: dict[int, tuple] = {}
+    for row in payments:
+        if row.stripe_charge_id in paid_out or row.stripe_payment_intent_id in paid_out:
+            continue
+        line = (seen_by_charge.get(row.stripe_charge_id) if row.stripe_charge_id else None) or (
+            seen_by_intent.get(row.stripe_payment_intent_id) if row.stripe_payment_intent_id else None)
+        if line is not None:
+            out[row.id] = line
+    return out
+
+
+def _chunks(ids: list[str], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _day(stamp: int) -> dt.date:
+    return dt.datetime.fromtimestamp(int(stamp), dt.UTC).date()
 
 
 def _kind(txn_type: str, category: str, source_id: str) -> str:

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from treasurer.bank import uncleared_items
 from treasurer.hall import Hall
 from treasurer.models import BankReconciliation, Dispute, DuesPeriod, Member, Payment, Refund
+from treasurer.money import format_cents
 from treasurer.payments import receipt_number
+from treasurer.reconcile import Reconciliation
 
 
 def ledger_labels(hall: Hall, refs: Iterable[str | None]) -> dict[str, str]:
@@ -47,6 +49,16 @@ def ledger_labels(hall: Hall, refs: Iterable[str | None]) -> dict[str, str]:
     for did, pid in dispute_pay.items():
         out[f"dispute:{did}"] = f"dispute {did} on " + (who(pid) or "an unknown payment")
     return out
+
+
+def in_balance_text(result: Reconciliation | None, currency: str) -> str:
+    """One line for the payouts tab: the ledger's online payments still in the Stripe balance ("" when none)."""
+    if result is None or not result.in_balance:
+        return ""
+    n = len(result.in_balance)
+    text = (f"{format_cents(result.in_balance_cents, currency)} in {n} payment{'' if n == 1 else 's'} "
+            f"is in the Stripe balance, not yet paid out")
+    return text + "."
 
 
 def period_codes(hall: Hall) -> list[str]:

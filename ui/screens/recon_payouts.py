@@ -12,7 +12,7 @@ from .. import fmt
 from ..context import AppContext
 from ..errors import guarded
 from ..look import icon
-from ..recon_queries import ledger_labels
+from ..recon_queries import in_balance_text, ledger_labels
 from ..table_model import Column
 from ..workers import run_with_progress
 from .base import Table, search_box, toolbar_row
@@ -39,7 +39,8 @@ class PayoutsTab(QWidget):
 
         self.sync_button = QPushButton(icon("refresh"), "&Sync from Stripe")
         self.sync_button.setObjectName("sync-payouts")
-        self.sync_button.setToolTip("Fetch payouts and the balance transactions each one paid out")
+        self.sync_button.setToolTip("Fetch payouts and the balance transactions each one paid out, and what is "
+                                    "still in the Stripe balance")
         self.sync_button.clicked.connect(self.sync)
         self.table = Table(ctx, "recon-payouts", [
             Column("Arrival", lambda p: fmt.day(p.arrival_date), sort=lambda p: (p.arrival_date, p.stripe_payout_id),
@@ -68,6 +69,11 @@ class PayoutsTab(QWidget):
         layout.addLayout(toolbar_row(self.sync_button, self.search, self.state_filter, stretch_at=1))
         self.totals = caption(name="recon-totals")
         layout.addWidget(self.totals)
+        self.in_balance = caption(name="recon-in-balance")
+        self.in_balance.setToolTip("Online payments whose charge the last sync saw in the Stripe balance: no payout "
+                                   "has carried them yet, so they are not discrepancies")
+        self.in_balance.setVisible(False)
+        layout.addWidget(self.in_balance)
 
         self.lines = Table(ctx, "recon-lines", [
             Column("Kind", lambda x: LINE_KINDS.get(x.kind, x.kind),
@@ -177,6 +183,9 @@ class PayoutsTab(QWidget):
 
     def _totals(self) -> None:
         r = self.result
+        waiting = in_balance_text(r, self._currency)
+        self.in_balance.setText(waiting)
+        self.in_balance.setVisible(bool(waiting))
         if r is None or not r.payouts:
             self.totals.setText("No payouts yet: Sync from Stripe fetches them." if self.ctx.gateway is not None
                                 else "No payouts. Stripe is not set up on this computer (Settings).")

@@ -63,6 +63,8 @@ class Relay:
         self.cli: StripeCli | None = None
         self._poller: asyncio.Task | None = None
         self._state, self._message, self._warning = "stopped", "the relay is not running", None
+        # A relay gap stays on show until the listener delivers again; a later quiet catch-up does not clear it.
+        self._gap: str | None = None
         self._last_arrival = time.monotonic()
         # Deliveries by way in (cli, webhook), duplicates included: which way actually carries events.
         self.deliveries: collections.Counter[str] = collections.Counter()
@@ -131,9 +133,9 @@ class Relay:
             log.warning("%s", warning)
         self._warning = report.warnings[0] if report.warnings else None
         if report.new and self.mode != "poll" and time.monotonic() - self._last_arrival > self.gap_seconds:
-            self._warning = (f"Relay gap: Stripe had {report.new} events that never arrived by "
-                             f"{'the Stripe CLI' if self.cli else 'webhook'}; they were read from the Events API.")
-            log.warning("%s", self._warning)
+            self._gap = (f"Relay gap: Stripe had {report.new} events that never arrived by "
+                         f"{'the Stripe CLI' if self.cli else 'webhook'}; they were read from the Events API.")
+            log.warning("%s", self._gap)
         await self.refresh_counts()
 
     # Internals ------------------------------------------------------------------------------------------
@@ -155,6 +157,9 @@ class Relay:
 
     def _received(self, event, new: bool) -> None:
         self._last_arrival = time.monotonic()
+        if self._gap is not None:
+            self._gap = None
+            self._notify()
         self.deliveries[event.source] += 1
 
     def _processed(self, results) -> None:
@@ -183,7 +188,7 @@ class Relay:
 
     def status(self) -> RelayStatus:
         return RelayStatus(self.mode, self._state, self._message, self._last[0], self._last[1],
-                           self._counts.get("held", 0), self._counts.get("failed", 0), self._warning,
+                           self._counts.get("held", 0), self._counts.get("failed", 0), self._warning or self._gap,
                            dict(self._counts))
 
 

@@ -44,7 +44,7 @@ def test_polling_alone_brings_payments_in(hall, gateway, sandbox_url):
 
 
 def test_a_listener_that_misses_events_raises_the_gap_warning(hall, gateway, sandbox_url):
-    (slip, _) = slips_for(hall, gateway)
+    (slip, later) = slips_for(hall, gateway)
     # Webhooks are expected (receiver up) but no endpoint is registered with Stripe: nothing ever arrives.
     with RelayThread(hall, gateway, mode="auto", cli_path="/nonexistent/stripe", poll_interval=0.3,
                      gap_seconds=0.0) as rt:
@@ -52,6 +52,13 @@ def test_a_listener_that_misses_events_raises_the_gap_warning(hall, gateway, san
         wait_for(lambda: paid(hall) == 1, what="the backstop poller")
         wait_for(lambda: (rt.relay.status().warning or "").startswith("Relay gap"), what="the gap warning")
         assert "never arrived" in rt.relay.status().warning
+        # Later catch-ups find nothing new; the warning stays until the listener delivers again.
+        rt.call(rt.relay.catch_up)
+        assert (rt.relay.status().warning or "").startswith("Relay gap")
+        register_endpoint(sandbox_url, SANDBOX_KEY, rt.url)
+        pay(sandbox_url, later.url.rsplit("/", 1)[1])
+        wait_for(lambda: paid(hall) == 2, what="the webhook")
+        wait_for(lambda: rt.relay.status().warning is None, what="the gap warning to clear")
 
 
 def test_waking_from_sleep_restarts_the_cli(hall, gateway, sandbox_url):

@@ -1,6 +1,7 @@
 """How long reconciling a year of Stripe payouts takes for a large hall.
 
-    .venv/bin/python bench/bench_reconcile.py [--members 5000] [--payments 60000] [--payouts 250] [--runs 3]
+    .venv/bin/python bench/bench_reconcile.py [--members 5000] [--payments 60000] [--payouts 250]
+                                              [--in-balance 500] [--runs 3]
 
 Builds the rows directly in a fresh SQLite hall, as the relay and the payout sync would have stored them
 (payments with Stripe ids, payouts, each payout's balance transactions: charges, some refunds and disputes,
@@ -8,6 +9,9 @@ and the payout's own line), then times ``treasurer.reconcile.reconcile`` (the wh
 match, sums, discrepancies) the dashboard's ``open_discrepancy_count`` (which must give the same count) and the
 ``treasurer reconcile --no-sync`` command (start-up included).
 One payment in 1,000 is left out of the ledger, so discrepancies are found and reported too.
+As a daily sync would have, ``balance_lines_seen`` holds every charge line (seen in the Stripe balance before
+its payout) and ``--in-balance`` more payments that no payout has carried yet: still in the Stripe balance,
+weeks old, and no discrepancy.
 """
 
 from __future__ import annotations
@@ -24,14 +28,14 @@ from sqlalchemy import insert
 
 from treasurer import clock
 from treasurer.hall import init_hall, open_hall
-from treasurer.models import BalanceTransaction, Classification, Member, Payment, Payout, Refund
+from treasurer.models import BalanceLineSeen, BalanceTransaction, Classification, Member, Payment, Payout, Refund
 from treasurer.reconcile import open_discrepancy_count, reconcile
 
 TREASURER = Path(sys.executable).with_name("treasurer")
 YEAR = dt.date(2025, 1, 1)
 
 
-def build(home: Path, members: int, payments: int, payouts: int) -> tuple[int, int]:
+def build(home: Path, members: int, payments: int, payouts: int, in_balance: int = 0) -> tuple[int, int]:
     hall = open_hall(str(home), actor="bench")
     init_hall(hall, "Bench Local 5000", "usd")
     stamp = clock.stamp()
@@ -89,10 +93,32 @@ def build(home: Path, members: int, payments: int, payouts: int) -> tuple[int, i
             po_rows.append(dict(id=n + 1, stripe_payout_id=po, amount_cents=net_total, currency="usd", status="paid",
                                 shown_paid=True, failure_code=None, created=created,
                                 arrival_date=day + dt.timedelta(days=2), synced_at=stamp))
+        seen_rows = [dict(stripe_txn_id=t["stripe_txn_id"], type=t["type"], reporting_category=t["reporting_category"],
+                          amount_cents=t["amount_cents"], fee_cents=t["fee_cents"], net_cents=t["net_cents"],
+                          currency="usd", source_id=t["source_id"], charge_id=t["charge_id"],
+                          payment_intent_id=t["payment_intent_id"], created=t["created"] - 86400,
+                          available_on=t["created"], seen_at=stamp) for t in txn_rows if t["type"] == "charge"]
+        # Payments after the last payout: their money is still in the Stripe balance (payouts paused).
+        day = YEAR + dt.timedelta(days=370)
+        created = int(dt.datetime.combine(day, dt.time(12), dt.UTC).timestamp())
+        for k in range(in_balance):
+            pid = payments + k + 1
+            amount = 4500 + (pid % 7) * 500
+            fee = round(amount * 0.029) + 30
+            pay_rows.append(dict(id=pid, member_id=pid % members + 1, amount_cents=amount, method="card",
+                                 status="completed", received_on=day, reference=f"pi_{pid:08d}", recorded_by="stripe",
+                                 created_at=stamp, stripe_payment_intent_id=f"pi_{pid:08d}",
+                                 stripe_charge_id=None if pid % 3 == 0 else f"ch_{pid:08d}"))
+            seen_rows.append(dict(stripe_txn_id=f"txn_b{pid:08d}", type="charge", reporting_category="charge",
+                                  amount_cents=amount, fee_cents=fee, net_cents=amount - fee, currency="usd",
+                                  source_id=f"ch_{pid:08d}", charge_id=f"ch_{pid:08d}",
+                                  payment_intent_id=f"pi_{pid:08d}", created=created,
+                                  available_on=created + 2 * 86400, seen_at=stamp))
         s.execute(insert(Payment), pay_rows)
         s.execute(insert(Refund), refund_rows)
         s.execute(insert(Payout), po_rows)
         s.execute(insert(BalanceTransaction), txn_rows)
+        s.execute(insert(BalanceLineSeen), seen_rows)
     hall.close()
     return len(txn_rows), missing
 
@@ -102,14 +128,16 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--payments", type=int, default=60000)
     parser.add_argument("--payouts", type=int, default=250)
+    parser.add_argument("--in-balance", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         t0 = time.perf_counter()
-        lines, missing = build(home, args.members, args.payments, args.payouts)
+        lines, missing = build(home, args.members, args.payments, args.payouts, args.in_balance)
         print(f"built {args.members} members, {args.payments} Stripe payments ({missing} left out of the ledger), "
-              f"{args.payouts} payouts, {lines} balance transactions in {time.perf_counter() - t0:.1f} s")
+              f"{args.payouts} payouts, {lines} balance transactions, {args.in_balance} payments still in the "
+              f"Stripe balance in {time.perf_counter() - t0:.1f} s")
         hall = open_hall(str(home), actor="bench")
         times = []
         for _ in range(args.runs):
@@ -121,7 +149,8 @@ def main() -> None:
             states[p.state] = states.get(p.state, 0) + 1
         print(f"reconcile(): best {min(times):.2f} s, worst {max(times):.2f} s over {args.runs} runs; "
               f"payouts {states}; {len(result.open_discrepancies)} discrepancies "
-              f"({sorted({d.kind for d in result.discrepancies})})")
+              f"({sorted({d.kind for d in result.discrepancies})}); {len(result.in_balance)} payments "
+              f"({result.in_balance_cents / 100:,.2f}) in the Stripe balance")
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()

@@ -71,6 +71,17 @@ def test_sync_payouts_through_the_button_shows_a_reconciled_payout(paid_out, mak
     assert tab.table.proxy.rowCount() == 1
 
 
+def test_money_not_yet_paid_out_is_shown_as_such(paid_out, make_window, qtbot):
+    _pay(paid_out.hall, paid_out.gateway, paid_out.url, "1003")       # after the payout: still in the balance
+    window, screen = open_screen(make_window, paid_out.hall, paid_out.url)
+    tab = screen.payouts
+    assert not tab.in_balance.isVisibleTo(tab)
+    qtbot.mouseClick(tab.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.in_balance.isVisibleTo(tab))
+    assert tab.in_balance.text() == "$90.00 in 1 payment is in the Stripe balance, not yet paid out."
+    assert tab.discrepancies.model.rowCount() == 0
+
+
 def test_sync_without_stripe_says_so(hall, make_window, qtbot):
     standard_hall(hall, members=1)
     screen = make_window(hall).show_screen("Reconciliation")

@@ -52,6 +52,10 @@ def print_reconciliation(hall, result: Reconciliation) -> None:
           f"{sum(p.state == 'explained' for p in result.payouts)} explained, "
           f"{sum(p.state == 'unreconciled' for p in result.payouts)} unreconciled; "
           f"{n} {'discrepancy' if n == 1 else 'discrepancies'} open.")
+    if result.in_balance:
+        k = len(result.in_balance)
+        print(f"{money(hall, result.in_balance_cents)} in {k} payment{'' if k == 1 else 's'} is in the Stripe "
+              f"balance, not yet paid out (not a discrepancy).")
     for d in result.discrepancies:
         state = f"resolved by {d.resolved_by}: {d.resolution}" if d.resolved else "OPEN"
         print(f"{d.key}  [{state}]\n    {d.explanation}")

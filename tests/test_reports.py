@@ -130,8 +130,8 @@ def test_the_trustees_packet(books, tmp_path):
     out = tmp_path / "packet"
     result = build_packet(books, dt.date(2026, 5, 1), dt.date(2026, 10, 31), out)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["README.txt", "audit.csv", "discrepancies.csv", "packet.pdf", "payouts.csv", "per_capita.csv",
-                     "period_reports.csv", "review_items.csv"]
+    assert names == ["README.txt", "audit.csv", "discrepancies.csv", "in_stripe_balance.csv", "packet.pdf",
+                     "payouts.csv", "per_capita.csv", "period_reports.csv", "review_items.csv"]
     with books.read() as s:
         chain = verify(s)
     assert result.audit_ok and (result.audit_entries, result.audit_head) == (chain.entries, chain.head)
@@ -148,6 +148,26 @@ def test_the_trustees_packet(books, tmp_path):
     assert audit_entry_hash(books, result.audit_entries) == result.audit_head
     with pytest.raises(ValidationError, match="not empty"):
         build_packet(books, dt.date(2026, 5, 1), dt.date(2026, 10, 31), out)
+
+
+def test_the_packet_lists_money_still_in_the_stripe_balance(hall, gateway, sandbox_url, tmp_path):
+    from sandbox.testing import pay
+    from treasurer.payouts import sync_payouts
+    from treasurer.slips import create_slips
+    from treasurer.sync import catch_up
+
+    standard_hall(hall, members=1)
+    assess(hall, "2026-10")
+    (slip,), _ = create_slips(hall, gateway, "2026-10")
+    pay(sandbox_url, slip.url.rsplit("/", 1)[1])
+    catch_up(hall, gateway)
+    sync_payouts(hall, gateway)                       # no payout yet: the charge is seen in the balance
+    today = clock.today()
+    result = build_packet(hall, today - dt.timedelta(days=1), today, tmp_path / "packet")
+    rows = list(csv.reader((tmp_path / "packet" / "in_stripe_balance.csv").read_text().splitlines()))
+    assert [r[:3] for r in rows[1:]] == [["R000001", today.isoformat(), "45.00"]]
+    assert b"Not yet paid out: $45.00 in 1 payment still in the Stripe balance" in result.pdf.read_bytes()
+    assert result.open_discrepancies == 0
 
 
 def test_cli_reports(cli, tmp_path):

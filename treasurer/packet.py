@@ -21,8 +21,9 @@ from .errors import NotFound, ValidationError
 from .hall import Hall
 from .models import AuditEntry
 from .money import format_cents, plain_cents
+from .payments import receipt_number
 from .pdf import write_text_pdf
-from .reconcile import Discrepancy, PayoutReport, reconcile
+from .reconcile import Discrepancy, InBalance, PayoutReport, reconcile
 from .reports import PerCapitaReport, PeriodReport, per_capita_report, period_report
 from .review import Item, open_items
 
@@ -35,6 +36,7 @@ period_reports.csv    each month: assessed, collected by method, pending ACH, fe
 per_capita.csv        members by classification and status, with the per-capita amounts
 payouts.csv           every Stripe payout in the range: gross, fees, refunds, disputes, net, state
 discrepancies.csv     every difference between Stripe and the books, open or resolved (with the note)
+in_stripe_balance.csv online payments whose money was still in the Stripe balance, not yet paid out
 review_items.csv      what was still waiting for the treasurer when the packet was made
 audit.csv             the audit chain when the packet was made
 
@@ -94,6 +96,7 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
     payouts = [p for p in rec.payouts if p.arrival_date <= end]
     inside = {p.stripe_payout_id for p in payouts}
     discrepancies = [d for d in rec.discrepancies if d.payout is None or d.payout in inside]
+    waiting = [p for p in rec.in_balance if p.received_on <= end]
     items = open_items(hall)
     with hall.read() as s:
         chain = audit.verify(s)
@@ -116,6 +119,11 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
              [[d.key, d.kind, d.payout or "", d.stripe_object or "", _cents(d.stripe_amount_cents),
                d.ledger_row or "", _cents(d.ledger_amount_cents), d.explanation, d.resolved_by or "",
                d.resolution or ""] for d in discrepancies]),
+        _csv(folder / "in_stripe_balance.csv", ["receipt", "received_on", "amount", "stripe_object",
+                                                "stripe_amount", "available_on"],
+             [[receipt_number(p.payment_id), p.received_on.isoformat(), plain_cents(p.amount_cents), p.stripe_object,
+               plain_cents(p.stripe_amount_cents), p.available_on.isoformat() if p.available_on else ""]
+              for p in waiting]),
         _csv(folder / "review_items.csv", ["key", "kind", "created_at", "amount", "summary"],
              [[i.key, i.kind, i.created_at, _cents(i.amount_cents), i.summary] for i in items]),
         _csv(folder / "audit.csv", ["verified_at", "ok", "entries", "head_hash", "problem"],
@@ -126,7 +134,7 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
                                     made=clock.stamp(), actor=hall.actor, entries=chain.entries,
                                     chain="OK" if chain.ok else "BROKEN", head=chain.head), encoding="utf-8")
     lines = _pdf_lines(hall.setting("hall_name"), currency, start, end, periods, per_capita, payouts,
-                       discrepancies, items, chain)
+                       discrepancies, items, chain, waiting)
     pdf = folder / "packet.pdf"
     pages = write_text_pdf(pdf, lines, f"Trustees' packet {start.isoformat()} to {end.isoformat()}")
     return PacketResult(folder, pdf, tuple(files) + (readme,), pages, chain.ok, chain.entries, chain.head,
@@ -147,7 +155,7 @@ def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
 
 def _pdf_lines(hall_name: str, currency: str, start: dt.date, end: dt.date, periods: list[PeriodReport],
                per_capita: list[PerCapitaReport], payouts: list[PayoutReport], discrepancies: list[Discrepancy],
-               items: list[Item], chain: audit.ChainReport) -> list[str]:
+               items: list[Item], chain: audit.ChainReport, waiting: list[InBalance]) -> list[str]:
     def money(cents: int) -> str:
         return format_cents(cents, currency)
 
@@ -164,6 +172,9 @@ def _pdf_lines(hall_name: str, currency: str, start: dt.date, end: dt.date, peri
                    f"refunds {money(p.refund_cents)} disputes {money(p.dispute_cents)} net {money(p.net_cents)}")
     if not payouts:
         out.append("  (none in the range)")
+    if waiting:
+        out.append(f"  Not yet paid out: {money(sum(p.amount_cents for p in waiting))} in {len(waiting)} "
+                   f"payment{'' if len(waiting) == 1 else 's'} still in the Stripe balance (no discrepancy).")
     out += ["", f"DISCREPANCIES ({sum(1 for d in discrepancies if not d.resolved)} open)"]
     for d in discrepancies:
         state = f"resolved by {d.resolved_by}: {d.resolution}" if d.resolved else "OPEN"

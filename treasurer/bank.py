@@ -1,7 +1,9 @@
 """Reconciling the bank account with its statement, as GnuCash and KMyMoney do.
 
 The treasurer enters the statement's date and ending balance and ticks the
-deposits it shows (cash/check batches and Stripe payouts alike).  The
+deposits it shows (cash/check batches and Stripe payouts alike), and the other
+lines it shows (fees, interest, checks and transfers out), recorded as bank
+entries signed as they move the balance.  The
 difference is ending balance - (opening balance + ticked items); the
 reconciliation can be finished only at zero, and is then locked (a trigger)
 with each cleared item recorded once.  Until then it is saved in progress and
@@ -21,14 +23,16 @@ from sqlalchemy.orm import Session
 from . import clock
 from .errors import ValidationError
 from .hall import Hall, setting_in
-from .models import BankClearedItem, BankReconciliation, DepositBatch, DepositItem, Payment, Payout
+from .models import (BANK_ENTRY_KINDS, BankClearedItem, BankEntry, BankReconciliation, DepositBatch, DepositItem,
+                     Payment, Payout)
 from .money import format_cents
+from .periods import ensure_open_date
 
 
 @dataclasses.dataclass(frozen=True)
 class BankItem:
-    ref: str                 # deposit:3 | payout:po_...
-    kind: str                # deposit | payout
+    ref: str                 # deposit:3 | payout:po_... | entry:7
+    kind: str                # deposit | payout | fee | interest | withdrawal | transfer_in | other
     day: dt.date
     description: str
     amount_cents: int
@@ -62,7 +66,7 @@ class BankStatement:
 
 
 def uncleared_items(s: Session) -> list[tuple[str, str, dt.date, str, int]]:
-    """Deposited batches and paid payouts that no finished reconciliation has cleared."""
+    """Deposited batches, paid payouts and bank entries that no finished reconciliation has cleared."""
     cleared = set(s.scalars(select(BankClearedItem.item_ref)))
     out = []
     totals = s.execute(select(DepositBatch.id, DepositBatch.deposited_on, DepositBatch.bank_reference,
@@ -75,7 +79,57 @@ def uncleared_items(s: Session) -> list[tuple[str, str, dt.date, str, int]]:
     for p in s.scalars(select(Payout).where(Payout.status == "paid")):
         out.append((f"payout:{p.stripe_payout_id}", "payout", p.arrival_date, f"Stripe payout {p.stripe_payout_id}",
                     p.amount_cents))
+    for e in s.scalars(select(BankEntry)):
+        out.append(_entry_item(e))
     return sorted((x for x in out if x[0] not in cleared), key=lambda x: (x[2], x[0]))
+
+
+def _entry_item(e: BankEntry) -> tuple[str, str, dt.date, str, int]:
+    return (f"entry:{e.id}", e.kind, e.entry_date, f"{ENTRY_KIND_NAMES[e.kind]}: {e.memo}", e.amount_cents)
+
+
+ENTRY_KIND_NAMES = {"fee": "Bank fee", "interest": "Interest", "withdrawal": "Withdrawal",
+                    "transfer_in": "Transfer in", "other": "Other"}
+# The sign each kind must have (+1 adds to the bank balance, -1 takes from it); "other" may be either.
+ENTRY_SIGNS = {"fee": -1, "withdrawal": -1, "interest": 1, "transfer_in": 1}
+_A_KIND = {"fee": "A bank fee", "withdrawal": "A withdrawal", "interest": "Interest", "transfer_in": "A transfer in"}
+
+
+def record_bank_entry(hall: Hall, day: dt.date, kind: str, amount_cents: int, memo: str) -> BankEntry:
+    """Record a statement line other than a deposit or payout, signed as it moves the bank balance.
+
+    A fee or withdrawal is negative, interest or a transfer in positive, "other" either.  Never changed
+    afterwards: a mistake is corrected by an entry of the opposite amount (kind "other") saying so.
+    On any error nothing is written.
+    """
+    if kind not in BANK_ENTRY_KINDS:
+        raise ValidationError(f"The kind {kind!r} is not one of: {', '.join(BANK_ENTRY_KINDS)}.")
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise ValidationError(f"The date {day!r} is not a date (YYYY-MM-DD).")
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
+        raise ValidationError(f"The amount {amount_cents!r} is not a whole number of cents.")
+    if amount_cents == 0:
+        raise ValidationError("The amount must not be zero.")
+    sign = ENTRY_SIGNS.get(kind)
+    if sign is not None and (amount_cents > 0) != (sign > 0):
+        raise ValidationError(
+            f"{_A_KIND[kind]} {'adds to' if sign > 0 else 'takes from'} the bank balance, so its amount must be "
+            f"{'positive' if sign > 0 else 'negative'}; got {format_cents(amount_cents)}. For a line the other "
+            f"way round use the kind 'other'.")
+    text = (memo or "").strip()
+    if not text:
+        raise ValidationError("A bank entry needs a memo saying what the line on the statement is.")
+    if day > clock.today():
+        raise ValidationError(f"The entry date {day.isoformat()} is in the future.")
+    with hall.write() as tx:
+        ensure_open_date(tx.session, day, "entry")
+        entry = BankEntry(entry_date=day, kind=kind, amount_cents=amount_cents, memo=text, created_by=tx.actor,
+                          created_at=clock.stamp())
+        tx.session.add(entry)
+        tx.session.flush()
+        tx.audit("bank.entry", "bank_entry", entry.id, None,
+                 {"entry_date": day.isoformat(), "kind": kind, "amount_cents": amount_cents, "memo": text})
+        return entry
 
 
 def _current(s: Session) -> BankReconciliation | None:
@@ -90,8 +144,12 @@ def _last_finished(s: Session) -> BankReconciliation | None:
 def _view(s: Session, rec: BankReconciliation) -> BankStatement:
     if rec.status == "finished":
         rows = s.execute(select(BankClearedItem.item_ref, BankClearedItem.amount_cents).where(
-            BankClearedItem.reconciliation_id == rec.id).order_by(BankClearedItem.id))
-        items = tuple(BankItem(ref, ref.split(":")[0], rec.statement_date, ref, cents, True) for ref, cents in rows)
+            BankClearedItem.reconciliation_id == rec.id).order_by(BankClearedItem.id)).all()
+        ids = [int(ref.split(":", 1)[1]) for ref, _ in rows if ref.startswith("entry:")]
+        entries = {f"entry:{e.id}": e for e in s.scalars(select(BankEntry).where(BankEntry.id.in_(ids)))} \
+            if ids else {}
+        items = tuple(BankItem(*_entry_item(entries[ref])[:4], cents, True) if ref in entries else
+                      BankItem(ref, ref.split(":")[0], rec.statement_date, ref, cents, True) for ref, cents in rows)
     else:
         ticked = set(json.loads(rec.ticked))
         items = tuple(BankItem(ref, kind, day, text, cents, ref in ticked)
@@ -148,7 +206,7 @@ def reconcile_bank(hall: Hall, statement_date: dt.date | None = None, ending_bal
         available = {ref for ref, *_ in uncleared_items(s)}
         unknown = [ref for ref in tick + untick if ref not in available]
         if unknown:
-            raise ValidationError(f"Not an uncleared deposit or payout: {', '.join(unknown)} "
+            raise ValidationError(f"Not an uncleared deposit, payout or bank entry: {', '.join(unknown)} "
                                   f"('treasurer bank status' lists them); nothing was saved.")
         ticked = [ref for ref in json.loads(rec.ticked) if ref in available and ref not in untick]
         ticked += [ref for ref in tick if ref not in ticked]

@@ -505,3 +505,27 @@ class BankClearedItem(Base):
     reconciliation_id: Mapped[int] = mapped_column(ForeignKey("bank_reconciliations.id"))
     item_ref: Mapped[str] = mapped_column(String(255), unique=True)   # deposit:3 | payout:po_...
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+BANK_ENTRY_KINDS = ("fee", "interest", "withdrawal", "transfer_in", "other")
+
+
+class BankEntry(Base):
+    """A bank statement line that is neither a deposit nor a payout: a fee, interest, a check or transfer out.
+
+    ``amount_cents`` is signed as its effect on the bank balance (a $12 fee is -1200, interest +31).  Never
+    changed or deleted (triggers); a mistake is corrected by a new entry of the opposite amount.
+    """
+
+    __tablename__ = "bank_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    memo: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        CheckConstraint(f"kind IN {BANK_ENTRY_KINDS}", name="ck_bank_entry_kind"),
+        CheckConstraint("amount_cents <> 0", name="ck_bank_entry_amount"),
+    )

@@ -95,6 +95,16 @@ def register_deposits(commands) -> None:
     done.add_argument("--finish", action="store_true", help="finish and lock (only at a zero difference)")
     done.add_argument("--postpone", action="store_true", help="save it in progress (the default)")
     add_command(bank, "status", cmd_bank_status, "the reconciliation in progress and the uncleared items")
+    p = add_command(bank, "entry", cmd_bank_entry,
+                    "record a statement line other than a deposit or payout (fee, interest, check, transfer)")
+    p.add_argument("--date", required=True, help="the date on the statement (YYYY-MM-DD)")
+    p.add_argument("--kind", required=True, help="fee or withdrawal (taken out), interest or transfer_in "
+                   "(added), other (say --in or --out)")
+    p.add_argument("--amount", required=True, help="without a sign, e.g. 12.00; the kind decides the direction")
+    way = p.add_mutually_exclusive_group()
+    way.add_argument("--in", dest="direction", action="store_const", const=1, help="money into the account")
+    way.add_argument("--out", dest="direction", action="store_const", const=-1, help="money out of the account")
+    p.add_argument("--memo", required=True, help="what the line is; a correction says which entry it reverses")
 
 
 def cmd_deposits_new(args: argparse.Namespace) -> int:
@@ -175,6 +185,32 @@ def cmd_bank_status(args: argparse.Namespace) -> int:
     with hall.read() as s:
         for ref, _kind, day, text, cents in uncleared_items(s):
             print(f"  [ ] {ref:32} {day.isoformat()} {money(hall, cents):>12}  {text}")
+    return 0
+
+
+def cmd_bank_entry(args: argparse.Namespace) -> int:
+    from ..bank import ENTRY_SIGNS, record_bank_entry
+    from ..errors import ValidationError
+    from ..models import BANK_ENTRY_KINDS
+    from ..money import parse_amount
+
+    kind = args.kind.strip()
+    if kind not in BANK_ENTRY_KINDS:
+        raise ValidationError(f"The kind {kind!r} is not one of: {', '.join(BANK_ENTRY_KINDS)}.")
+    day = parse_day(args.date, "--date")
+    if args.amount.strip().startswith(("-", "+")):
+        raise ValidationError(f"Give the amount without a sign (got {args.amount.strip()!r}): a fee or withdrawal "
+                              f"is taken out, interest or a transfer in is added, and 'other' says --in or --out.")
+    cents = parse_amount(args.amount)
+    sign = args.direction or ENTRY_SIGNS.get(kind)
+    if sign is None:
+        raise ValidationError("The kind 'other' needs --in or --out: does the line add to the bank balance or "
+                              "take from it?")
+    hall = hall_from(args)
+    entry = record_bank_entry(hall, day, kind, sign * cents, args.memo)
+    print(f"Recorded bank entry {entry.id} (entry:{entry.id}): {entry.entry_date.isoformat()} {entry.kind} "
+          f"{money(hall, entry.amount_cents)}  {entry.memo}. Tick it with 'treasurer bank reconcile --tick "
+          f"entry:{entry.id}'.")
     return 0
 
 

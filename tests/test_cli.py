@@ -130,8 +130,14 @@ def test_officers_change_pins_and_leave(books):
     _, _, err = books("officers", "deactivate", "Pat Morales", "--by", "Lee Chen", "--pin-stdin", stdin="1357\n",
                       expect=1)
     assert "last active officer" in err
+    _, _, err = books("officers", "reactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="0000\n",
+                      expect=1)
+    assert "PIN for Pat Morales is not right" in err
+    _, out, _ = books("officers", "reactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="4321\n")
+    assert out.strip() == "Lee Chen is active again."
     _, out, _ = books("audit", "log", "--limit", "20")
-    assert "officer.pin_change" in out and "officer.deactivate" in out and "1357" not in out
+    assert "officer.pin_change" in out and "officer.deactivate" in out and "officer.reactivate" in out
+    assert "1357" not in out
 
 
 def test_audit_verify_and_log(books):

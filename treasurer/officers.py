@@ -115,3 +115,15 @@ def deactivate_officer(hall: Hall, name: str, by: str, by_pin: str) -> None:
         officer.active = False
         tx.audit("officer.deactivate", "officer", officer.id, {"name": officer.name, "active": True},
                  {"name": officer.name, "active": False, "by": voucher.name})
+
+
+def reactivate_officer(hall: Hall, name: str, by: str, by_pin: str) -> None:
+    """An officer who returns (re-elected) may act again; another active officer vouches with their PIN."""
+    with hall.write() as tx:
+        officer = find_officer(tx.session, name, active_only=False)
+        if officer.active:
+            raise ValidationError(f"{officer.name} is already active.")
+        voucher = authenticate(tx.session, by, by_pin)
+        officer.active = True
+        tx.audit("officer.reactivate", "officer", officer.id, {"name": officer.name, "active": False},
+                 {"name": officer.name, "active": True, "by": voucher.name})

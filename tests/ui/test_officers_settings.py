@@ -161,3 +161,30 @@ def test_deactivate_with_no_selection_says_what_to_do(hall, make_window, qtbot):
     seen = answer_next_dialog(qtbot, press("OK"), kind=QMessageBox)
     qtbot.mouseClick(screen.deactivate_button, Qt.MouseButton.LeftButton)
     assert seen[0].text() == "Select the officer to deactivate first."
+
+
+def test_an_officer_who_returns_is_reactivated_on_another_officers_word(hall, make_window, qtbot):
+    from treasurer.officers import deactivate_officer
+
+    officers(hall)
+    deactivate_officer(hall, "Pat Morales", "Sam Okafor", "5678")
+    screen = make_window(hall).show_screen("Settings")
+    select_officer(screen, "Sam Okafor")
+    seen = answer_next_dialog(qtbot, press("OK"), kind=QMessageBox)
+    qtbot.mouseClick(screen.reactivate_button, Qt.MouseButton.LeftButton)
+    assert seen[0].text() == "Sam Okafor is already active."
+    select_officer(screen, "Pat Morales")
+    questions = []
+
+    def vouch(dialog):
+        qtbot.keyClicks(dialog.pin, "5678")
+        answer_next_dialog(qtbot, lambda box: (questions.append(box.text()), press("Reactivate")(box)),
+                           kind=QMessageBox)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, vouch)
+    qtbot.mouseClick(screen.reactivate_button, Qt.MouseButton.LeftButton)
+    assert questions[0].startswith("Reactivate Pat Morales?") and "Sam Okafor" in questions[0]
+    assert audit_tail(hall) == ("officer.reactivate", {"name": "Pat Morales", "active": True, "by": "Sam Okafor"})
+    assert pin_works(hall, "Pat Morales", "1234")                  # the old PIN works again
+    assert screen.officers_result.text() == "Pat Morales is active again."

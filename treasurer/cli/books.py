@@ -13,7 +13,7 @@ from ..errors import ValidationError
 from ..hall import SETTINGS, init_hall
 from ..models import FREQUENCIES, OFFICER_ROLES
 from ..money import parse_amount
-from ..officers import add_officer, change_pin, deactivate_officer, list_officers
+from ..officers import add_officer, change_pin, deactivate_officer, list_officers, reactivate_officer
 from .common import add_command, group, hall_from, money, parse_day, read_pin
 
 
@@ -45,6 +45,10 @@ def register(commands) -> None:
                     "an officer who left can no longer act (kept for the history they signed)")
     p.add_argument("name")
     p.add_argument("--by", required=True, help="the officer who vouches, with their PIN")
+    p.add_argument("--pin-stdin", action="store_true", help="read that officer's PIN from standard input")
+    p = add_command(officers, "reactivate", cmd_officers_reactivate, "an officer who returns may act again")
+    p.add_argument("name")
+    p.add_argument("--by", required=True, help="an active officer who vouches, with their PIN")
     p.add_argument("--pin-stdin", action="store_true", help="read that officer's PIN from standard input")
 
     classes = group(commands, "classes", "member classifications and their dues rates")
@@ -153,6 +157,13 @@ def cmd_officers_deactivate(args) -> int:
     hall = hall_from(args)
     deactivate_officer(hall, args.name, args.by, read_pin(args, f"PIN of {args.by}: "))
     print(f"{args.name} is inactive: they can no longer approve, close periods or vouch.")
+    return 0
+
+
+def cmd_officers_reactivate(args) -> int:
+    hall = hall_from(args)
+    reactivate_officer(hall, args.name, args.by, read_pin(args, f"PIN of {args.by}: "))
+    print(f"{args.name} is active again.")
     return 0
 
 

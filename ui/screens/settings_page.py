@@ -182,12 +182,16 @@ class SettingsScreen(Screen):
         self.deactivate_button.setObjectName("deactivate-officer")
         self.deactivate_button.setToolTip("An officer who left: kept on the history, can no longer act or vouch")
         self.deactivate_button.clicked.connect(self.deactivate_officer)
+        self.reactivate_button = QPushButton("Reactivate…")
+        self.reactivate_button.setObjectName("reactivate-officer")
+        self.reactivate_button.setToolTip("An officer who returns: they may act and vouch again")
+        self.reactivate_button.clicked.connect(self.reactivate_officer)
         self.officers_result = QLabel()
         self.officers_result.setObjectName("officers-result")
         self.officers_result.setWordWrap(True)
         column.addWidget(self.officers.view)
         column.addLayout(toolbar_row(self.add_officer_button, self.change_pin_button, self.deactivate_button,
-                                     self.officers_result))
+                                     self.reactivate_button, self.officers_result))
         self.officers.view.activated_record.connect(lambda record: self.change_pin())
         return box
 
@@ -229,6 +233,18 @@ class SettingsScreen(Screen):
         if dialog.exec():
             self.refresh_officers()
             self.officers_result.setText(f"{name} is deactivated.")
+
+    @guarded
+    def reactivate_officer(self, *args) -> None:
+        from ..dialogs.officer_deactivate_dialog import ReactivateOfficerDialog
+
+        name = self._selected_officer("reactivate")
+        if self.officers.view.current_record().active:
+            raise UserFacingError(f"{name} is already active.")
+        dialog = ReactivateOfficerDialog(self.ctx, name, self)
+        if dialog.exec():
+            self.refresh_officers()
+            self.officers_result.setText(f"{name} is active again.")
 
     def refresh(self) -> None:
         self.refresh_officers()

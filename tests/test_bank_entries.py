@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import uuid
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from helpers import count, officers, raw, standard_hall
 from sandbox.testing import control, pay
@@ -15,6 +19,7 @@ from treasurer.bank import bank_history, bank_status, reconcile_bank, record_ban
 from treasurer.deposits import create_batch, mark_deposited
 from treasurer.dues import assess
 from treasurer.errors import PeriodClosed, ValidationError
+from treasurer.hall import init_hall, open_hall
 from treasurer.models import AuditEntry, BankEntry
 from treasurer.payments import record_payment
 from treasurer.payouts import sync_payouts
@@ -185,3 +190,58 @@ def test_cli_bank_entry_and_status(cli):
     assert "difference $0.00" in out and "Finished and locked" in out
     _, out, _ = cli("bank", "status")
     assert "entry:" not in out.split("Uncleared items:")[-1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request, tmp_path):
+    """A fresh SQLite file, and a fresh PostgreSQL database when TREASURER_TEST_POSTGRES_URL names a server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hall' / 'treasurer.sqlite3'}"
+        return
+    server = os.environ.get("TREASURER_TEST_POSTGRES_URL")
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail("TREASURER_TEST_POSTGRES_URL is not set: CI runs the database tests on PostgreSQL too.")
+        pytest.skip("no PostgreSQL server: set TREASURER_TEST_POSTGRES_URL")
+    name = f"treasurer_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_entries_are_append_only_and_reconcile_on_each_database(any_db_url, tmp_path):
+    hall = open_hall(str(tmp_path / "hall"), any_db_url, actor="tester")
+    try:
+        init_hall(hall, "IBEW Local 000", "usd")
+        fee = record_bank_entry(hall, DAY, "fee", -1200, "service fee")
+        interest = record_bank_entry(hall, DAY, "interest", 45, "interest")
+        engine = sa.create_engine(any_db_url, poolclass=sa.pool.NullPool)
+        try:
+            for statement, message in (("UPDATE bank_entries SET amount_cents = -1", "never changed"),
+                                       ("UPDATE bank_entries SET memo = 'x'", "never changed"),
+                                       ("DELETE FROM bank_entries", "never deleted")):
+                with pytest.raises(sa.exc.IntegrityError, match=message):
+                    with engine.begin() as conn:
+                        conn.exec_driver_sql(statement)
+            with pytest.raises(sa.exc.IntegrityError, match="ck_bank_entry_amount|CHECK"):
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("INSERT INTO bank_entries (entry_date, kind, amount_cents, memo, "
+                                         "created_by, created_at) VALUES ('2026-10-05', 'fee', 0, 'x', 'me', 'now')")
+        finally:
+            engine.dispose()
+        view = reconcile_bank(hall, STATEMENT, 0, tick=[f"entry:{interest.id}"])
+        assert view.difference_cents == -45
+        # -11.55 ending: a bank account may be overdrawn by its fees.
+        done = reconcile_bank(hall, ending_balance_cents=-1155, tick=[f"entry:{fee.id}"], finish=True)
+        assert done.status == "finished" and done.cleared_cents == -1155
+        with hall.read() as s:
+            assert uncleared_items(s) == []
+            assert s.scalar(select(sa.func.sum(BankEntry.amount_cents))) == -1155
+    finally:
+        hall.close()

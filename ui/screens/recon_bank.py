@@ -1,4 +1,7 @@
-"""Bank: the statement's date and ending balance, the uncleared deposits and payouts ticked off, the difference.
+"""Bank: the statement's date and ending balance, the uncleared items ticked off, the difference.
+
+Items are deposits, Stripe payouts and the other lines of the statement (fees, interest, checks, transfers),
+which "Add bank line…" records.
 
 Ticks are kept on screen until Postpone saves them (or Finish, at a zero difference, locks them).
 """
@@ -11,7 +14,7 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from treasurer import clock
-from treasurer.bank import BankItem, BankStatement, bank_history, bank_status, reconcile_bank
+from treasurer.bank import ENTRY_KIND_NAMES, BankItem, BankStatement, bank_history, bank_status, reconcile_bank
 from treasurer.errors import ValidationError
 from treasurer.money import parse_amount
 
@@ -23,6 +26,10 @@ from ..recon_queries import bank_opening_balance, bank_uncleared
 from ..table_model import Column
 from .base import Table, toolbar_row
 from .recon_common import TickTable, caption, section
+
+
+def _kind_label(item: BankItem) -> str:
+    return {"payout": "Stripe payout", "deposit": "Deposit"}.get(item.kind) or ENTRY_KIND_NAMES.get(item.kind, item.kind)
 
 
 class BankTab(QWidget):
@@ -79,7 +86,7 @@ class BankTab(QWidget):
 
         self.items = TickTable(ctx, "recon-bank-items", [
             Column("Date", lambda i: fmt.day(i.day), sort=lambda i: (i.day, i.ref), width=95),
-            Column("Kind", lambda i: "Stripe payout" if i.kind == "payout" else "Deposit", width=110),
+            Column("Kind", _kind_label, width=110),
             Column("Amount", lambda i: money(i.amount_cents), sort=lambda i: i.amount_cents, numeric=True, width=100),
             Column("Description", lambda i: i.description),
         ], lambda i: i.ref, lambda i: f"{i.ref} {i.description} {i.day}".casefold(), self)
@@ -92,6 +99,11 @@ class BankTab(QWidget):
         self.finish_button.setObjectName("bank-finish")
         self.finish_button.setToolTip("Only at a zero difference: locks this reconciliation")
         self.finish_button.clicked.connect(self.finish)
+        self.add_entry_button = QPushButton("&Add bank line…")
+        self.add_entry_button.setObjectName("bank-add-entry")
+        self.add_entry_button.setToolTip("A fee, interest, a check or transfer the statement shows that is not a "
+                                         "deposit or payout")
+        self.add_entry_button.clicked.connect(self.add_entry)
         self.history = Table(ctx, "recon-bank-history", [
             Column("Statement date", lambda s: fmt.day(s.statement_date), sort=lambda s: s.statement_date, width=120),
             Column("Opening", lambda s: money(s.opening_balance_cents), sort=lambda s: s.opening_balance_cents,
@@ -108,8 +120,9 @@ class BankTab(QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(toolbar_row(section("Uncleared deposits and Stripe payouts: tick what the statement "
-                                                 "shows"), self.postpone_button, self.finish_button, stretch_at=1))
+        top_layout.addLayout(toolbar_row(section("Uncleared deposits, Stripe payouts and bank lines: tick what "
+                                                 "the statement shows"), self.add_entry_button,
+                                         self.postpone_button, self.finish_button, stretch_at=1))
         top_layout.addWidget(self.items.view, 1)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
@@ -124,7 +137,8 @@ class BankTab(QWidget):
         layout.addWidget(split, 1)
         layout.addWidget(self.result_label)
         for a, b in ((self.statement_date, self.ending), (self.ending, self.items.view),
-                     (self.items.view, self.postpone_button), (self.postpone_button, self.finish_button),
+                     (self.items.view, self.add_entry_button), (self.add_entry_button, self.postpone_button),
+                     (self.postpone_button, self.finish_button),
                      (self.finish_button, self.history.view)):
             QWidget.setTabOrder(a, b)
 
@@ -156,8 +170,9 @@ class BankTab(QWidget):
                 self._loaded = None
                 self.ending.clear()
                 self.items.model.set_ticked(set())
-            self.state_label.setText("Enter the bank statement's date and ending balance, then tick each deposit "
-                                     "and payout it shows.")
+            self.state_label.setText("Enter the bank statement's date and ending balance, then tick each deposit, "
+                                     "payout and other line it shows (add fees, interest and checks with "
+                                     "Add bank line…).")
         self.history.set_rows(bank_history(hall))
         self._update()
 
@@ -209,6 +224,16 @@ class BankTab(QWidget):
         day: dt.date = py_date(self.statement_date)
         return reconcile_bank(self.ctx.hall, day, ending, tick=sorted(ticked - saved), untick=sorted(saved - ticked),
                               finish=finish)
+
+    @guarded
+    def add_entry(self) -> None:
+        from ..dialogs.bank_entry_dialog import BankEntryDialog
+
+        dialog = BankEntryDialog(self.ctx, self)
+        if dialog.exec() and dialog.entry is not None:
+            self.result_label.setText(dialog.summary())
+            self.refresh()
+            self.changed.emit()
 
     @guarded
     def postpone(self) -> None:

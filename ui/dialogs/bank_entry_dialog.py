@@ -24,6 +24,7 @@ class BankEntryDialog(FormDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, "Add a bank statement line", parent)
         self.setObjectName("bank-entry-dialog")
+        self.setMinimumWidth(480)
         self.entry: BankEntry | None = None
         self.day = date_edit(clock.today(), "entry-date")
         self.kind = QComboBox()

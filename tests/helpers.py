@@ -32,7 +32,7 @@ def standard_hall(hall: Hall, members: int = 3, start: dt.date = dt.date(2025, 1
 
 def officers(hall: Hall) -> None:
     add_officer(hall, "Pat Morales", "treasurer", "1234")
-    add_officer(hall, "Sam Okafor", "president", "5678")
+    add_officer(hall, "Sam Okafor", "president", "5678", vouched_by="Pat Morales", vouching_pin="1234")
 
 
 def raw(hall: Hall) -> sqlite3.Connection:

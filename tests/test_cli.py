@@ -94,7 +94,13 @@ def test_arrears_and_suspension_preview_then_apply(books):
 
 def test_officers_adjustments_and_approval_with_pins(books):
     books("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="1234\n")
-    books("officers", "add", "Lee Chen", "--role", "trustee", "--pin-stdin", stdin="2468\n")
+    _, _, err = books("officers", "add", "Lee Chen", "--role", "trustee", "--pin-stdin", stdin="2468\n", expect=1)
+    assert "An officer of the hall must vouch for Lee Chen" in err      # else anyone could make up a second officer
+    _, _, err = books("officers", "add", "Lee Chen", "--role", "trustee", "--vouched-by", "Pat Morales",
+                      "--pin-stdin", stdin="2468\n0000\n", expect=1)
+    assert "PIN for Pat Morales is not right" in err
+    books("officers", "add", "Lee Chen", "--role", "trustee", "--vouched-by", "Pat Morales", "--pin-stdin",
+          stdin="2468\n1234\n")
     books("dues", "assess", "2026-09")
     _, out, _ = books("adjust", "1001", "45", "--kind", "waiver", "--reason", "hardship", "--officer", "Pat Morales")
     assert out.startswith("Adjustment 1 (waiver, -$45.00) is waiting")
@@ -115,7 +121,8 @@ def test_officers_adjustments_and_approval_with_pins(books):
 
 def test_officers_change_pins_and_leave(books):
     books("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="1234\n")
-    books("officers", "add", "Lee Chen", "--role", "trustee", "--pin-stdin", stdin="2468\n")
+    books("officers", "add", "Lee Chen", "--role", "trustee", "--vouched-by", "Pat Morales", "--pin-stdin",
+          stdin="2468\n1234\n")
     _, _, err = books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="9999\n4321\n", expect=1)
     assert "old PIN for Pat Morales is not right" in err
     books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="1234\n4321\n")

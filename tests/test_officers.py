@@ -55,6 +55,22 @@ def test_add_officer_is_active_and_audited(hall):
         add_officer(hall, "Lee Chan", "trustee", "12a4")
 
 
+def test_once_the_hall_has_an_officer_a_new_one_needs_an_officer_to_vouch(hall):
+    add_officer(hall, "Pat Morales", "treasurer", "1234")            # the first needs no one
+    before = count(hall, "audit_log")
+    with pytest.raises(PermissionDenied, match="must vouch for Lee Chan"):
+        add_officer(hall, "Lee Chan", "trustee", "2468")
+    with pytest.raises(PermissionDenied, match="PIN for Pat Morales is not right"):
+        add_officer(hall, "Lee Chan", "trustee", "2468", vouched_by="Pat Morales", vouching_pin="9999")
+    assert count(hall, "audit_log") == before and [o.name for o in list_officers(hall)] == ["Pat Morales"]
+    add_officer(hall, "Lee Chen", "trustee", "2468", vouched_by="Pat Morales", vouching_pin="1234")
+    assert audit_tail(hall)[0][3] == {"name": "Lee Chen", "role": "trustee", "vouched_by": "Pat Morales"}
+    # An officer who left vouches for no one.
+    deactivate_officer(hall, "Pat Morales", "Lee Chen", "2468")
+    with pytest.raises(PermissionDenied, match="Pat Morales is no longer an active officer"):
+        add_officer(hall, "Ann Lee", "staff", "1111", vouched_by="Pat Morales", vouching_pin="1234")
+
+
 def test_change_pin_with_the_old_pin(hall):
     officers(hall)
     change_pin(hall, "Pat Morales", "24680", "1234")

@@ -71,8 +71,9 @@ def fill_demo(hall: Hall, members: int = 1200, months: int = 24, seed: int = 7) 
         add_classification(hall, name, old, freq, start, per_cap)
         if rate_change > start:
             add_rate(hall, name, new, rate_change, per_cap)
+    first, _, first_pin = OFFICERS[0]
     for name, role, pin in OFFICERS:
-        add_officer(hall, name, role, pin)
+        add_officer(hall, name, role, pin, vouched_by=first, vouching_pin=first_pin)
     _add_members(hall, rng, members, start, today)
     monthly = [period_for_date(start, "monthly")]
     while monthly[-1].starts_on < months_back(today, 0):

@@ -41,7 +41,13 @@ def validate_pin(pin: str) -> str:
     return pin
 
 
-def add_officer(hall: Hall, name: str, role: str, pin: str) -> Officer:
+def add_officer(hall: Hall, name: str, role: str, pin: str, *, vouched_by: str | None = None,
+                vouching_pin: str = "") -> Officer:
+    """A new officer; once the hall has one, an active officer must vouch with their PIN.
+
+    Officers approve each other's credits: if anyone at the keyboard could add one, the second officer
+    could be made up.
+    """
     name = " ".join(name.split())
     if not name:
         raise ValidationError("An officer needs a name.")
@@ -51,10 +57,16 @@ def add_officer(hall: Hall, name: str, role: str, pin: str) -> Officer:
     with hall.write() as tx:
         if tx.session.scalar(select(Officer).where(Officer.name == name)):
             raise ValidationError(f"There is already an officer named {name}.")
+        record = {"name": name, "role": role}
+        if tx.session.scalar(select(func.count()).select_from(Officer).where(Officer.active.is_(True))):
+            if not vouched_by:
+                raise PermissionDenied(f"An officer of the hall must vouch for {name} with their PIN; nothing "
+                                       f"was added.")
+            record["vouched_by"] = authenticate(tx.session, vouched_by, vouching_pin).name
         officer = Officer(name=name, role=role, pin_hash=hash_pin(pin), created_at=clock.stamp())
         tx.session.add(officer)
         tx.session.flush()
-        tx.audit("officer.add", "officer", officer.id, None, {"name": name, "role": role})
+        tx.audit("officer.add", "officer", officer.id, None, record)
     return officer
 
 

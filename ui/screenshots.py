@@ -72,7 +72,7 @@ def _history(hall) -> None:
     today = clock.today()
     two_back = period_for_date(today.replace(day=1) - dt.timedelta(days=40), "monthly").code
     close_period(hall, two_back, "Pat Morales", "closed at the monthly meeting", "1234")
-    add_officer(hall, "Chris Doyle", "staff", "1357")
+    add_officer(hall, "Chris Doyle", "staff", "1357", vouched_by="Pat Morales", vouching_pin="1234")
     deactivate_officer(hall, "Chris Doyle", "Pat Morales", "1234")
 
 

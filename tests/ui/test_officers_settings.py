@@ -59,14 +59,21 @@ def test_add_an_officer_with_a_pin_typed_twice(hall, make_window, qtbot):
         errors.append(dialog.error.text())
         dialog.pin_again.clear()
         qtbot.keyClicks(dialog.pin_again, "4321")
+        dialog.voucher.setCurrentIndex(dialog.voucher.findText("Sam Okafor"))
+        qtbot.keyClicks(dialog.voucher_pin, "0000")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        errors.append(dialog.error.text())
+        dialog.voucher_pin.clear()
+        qtbot.keyClicks(dialog.voucher_pin, "5678")
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
     answer_next_dialog(qtbot, add)
     qtbot.mouseClick(screen.add_officer_button, Qt.MouseButton.LeftButton)
-    assert errors == ["The two PINs are not the same; type the PIN again in both boxes."]
+    assert errors == ["The two PINs are not the same; type the PIN again in both boxes.",
+                      "The PIN for Sam Okafor is not right."]
     assert ("Lee Chan", "trustee", True) in [(r.name, r.role, r.active) for r in screen.officers.model.rows]
     assert pin_works(hall, "Lee Chan", "4321")
-    assert audit_tail(hall) == ("officer.add", {"name": "Lee Chan", "role": "trustee"})
+    assert audit_tail(hall) == ("officer.add", {"name": "Lee Chan", "role": "trustee", "vouched_by": "Sam Okafor"})
     assert screen.officers_result.text() == "Added Lee Chan."
 
 

@@ -33,7 +33,10 @@ def register(commands) -> None:
     p = add_command(officers, "add", cmd_officers_add, "add an officer with a PIN")
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=OFFICER_ROLES)
-    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    p.add_argument("--vouched-by", help="an officer of the hall who vouches with their PIN (needed once the hall "
+                                        "has one)")
+    p.add_argument("--pin-stdin", action="store_true",
+                   help="read the new PIN, then the vouching officer's PIN, one per line from standard input")
     add_command(officers, "list", cmd_officers_list, "list the officers")
     p = add_command(officers, "change-pin", cmd_officers_change_pin,
                     "give an officer a new PIN, vouched for by their old PIN or another officer's")
@@ -130,7 +133,8 @@ def cmd_officers_add(args) -> int:
     pin = read_pin(args, f"PIN for {args.name}: ")
     if not args.pin_stdin and read_pin(args, "Again: ") != pin:
         raise ValidationError("The two PINs differ; nothing was saved.")
-    officer = add_officer(hall, args.name, args.role, pin)
+    vouching = read_pin(args, f"PIN of {args.vouched_by}: ") if args.vouched_by else ""
+    officer = add_officer(hall, args.name, args.role, pin, vouched_by=args.vouched_by, vouching_pin=vouching)
     print(f"Added {officer.name} ({officer.role}).")
     return 0
 

@@ -1,4 +1,4 @@
-"""Adding an officer: a name, a role and a PIN typed twice."""
+"""Adding an officer: a name, a role, a PIN typed twice, and (once the hall has officers) one who vouches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from treasurer.officers import add_officer
 
 from ..context import AppContext
 from .dues_dialogs import FormDialog
-from .officer_pin import pin_field
+from .officer_pin import officer_combo, pin_field
 
 
 class AddOfficerDialog(FormDialog):
@@ -34,10 +34,21 @@ class AddOfficerDialog(FormDialog):
         self.form.addRow("&Role", self.role)
         self.form.addRow("&PIN", self.pin)
         self.form.addRow("PIN &again", self.pin_again)
+        self.voucher = officer_combo(ctx)
+        self.voucher.setObjectName("voucher")
+        self.voucher_pin = pin_field()
+        self.voucher_pin.setObjectName("voucher-pin")
+        if self.voucher.count():
+            self.form.addRow("&Vouched for by", self.voucher)
+            self.form.addRow("Their P&IN", self.voucher_pin)
         self.note.setText("The officer types this PIN to approve credits, close periods and vouch for other "
-                          "officers. Only a salted hash of it is kept.")
+                          "officers. Only a salted hash of it is kept."
+                          + (" An officer of the hall vouches for the new one with their PIN." if self.voucher.count()
+                             else ""))
 
     def apply(self) -> None:
         if self.pin.text() != self.pin_again.text():
             raise UserFacingError("The two PINs are not the same; type the PIN again in both boxes.")
-        self.added = add_officer(self.ctx.hall, self.name.text(), self.role.currentData(), self.pin.text()).name
+        self.added = add_officer(self.ctx.hall, self.name.text(), self.role.currentData(), self.pin.text(),
+                                 vouched_by=self.voucher.currentText() or None,
+                                 vouching_pin=self.voucher_pin.text()).name

@@ -28,6 +28,7 @@ class _Connection:
         self.ws = ws
         self.secret = secret
         self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.sending = False  # a batch taken off the queue is not yet all sent
 
 
 class CliHub:
@@ -36,6 +37,10 @@ class CliHub:
         self.sessions: dict[str, str] = {}  # websocket_id -> signing secret
         self.connections: set[_Connection] = set()
         self.replies: deque[dict[str, Any]] = deque(maxlen=1000)
+        # What the faults made of each event sent to a connection: copies 0 (dropped), 1 or 2 (duplicated).
+        self.log: deque[dict[str, Any]] = deque(maxlen=5000)
+        self.totals = {"events": 0, "dropped": 0, "duplicated": 0, "sent": 0}
+        self._seq = 0
         core.bus.sinks.append(self.broadcast)
 
     def add_routes(self, app: web.Application) -> None:
@@ -44,9 +49,12 @@ class CliHub:
         app.router.add_get("/_sandbox/cli", self.status)
 
     async def status(self, request: web.Request) -> web.Response:
-        """What `stripe listen` clients are connected, and what they answered (webhook_response messages)."""
+        """What `stripe listen` clients are connected, what was sent to them (after faults) and what they
+        answered (webhook_response messages)."""
+        pending = sum(conn.queue.qsize() + (1 if conn.sending else 0) for conn in self.connections)
         return json_response({"sessions": len(self.sessions), "connections": len(self.connections),
-                              "replies": list(self.replies)})
+                              "replies": list(self.replies), **self.totals, "pending": pending,
+                              "log": list(self.log)})
 
     def secret_for(self, api_key: str) -> str:
         # One stable secret per API key, like Stripe's per-device secret, so `--print-secret` matches `listen`.
@@ -93,23 +101,43 @@ class CliHub:
         return ws
 
     async def _write(self, conn: _Connection) -> None:
+        faults = self.core.faults
         while True:
-            message = await conn.queue.get()
-            await conn.ws.send_str(message)
+            batch = [await conn.queue.get()]
+            conn.sending = True
+            while not conn.queue.empty():
+                batch.append(conn.queue.get_nowait())
+            if faults.cli and faults.shuffle and len(batch) > 1:
+                faults.cli_order.shuffle(batch)
+            for message in batch:
+                if faults.cli and faults.delay_ms:
+                    await asyncio.sleep(faults.delay_ms / 1000)
+                await conn.ws.send_str(message)
+                self.totals["sent"] += 1
+            conn.sending = False
 
     def broadcast(self, ev: dict[str, Any]) -> None:
         if not self.connections:
             return
         payload = event_payload(ev)
         for conn in list(self.connections):
-            conn.queue.put_nowait(json.dumps({
+            # Decided here, in the order events happen, so a seed gives the same pattern whatever the timing.
+            copies = self.core.faults.cli_copies()
+            self._seq += 1
+            self.log.append({"seq": self._seq, "event": ev["id"], "type": ev["type"], "copies": copies})
+            self.totals["events"] += 1
+            self.totals["dropped"] += copies == 0
+            self.totals["duplicated"] += copies == 2
+            message = json.dumps({
                 "type": "webhook_event",
                 "webhook_id": "we_cli_" + random_token(16),
                 "webhook_conversation_id": "wc_" + random_token(16),
                 "event_payload": payload.decode("utf-8"),
                 "endpoint": {"api_version": None},
                 "http_headers": delivery_headers(payload, conn.secret),
-            }))
+            })
+            for _ in range(copies):
+                conn.queue.put_nowait(message)
 
     async def close(self) -> None:
         for conn in list(self.connections):

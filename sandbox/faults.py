@@ -16,11 +16,18 @@ class Faults:
     delay_ms: int = 0
     rate_limit: float = 0.0
     seed: int | None = None
+    # Whether drop/duplicate/shuffle/delay_ms also apply to events sent to `stripe listen` (the CLI websocket).
+    cli: bool = True
     deliveries: random.Random = field(default_factory=random.Random, repr=False)
     api: random.Random = field(default_factory=random.Random, repr=False)
+    # The CLI path has its own streams (from the same seed), so a connected `stripe listen` never changes which
+    # webhook deliveries a seed drops, and the shuffle (whose batches depend on timing) never changes which CLI
+    # events are dropped or doubled.
+    cli_deliveries: random.Random = field(default_factory=random.Random, repr=False)
+    cli_order: random.Random = field(default_factory=random.Random, repr=False)
 
     def configure(self, params: Params) -> None:
-        params.allow("drop", "duplicate", "shuffle", "delay_ms", "rate_limit", "seed")
+        params.allow("drop", "duplicate", "shuffle", "delay_ms", "rate_limit", "seed", "cli")
         for name in ("drop", "duplicate", "rate_limit"):
             value = params.float(name, getattr(self, name))
             assert value is not None
@@ -28,6 +35,7 @@ class Faults:
                 raise invalid(f"{name} must be between 0 and 1", param=name)
             setattr(self, name, value)
         self.shuffle = bool(params.bool("shuffle", self.shuffle))
+        self.cli = bool(params.bool("cli", self.cli))
         delay = params.int("delay_ms", self.delay_ms)
         assert delay is not None
         if delay < 0:
@@ -38,18 +46,35 @@ class Faults:
         # Reseeding on every change makes "same settings, same seed" give the same faults.
         self.deliveries = random.Random(f"deliveries:{self.seed}") if self.seed is not None else random.Random()
         self.api = random.Random(f"api:{self.seed}") if self.seed is not None else random.Random()
+        self.cli_deliveries = self._stream("cli")
+        self.cli_order = self._stream("cli-order")
+
+    def _stream(self, name: str) -> random.Random:
+        return random.Random(f"{name}:{self.seed}") if self.seed is not None else random.Random()
 
     def reset(self) -> None:
         self.drop = self.duplicate = self.rate_limit = 0.0
         self.shuffle = False
         self.delay_ms = 0
         self.seed = None
+        self.cli = True
         self.deliveries = random.Random()
         self.api = random.Random()
+        self.cli_deliveries = random.Random()
+        self.cli_order = random.Random()
 
     def rate_limited(self) -> bool:
         return self.rate_limit > 0 and self.api.random() < self.rate_limit
 
+    def cli_copies(self) -> int:
+        """How many times the CLI path sends one event: 0 (dropped), 1, or 2 (duplicated)."""
+        if not self.cli:
+            return 1
+        # Always draw both so a seed gives the same decisions whatever the shares are.
+        dropped = self.cli_deliveries.random() < self.drop
+        duplicate = self.cli_deliveries.random() < self.duplicate
+        return 0 if dropped else 2 if duplicate else 1
+
     def as_json(self) -> dict[str, Any]:
         return {"drop": self.drop, "duplicate": self.duplicate, "shuffle": self.shuffle,
-                "delay_ms": self.delay_ms, "rate_limit": self.rate_limit, "seed": self.seed}
+                "delay_ms": self.delay_ms, "rate_limit": self.rate_limit, "seed": self.seed, "cli": self.cli}

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
+from collections import Counter
 from typing import Any, Iterator
 
 import pytest
 import stripe
 from aiohttp import web
 
-from sandbox.testing import get, pay
+from sandbox.testing import ControlError, control, get, pay
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "node_modules" / ".bin" / "stripe"
@@ -79,6 +83,19 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop `stripe listen` and what it started: the npm wrapper (node) runs the Go binary as a child, which a
+    signal to the wrapper alone leaves running, still connected."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
 def test_print_secret(sandbox, cli_binary, tmp_path) -> None:
     out = subprocess.run([str(cli_binary), "listen", "--api-base", sandbox.base_url, "--print-secret",
                           "--skip-update"], env=_env(tmp_path), capture_output=True, text=True, timeout=60)
@@ -93,7 +110,7 @@ def test_stripe_listen_forwards_signed_events(sandbox, cli_binary, tmp_path, aio
     proc = subprocess.Popen(
         [str(cli_binary), "listen", "--api-base", sandbox.base_url, "--no-wss", "--skip-update",
          "--events", EVENTS, "--forward-to", aiohttp_receiver.url],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     stderr: list[str] = []
     try:
         ready = threading.Event()
@@ -130,9 +147,144 @@ def test_stripe_listen_forwards_signed_events(sandbox, cli_binary, tmp_path, aio
             time.sleep(0.05)
         assert [r["status"] for r in replies][-2:] == [200, 200]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
+
+
+# Faults on the CLI path -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def listening(base_url: str, cli_binary: Path, tmp_path: Path, forward_to: str) -> Iterator[subprocess.Popen]:
+    """`stripe listen` connected to the sandbox and forwarding to `forward_to`, until the block ends."""
+    proc = subprocess.Popen(
+        [str(cli_binary), "listen", "--api-base", base_url, "--no-wss", "--skip-update",
+         "--events", EVENTS, "--forward-to", forward_to],
+        env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    stderr: list[str] = []
+    ready = threading.Event()
+
+    def read_stderr() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            stderr.append(line)
+            if "Ready!" in line:
+                ready.set()
+
+    threading.Thread(target=read_stderr, daemon=True).start()
+    try:
+        assert ready.wait(60), "stripe listen never became ready:\n" + "".join(stderr)
+        wait(lambda: get(base_url, "cli")["connections"] == 1, "the CLI's websocket")
+        yield proc
+    finally:
+        stop(proc)
+
+
+def wait(predicate: Any, what: str, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def cli_log(base_url: str, after: int) -> list[dict[str, Any]]:
+    """What the sandbox made of each event for the CLI (copies 0, 1 or 2), once all of it is on the socket."""
+    status = wait(lambda: (s := get(base_url, "cli"))["pending"] == 0 and s, "the CLI queue to drain")
+    return [entry for entry in status["log"] if entry["seq"] > after]
+
+
+def last_seq(base_url: str) -> int:
+    log = get(base_url, "cli")["log"]
+    return log[-1]["seq"] if log else 0
+
+
+def received_ids(receiver: AiohttpReceiver) -> Counter[str]:
+    return Counter(json.loads(r["body"])["id"] for r in list(receiver.received))
+
+
+def forwarded(entries: list[dict[str, Any]]) -> Counter[str]:
+    """What the CLI should forward of these: each event of an --events type, as many times as it was sent."""
+    wanted = EVENTS.split(",")
+    return Counter({e["event"]: e["copies"] for e in entries if e["type"] in wanted and e["copies"]})
+
+
+def test_cli_faults_drop_everything_then_reset(sandbox, cli_binary, tmp_path, aiohttp_receiver, make_link) -> None:
+    with listening(sandbox.base_url, cli_binary, tmp_path, aiohttp_receiver.url):
+        control(sandbox.base_url, "faults", drop=1.0)
+        after = last_seq(sandbox.base_url)
+        sent_before = get(sandbox.base_url, "cli")["sent"]
+        for i in range(3):
+            pay(sandbox.base_url, make_link(4500, slip=f"DROP-{i}").id)
+        dropped = cli_log(sandbox.base_url, after)
+        assert len({e["type"] for e in dropped} & set(EVENTS.split(","))) == 2
+        assert {e["copies"] for e in dropped} == {0}
+        assert get(sandbox.base_url, "cli")["sent"] == sent_before  # nothing went out on the socket
+        # Faults reset: the same CLI, still connected, gets everything again, once.
+        control(sandbox.base_url, "reset")
+        assert get(sandbox.base_url, "faults")["cli"] is True
+        after = last_seq(sandbox.base_url)
+        pay(sandbox.base_url, make_link(4500, slip="AFTER").id)
+        entries = cli_log(sandbox.base_url, after)
+        assert {e["copies"] for e in entries} == {1}
+        expected = forwarded(entries)
+        assert len(expected) == 2
+        wait(lambda: received_ids(aiohttp_receiver) == expected, "the CLI to forward the payment after the reset")
+    # only the payment made after the reset was ever forwarded
+    assert received_ids(aiohttp_receiver) == expected
+
+
+def test_cli_faults_duplicate_sends_each_event_twice(sandbox, cli_binary, tmp_path, aiohttp_receiver,
+                                                      make_link) -> None:
+    with listening(sandbox.base_url, cli_binary, tmp_path, aiohttp_receiver.url):
+        control(sandbox.base_url, "faults", duplicate=1.0, shuffle=True, seed=3)
+        after = last_seq(sandbox.base_url)
+        for i in range(3):
+            pay(sandbox.base_url, make_link(4500, slip=f"DUP-{i}").id)
+        entries = cli_log(sandbox.base_url, after)
+        assert {e["copies"] for e in entries} == {2}
+        expected = forwarded(entries)
+        assert len(expected) == 6 and set(expected.values()) == {2}
+        wait(lambda: received_ids(aiohttp_receiver) == expected, "the CLI to forward every event twice")
+        wait(lambda: len([r for r in get(sandbox.base_url, "cli")["replies"]
+                          if r.get("type") == "webhook_response"]) >= 12, "the CLI's answers")
+
+
+def test_cli_faults_seed_reproduces_the_pattern(sandbox, cli_binary, tmp_path, aiohttp_receiver, make_link) -> None:
+    links = [make_link(4500, slip=f"SEED-{i}") for i in range(8)]
+    with listening(sandbox.base_url, cli_binary, tmp_path, aiohttp_receiver.url):
+        patterns, expected = [], Counter()
+        for half in (links[:4], links[4:]):
+            control(sandbox.base_url, "faults", drop=0.4, duplicate=0.4, seed=2026)  # same settings: reseeded
+            after = last_seq(sandbox.base_url)
+            for link in half:
+                pay(sandbox.base_url, link.id)
+            entries = cli_log(sandbox.base_url, after)
+            patterns.append([(e["type"], e["copies"]) for e in entries])
+            expected += forwarded(entries)
+        assert patterns[0] == patterns[1]
+        assert {copies for _, copies in patterns[0]} == {0, 1, 2}  # the seed drops some, doubles some
+        wait(lambda: received_ids(aiohttp_receiver) == expected, "the CLI to forward what was not dropped")
+        # A different seed gives another pattern.
+        control(sandbox.base_url, "faults", drop=0.4, duplicate=0.4, seed=7)
+        after = last_seq(sandbox.base_url)
+        for i in range(4):
+            pay(sandbox.base_url, make_link(4500, slip=f"OTHER-{i}").id)
+        assert [(e["type"], e["copies"]) for e in cli_log(sandbox.base_url, after)] != patterns[0]
+
+
+def test_cli_faults_can_be_switched_off_for_the_cli(sandbox, cli_binary, tmp_path, aiohttp_receiver,
+                                                    make_link) -> None:
+    with pytest.raises(ControlError) as err:
+        control(sandbox.base_url, "faults", cli="sometimes")
+    assert err.value.status == 400
+    with listening(sandbox.base_url, cli_binary, tmp_path, aiohttp_receiver.url):
+        control(sandbox.base_url, "faults", drop=1.0, duplicate=1.0, cli=False)
+        assert get(sandbox.base_url, "faults")["cli"] is False
+        after = last_seq(sandbox.base_url)
+        pay(sandbox.base_url, make_link(4500, slip="NOFAULT").id)
+        entries = cli_log(sandbox.base_url, after)
+        assert entries and {e["copies"] for e in entries} == {1}
+        expected = forwarded(entries)
+        wait(lambda: received_ids(aiohttp_receiver) == expected, "the CLI to forward every event once")

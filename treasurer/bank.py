@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import clock
+from .deposits import live_item
 from .errors import ValidationError
 from .hall import Hall, setting_in
 from .models import (BANK_ENTRY_KINDS, BankClearedItem, BankEntry, BankReconciliation, DepositBatch, DepositItem,
@@ -66,14 +67,17 @@ class BankStatement:
 
 
 def uncleared_items(s: Session) -> list[tuple[str, str, dt.date, str, int]]:
-    """Deposited batches, paid payouts and bank entries that no finished reconciliation has cleared."""
+    """Deposited batches, paid payouts and bank entries that no finished reconciliation has cleared.
+
+    A batch's amount is its live payments: those taken out before it was deposited are not counted.
+    """
     cleared = set(s.scalars(select(BankClearedItem.item_ref)))
     out = []
     totals = s.execute(select(DepositBatch.id, DepositBatch.deposited_on, DepositBatch.bank_reference,
                               func.count(), func.sum(Payment.amount_cents))
                        .join(DepositItem, DepositItem.batch_id == DepositBatch.id)
                        .join(Payment, DepositItem.payment_id == Payment.id)
-                       .where(DepositBatch.status == "deposited").group_by(DepositBatch.id))
+                       .where(DepositBatch.status == "deposited", live_item()).group_by(DepositBatch.id))
     for bid, day, reference, n, cents in totals:
         out.append((f"deposit:{bid}", "deposit", day, f"Deposit {bid} ({n} items, ref {reference})", int(cents)))
     for p in s.scalars(select(Payout).where(Payout.status == "paid")):

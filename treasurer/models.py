@@ -469,11 +469,28 @@ class DepositBatch(Base):
 
 
 class DepositItem(Base):
+    """A payment put in a batch.  Never changed; taking it out of an open batch is a DepositRemoval.
+
+    A payment is in at most one *live* batch (its items minus removed ones), checked by
+    ``treasurer.deposits`` inside the write transaction; removed, it may go into another batch.
+    """
+
     __tablename__ = "deposit_items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("deposit_batches.id"))
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
-    __table_args__ = (Index("ix_deposit_items_batch", "batch_id"),)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    __table_args__ = (Index("ix_deposit_items_batch", "batch_id"), Index("ix_deposit_items_payment", "payment_id"))
+
+
+class DepositRemoval(Base):
+    """A payment taken out of an open batch (a check in the wrong batch, one held back): append-only."""
+
+    __tablename__ = "deposit_removals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("deposit_items.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    removed_by: Mapped[str] = mapped_column(String(120))
+    removed_at: Mapped[str] = mapped_column(String(32))
 
 
 BANK_RECONCILIATION_STATUSES = ("in_progress", "finished")

@@ -80,9 +80,19 @@ def register_deposits(commands) -> None:
     p = add_command(dep, "slip", cmd_deposits_slip, "print a batch's deposit slip")
     p.add_argument("batch_id", type=int)
     p.add_argument("--csv", metavar="FILE", help="write the slip as CSV to FILE ('-' for standard output)")
+    p = add_command(dep, "show", cmd_deposits_show, "a batch's slip and the payments taken out of it, with why")
+    p.add_argument("batch_id", type=int)
     p = add_command(dep, "mark", cmd_deposits_mark, "mark a batch deposited (it is then locked)")
     p.add_argument("batch_id", type=int)
     p.add_argument("--deposited-on", required=True)
+    p = add_command(dep, "remove", cmd_deposits_remove,
+                    "take a payment out of an open batch (it is undeposited again; recorded with the reason)")
+    p.add_argument("batch_id", type=int)
+    p.add_argument("receipt", help="the payment's receipt number (R000042) or id")
+    p.add_argument("--reason", required=True, help="why, e.g. 'the member asked us to hold the check'")
+    p = add_command(dep, "void", cmd_deposits_void, "take every payment out of an open batch (one reason)")
+    p.add_argument("batch_id", type=int)
+    p.add_argument("--reason", required=True, help="why, e.g. 'batch made by mistake'")
 
     bank = group(commands, "bank", "reconcile the bank account with its statement")
     p = add_command(bank, "reconcile", cmd_bank_reconcile,
@@ -122,8 +132,9 @@ def cmd_deposits_list(args: argparse.Namespace) -> int:
     hall = hall_from(args)
     for b in list_batches(hall):
         when = b.deposited_on.isoformat() if b.deposited_on else "-"
-        print(f"{b.batch_id:5} {b.deposit_date.isoformat()} {b.status:9} {when:10} {b.bank_reference:16} "
-              f"{b.item_count:4} items {money(hall, b.total_cents):>12}")
+        taken = f"  ({b.removed_count} taken out)" if b.removed_count else ""
+        print(f"{b.batch_id:5} {b.deposit_date.isoformat()} {b.state:9} {when:10} {b.bank_reference:16} "
+              f"{b.item_count:4} items {money(hall, b.total_cents):>12}{taken}")
     waiting = undeposited_payments(hall)
     print(f"Undeposited: {len(waiting)} payments, {money(hall, sum(x.amount_cents for x in waiting))}.")
     return 0
@@ -142,6 +153,38 @@ def cmd_deposits_slip(args: argparse.Namespace) -> int:
         print(f"Wrote deposit {slip.batch_id} to {args.csv}.")
     else:
         print(slip_text(slip, hall.setting("hall_name"), hall.currency), end="")
+    return 0
+
+
+def cmd_deposits_show(args: argparse.Namespace) -> int:
+    from ..deposits import deposit_slip, removed_text, slip_text
+
+    hall = hall_from(args)
+    slip = deposit_slip(hall, args.batch_id)
+    print(slip_text(slip, hall.setting("hall_name"), hall.currency) + removed_text(slip, hall.currency), end="")
+    return 0
+
+
+def cmd_deposits_remove(args: argparse.Namespace) -> int:
+    from ..deposits import payment_id_of, remove_payment
+    from ..payments import receipt_number
+
+    hall = hall_from(args)
+    pid = payment_id_of(args.receipt)
+    slip = remove_payment(hall, args.batch_id, pid, args.reason)
+    (gone,) = [r for r in slip.removed if r.line.payment_id == pid]
+    print(f"Took {receipt_number(pid)} ({money(hall, gone.line.amount_cents)}) out of deposit {slip.batch_id}; "
+          f"it now holds {len(slip.lines)} payments, {money(hall, slip.total_cents)}. The payment is undeposited "
+          f"again.")
+    return 0
+
+
+def cmd_deposits_void(args: argparse.Namespace) -> int:
+    from ..deposits import void_batch
+
+    hall = hall_from(args)
+    slip = void_batch(hall, args.batch_id, args.reason)
+    print(f"Deposit {slip.batch_id} is void: its {len(slip.removed)} payments are undeposited again.")
     return 0
 
 

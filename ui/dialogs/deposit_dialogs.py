@@ -1,4 +1,5 @@
-"""Deposits: a new batch (date, bank reference), marking one deposited, and the deposit slip (preview, PDF)."""
+"""Deposits: a new batch (date, bank reference), marking one deposited, taking a payment out of an open batch or
+voiding it (with a reason), and the deposit slip (preview, PDF)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPixmap
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from treasurer import clock
-from treasurer.deposits import DepositSlip, SlipLine, create_batch, mark_deposited
+from treasurer.deposits import DepositSlip, SlipLine, create_batch, mark_deposited, remove_payment, void_batch
 from treasurer.errors import UserFacingError
 
 from .. import fmt
@@ -83,6 +85,91 @@ class MarkDepositedDialog(FormDialog):
 
     def apply(self) -> None:
         self.slip = mark_deposited(self.ctx.hall, self.batch_id, py_date(self.deposited_on))
+
+
+def _reason_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName("reason")
+    edit.setPlaceholderText("why, e.g. the member asked us to hold the check")
+    return edit
+
+
+class RemovePaymentDialog(FormDialog):
+    """Take one payment out of an open batch: which one, and why; asks before doing it."""
+
+    ok_text = "Remove payment"
+
+    def __init__(self, ctx: AppContext, slip: DepositSlip, parent: QWidget | None = None,
+                 payment_id: int | None = None):
+        super().__init__(ctx, f"Remove a payment from deposit {slip.batch_id}", parent)
+        self.setObjectName("deposit-remove-dialog")
+        self.batch_slip = slip
+        self.slip: DepositSlip | None = None
+        self.payment = QComboBox()
+        self.payment.setObjectName("payment")
+        for line in slip.lines:
+            number = f" #{line.check_number}" if line.check_number else ""
+            self.payment.addItem(f"{line.receipt_no}  {line.member_number} {line.member_name}  "
+                                 f"{fmt.method(line.method)}{number}  {fmt.money(line.amount_cents, ctx.hall.currency)}",
+                                 line.payment_id)
+        if payment_id is not None and self.payment.findData(payment_id) >= 0:
+            self.payment.setCurrentIndex(self.payment.findData(payment_id))
+        self.reason = _reason_edit()
+        self.form.addRow("&Payment", self.payment)
+        self.form.addRow("&Reason", self.reason)
+        self.note.setText(f"Deposit {slip.batch_id} holds {len(slip.lines)} payments, "
+                          f"{fmt.money(slip.total_cents, ctx.hall.currency)}. The payment taken out is undeposited "
+                          "again and can go into another batch; the removal is kept with its reason.")
+        self.reason.setFocus()
+
+    def _line(self) -> SlipLine | None:
+        pid = self.payment.currentData()
+        return next((x for x in self.batch_slip.lines if x.payment_id == pid), None)
+
+    def apply(self) -> bool | None:
+        line = self._line()
+        if line is None:
+            self.error.setText("Choose the payment to take out.")
+            return False
+        if not self.reason.text().strip():
+            self.error.setText("Say why the payment is taken out (the reason is kept).")
+            return False
+        if not confirm(self, "Remove payment",
+                       f"Take {line.receipt_no} ({fmt.money(line.amount_cents, self.ctx.hall.currency)}, "
+                       f"{line.member_name or line.member_number}) out of deposit {self.batch_slip.batch_id}?",
+                       "Remove payment"):
+            return False
+        self.slip = remove_payment(self.ctx.hall, self.batch_slip.batch_id, line.payment_id, self.reason.text())
+        return None
+
+
+class VoidBatchDialog(FormDialog):
+    """Take every payment out of an open batch with one reason; asks before doing it."""
+
+    ok_text = "Void batch"
+
+    def __init__(self, ctx: AppContext, slip: DepositSlip, parent: QWidget | None = None):
+        super().__init__(ctx, f"Void deposit {slip.batch_id}", parent)
+        self.setObjectName("deposit-void-dialog")
+        self.batch_slip = slip
+        self.slip: DepositSlip | None = None
+        self.reason = _reason_edit()
+        self.reason.setPlaceholderText("why, e.g. the batch was made by mistake")
+        self.form.addRow("&Reason", self.reason)
+        self.note.setText(f"All {len(slip.lines)} payments ({fmt.money(slip.total_cents, ctx.hall.currency)}) come "
+                          "out of the batch and are undeposited again; the batch stays listed as void.")
+        self.reason.setFocus()
+
+    def apply(self) -> bool | None:
+        if not self.reason.text().strip():
+            self.error.setText("Say why the batch is voided (the reason is kept).")
+            return False
+        if not confirm(self, "Void batch",
+                       f"Void deposit {self.batch_slip.batch_id}: take all {len(self.batch_slip.lines)} payments "
+                       f"({fmt.money(self.batch_slip.total_cents, self.ctx.hall.currency)}) out of it?", "Void batch"):
+            return False
+        self.slip = void_batch(self.ctx.hall, self.batch_slip.batch_id, self.reason.text())
+        return None
 
 
 # The slip on paper ---------------------------------------------------------------------------------------

@@ -60,10 +60,9 @@ class DepositsTab(QWidget):
             Column("Bank reference", lambda b: b.bank_reference, width=160),
             Column("Items", lambda b: b.item_count, sort=lambda b: b.item_count, numeric=True, width=60),
             Column("Total", lambda b: money(b.total_cents), sort=lambda b: b.total_cents, numeric=True, width=100),
-            Column("Status", lambda b: "Deposited" if b.status == "deposited" else "Open (not yet at the bank)",
-                   warn=lambda b: b.status != "deposited", width=180),
+            Column("Status", lambda b: STATUS_TEXT[b.state], warn=lambda b: b.state == "open", width=180),
             Column("Deposited on", lambda b: fmt.day(b.deposited_on), sort=lambda b: b.deposited_on or ""),
-        ], lambda b: f"{b.batch_id} {b.bank_reference} {b.status} {b.deposit_date}".casefold(), self,
+        ], lambda b: f"{b.batch_id} {b.bank_reference} {b.state} {b.deposit_date}".casefold(), self,
             newest_first_by=0)
         self.slip_button = QPushButton(icon("pdf"), "Deposit &slip…")
         self.slip_button.setObjectName("deposit-slip")
@@ -71,6 +70,14 @@ class DepositsTab(QWidget):
         self.mark_button = QPushButton("&Mark deposited…")
         self.mark_button.setObjectName("mark-deposited")
         self.mark_button.clicked.connect(lambda: self.mark())
+        self.remove_button = QPushButton("&Remove payment…")
+        self.remove_button.setObjectName("remove-payment")
+        self.remove_button.setToolTip("Take a payment out of the selected open batch (it is undeposited again)")
+        self.remove_button.clicked.connect(lambda: self.remove_payment())
+        self.void_button = QPushButton("&Void batch…")
+        self.void_button.setObjectName("void-batch")
+        self.void_button.setToolTip("Take every payment out of the selected open batch")
+        self.void_button.clicked.connect(lambda: self.void())
         self.result_label = caption(name="deposit-result")
 
         top = QWidget()
@@ -84,7 +91,7 @@ class DepositsTab(QWidget):
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addLayout(toolbar_row(section("Deposit batches"), self.slip_button, self.mark_button,
-                                            stretch_at=1))
+                                            self.remove_button, self.void_button, stretch_at=1))
         bottom_layout.addWidget(self.batches.view, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
@@ -98,7 +105,8 @@ class DepositsTab(QWidget):
         for a, b in ((self.search, self.undeposited.view), (self.undeposited.view, self.tick_all),
                      (self.tick_all, self.tick_none), (self.tick_none, self.new_button),
                      (self.new_button, self.batches.view), (self.batches.view, self.slip_button),
-                     (self.slip_button, self.mark_button)):
+                     (self.slip_button, self.mark_button), (self.mark_button, self.remove_button),
+                     (self.remove_button, self.void_button)):
             QWidget.setTabOrder(a, b)
         self._ticked()
         self._enable()
@@ -124,7 +132,10 @@ class DepositsTab(QWidget):
     def _enable(self) -> None:
         batch: BatchSummary | None = self.batches.view.current_record()
         self.slip_button.setEnabled(batch is not None)
-        self.mark_button.setEnabled(batch is not None and batch.status != "deposited")
+        self.mark_button.setEnabled(batch is not None and batch.state == "open" and batch.item_count > 0)
+        correctable = batch is not None and batch.status == "open" and batch.item_count > 0
+        self.remove_button.setEnabled(correctable)
+        self.void_button.setEnabled(correctable)
 
     @guarded
     def new_batch(self) -> None:
@@ -181,3 +192,50 @@ class DepositsTab(QWidget):
                                       f"tick it on the Bank tab when the statement shows it.")
             self.changed.emit()
             self._select_batch(batch.batch_id)
+
+    def _correctable(self, batch: BatchSummary | None) -> BatchSummary | None:
+        batch = batch if isinstance(batch, BatchSummary) else self.batches.view.current_record()
+        if batch is None:
+            self.result_label.setText("Select a deposit batch first.")
+            return None
+        if batch.status == "deposited":
+            self.result_label.setText(f"Deposited batches are locked: deposit {batch.batch_id} was marked deposited, "
+                                      f"so nothing can be taken out of it.")
+            return None
+        if batch.item_count == 0:
+            self.result_label.setText(f"Deposit {batch.batch_id} has no payments left in it.")
+            return None
+        return batch
+
+    @guarded
+    def remove_payment(self, batch: BatchSummary | None = None, payment_id: int | None = None) -> None:
+        from ..dialogs.deposit_dialogs import RemovePaymentDialog
+
+        batch = self._correctable(batch)
+        if batch is None:
+            return
+        dialog = RemovePaymentDialog(self.ctx, deposit_slip(self.ctx.hall, batch.batch_id), self, payment_id)
+        if dialog.exec() and dialog.slip is not None:
+            slip = dialog.slip
+            gone = slip.removed[-1].line
+            self.result_label.setText(f"{gone.receipt_no} ({self._money(gone.amount_cents)}) taken out of deposit "
+                                      f"{slip.batch_id}; it now holds {len(slip.lines)} payments, "
+                                      f"{self._money(slip.total_cents)}. The payment is undeposited again.")
+            self.changed.emit()
+            self._select_batch(slip.batch_id)
+
+    @guarded
+    def void(self, batch: BatchSummary | None = None) -> None:
+        from ..dialogs.deposit_dialogs import VoidBatchDialog
+
+        batch = self._correctable(batch)
+        if batch is None:
+            return
+        dialog = VoidBatchDialog(self.ctx, deposit_slip(self.ctx.hall, batch.batch_id), self)
+        if dialog.exec() and dialog.slip is not None:
+            self.result_label.setText(f"Deposit {batch.batch_id} is void: its payments are undeposited again.")
+            self.changed.emit()
+            self._select_batch(batch.batch_id)
+
+
+STATUS_TEXT = {"open": "Open (not yet at the bank)", "deposited": "Deposited", "void": "Void (every payment taken out)"}

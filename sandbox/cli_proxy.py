@@ -122,7 +122,7 @@ class CliHub:
         payload = event_payload(ev)
         for conn in list(self.connections):
             # Decided here, in the order events happen, so a seed gives the same pattern whatever the timing.
-            copies = self.core.faults.cli_copies()
+            copies = self.core.faults.cli_copies(ev["type"])
             self._seq += 1
             self.log.append({"seq": self._seq, "event": ev["id"], "type": ev["type"], "copies": copies})
             self.totals["events"] += 1

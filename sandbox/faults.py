@@ -22,8 +22,10 @@ class Faults:
     api: random.Random = field(default_factory=random.Random, repr=False)
     # The CLI path has its own streams (from the same seed), so a connected `stripe listen` never changes which
     # webhook deliveries a seed drops, and the shuffle (whose batches depend on timing) never changes which CLI
-    # events are dropped or doubled.
-    cli_deliveries: random.Random = field(default_factory=random.Random, repr=False)
+    # events are dropped or doubled. Drop/duplicate draw from one stream per event type: the n-th event of a type
+    # meets the same fate however events that the client itself causes (a relay switching off a paid link) fall
+    # in between.
+    cli_deliveries: dict[str, random.Random] = field(default_factory=dict, repr=False)
     cli_order: random.Random = field(default_factory=random.Random, repr=False)
 
     def configure(self, params: Params) -> None:
@@ -46,7 +48,7 @@ class Faults:
         # Reseeding on every change makes "same settings, same seed" give the same faults.
         self.deliveries = random.Random(f"deliveries:{self.seed}") if self.seed is not None else random.Random()
         self.api = random.Random(f"api:{self.seed}") if self.seed is not None else random.Random()
-        self.cli_deliveries = self._stream("cli")
+        self.cli_deliveries = {}
         self.cli_order = self._stream("cli-order")
 
     def _stream(self, name: str) -> random.Random:
@@ -60,19 +62,22 @@ class Faults:
         self.cli = True
         self.deliveries = random.Random()
         self.api = random.Random()
-        self.cli_deliveries = random.Random()
+        self.cli_deliveries = {}
         self.cli_order = random.Random()
 
     def rate_limited(self) -> bool:
         return self.rate_limit > 0 and self.api.random() < self.rate_limit
 
-    def cli_copies(self) -> int:
+    def cli_copies(self, event_type: str) -> int:
         """How many times the CLI path sends one event: 0 (dropped), 1, or 2 (duplicated)."""
         if not self.cli:
             return 1
+        stream = self.cli_deliveries.get(event_type)
+        if stream is None:
+            stream = self.cli_deliveries[event_type] = self._stream(f"cli:{event_type}")
         # Always draw both so a seed gives the same decisions whatever the shares are.
-        dropped = self.cli_deliveries.random() < self.drop
-        duplicate = self.cli_deliveries.random() < self.duplicate
+        dropped = stream.random() < self.drop
+        duplicate = stream.random() < self.duplicate
         return 0 if dropped else 2 if duplicate else 1
 
     def as_json(self) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class StripeCli:
         self.on_state = on_state
         self.on_secret = on_secret
         self.on_started = on_started
+        self._started: set[asyncio.Task] = set()
         self.max_backoff = max_backoff
         self.clock_jump_seconds = clock_jump_seconds
         self.watch_interval = watch_interval
@@ -89,9 +90,10 @@ class StripeCli:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in (self._watch, self._task):
+        for task in (self._watch, self._task, *self._started):
             if task:
                 task.cancel()
+        await asyncio.gather(*self._started, return_exceptions=True)
         await self._terminate()
         for task in (self._watch, self._task):
             if task:
@@ -157,7 +159,9 @@ class StripeCli:
                 if READY in line:
                     self.on_state("listening", "listening via the Stripe CLI")
                     if self.on_started:
-                        asyncio.create_task(self.on_started())
+                        started = asyncio.create_task(self.on_started(), name="stripe-cli-started")
+                        self._started.add(started)          # held, so it is neither collected nor orphaned
+                        started.add_done_callback(self._started.discard)
                 elif "level=fatal" in line or "level=error" in line:
                     log.warning("stripe cli: %s", line)
                 else:

@@ -340,3 +340,67 @@ def test_corrections_and_the_rebuilt_tables_triggers_on_each_database(books, db_
             assert conn.exec_driver_sql("SELECT count(*) FROM deposit_removals").scalar() == 2
     finally:
         engine.dispose()
+
+
+def test_batches_made_before_0008_survive_its_rebuild_with_their_triggers(db_url, tmp_path):
+    """Books at 0007 with a batch in them: 0008 keeps every item, the triggers, and lets a payment move."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from treasurer.db import alembic_config, open_database, schema_revision
+    from treasurer.hall import Hall, init_hall, open_hall
+
+    hall = open_hall(str(tmp_path / "hall"), db_url, actor="tester")
+    init_hall(hall, "IBEW Local 000", "usd")
+    standard_hall(hall, members=2)
+    first = record_payment(hall, "1001", 4500, "check", "1042", DAY).payment_id
+    second = record_payment(hall, "1002", 9000, "cash", "", DAY).payment_id
+    create_batch(hall, DAY, "DEP-1", [first, second])
+    hall.close()
+
+    def to(revision: str, up: bool) -> None:
+        db = open_database(db_url, upgrade=False)
+        cfg = alembic_config(db_url)
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.upgrade if up else command.downgrade)(cfg, revision)
+        db.close()
+
+    def triggers(conn) -> set[str]:
+        sql = ("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal" if conn.dialect.name == "postgresql"
+               else "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return set(conn.exec_driver_sql(sql).scalars())
+
+    to("0007", up=False)
+    engine = raw_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            assert {"deposit_items_no_update", "deposit_items_no_delete"} <= triggers(conn)
+            assert "deposit_removals_no_update" not in triggers(conn)
+        with pytest.raises(sa.exc.IntegrityError):             # 0007's UNIQUE(payment_id) is back
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"INSERT INTO deposit_items (batch_id, payment_id) VALUES (1, {first})")
+    finally:
+        engine.dispose()
+    to("head", up=True)
+    db = open_database(db_url)
+    assert schema_revision(db) == "0008"
+    hall = Hall(db, actor="tester")
+    try:
+        assert deposit_slip(hall, 1).total_cents == 13500
+        remove_payment(hall, 1, first, "wrong batch")
+        assert create_batch(hall, DAY, "DEP-2", [first]).total_cents == 4500
+        engine = raw_engine(db_url)
+        try:
+            with engine.begin() as conn:
+                assert {"deposit_items_no_update", "deposit_items_no_delete", "deposit_removals_no_update",
+                        "deposit_removals_no_delete"} <= triggers(conn)
+            for statement in ("UPDATE deposit_items SET batch_id = 2", "DELETE FROM deposit_items",
+                              "DELETE FROM deposit_removals"):
+                with pytest.raises(sa.exc.IntegrityError, match="never"):
+                    with engine.begin() as conn:
+                        conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+    finally:
+        hall.close()

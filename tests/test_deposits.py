@@ -184,8 +184,6 @@ def test_a_payment_taken_out_of_an_open_batch_leaves_its_totals_slip_and_bank_am
     assert [(ref, cents) for ref, _k, _d, _t, cents in _uncleared(hall)] == [("deposit:1", 9000)]
 
 
-@pytest.mark.xfail(strict=True, reason="treasurer/reports.py (not this change's file) still sums removed payments "
-                   "into bank_deposits_cents; it needs deposits.live_item() in its query")
 def test_the_period_report_counts_only_what_reached_the_bank(counter):
     hall, (check1, check2, cash, mo, card) = counter
     create_batch(hall, DAY, "DEP-1", [check1, check2, cash])

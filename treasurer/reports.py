@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import ValidationError
+from .deposits import live_item
 from .hall import Hall
 from .ledger import allocate, load_entries, standing
 from .models import (BalanceTransaction, Charge, Classification, DepositBatch, DepositItem, Dispute, DuesPeriod, Member,
@@ -111,7 +112,8 @@ def period_report_session(s: Session, code: str, start: dt.date, end: dt.date) -
         Payout.status == "paid", Payout.arrival_date >= start, Payout.arrival_date <= end))
     banked = s.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0)).join(
         DepositItem, DepositItem.payment_id == Payment.id).join(DepositBatch, DepositItem.batch_id == DepositBatch.id)
-        .where(DepositBatch.status == "deposited", DepositBatch.deposited_on >= start, DepositBatch.deposited_on <= end))
+        .where(DepositBatch.status == "deposited", DepositBatch.deposited_on >= start, DepositBatch.deposited_on <= end,
+               live_item()))
     charge_ids = {f"charge:{cid}" for cid in s.scalars(select(Charge.id).where(Charge.period_id.in_(in_period)))}
     outstanding, arrears = _as_of(s, end, charge_ids)
     return PeriodReport(code, start, end, int(members), int(assessed), int(per_capita), collected, int(pending_n),

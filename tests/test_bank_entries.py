@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from helpers import count, officers, raw, standard_hall
 from sandbox.testing import control, pay
@@ -26,6 +23,7 @@ from treasurer.payouts import sync_payouts
 from treasurer.periods import close_period
 from treasurer.slips import create_slips
 from treasurer.sync import catch_up
+from test_postgres import db_url, raw_engine  # noqa: F401  (db_url: SQLite, and PostgreSQL in CI)
 
 DAY = dt.date(2026, 10, 5)
 STATEMENT = dt.date(2026, 10, 31)
@@ -192,36 +190,13 @@ def test_cli_bank_entry_and_status(cli):
     assert "entry:" not in out.split("Uncleared items:")[-1]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db_url(request, tmp_path):
-    """A fresh SQLite file, and a fresh PostgreSQL database when TREASURER_TEST_POSTGRES_URL names a server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hall' / 'treasurer.sqlite3'}"
-        return
-    server = os.environ.get("TREASURER_TEST_POSTGRES_URL")
-    if not server:
-        if os.environ.get("CI") == "true":
-            pytest.fail("TREASURER_TEST_POSTGRES_URL is not set: CI runs the database tests on PostgreSQL too.")
-        pytest.skip("no PostgreSQL server: set TREASURER_TEST_POSTGRES_URL")
-    name = f"treasurer_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-def test_entries_are_append_only_and_reconcile_on_each_database(any_db_url, tmp_path):
-    hall = open_hall(str(tmp_path / "hall"), any_db_url, actor="tester")
+def test_entries_are_append_only_and_reconcile_on_each_database(db_url, tmp_path):
+    hall = open_hall(str(tmp_path / "hall"), db_url, actor="tester")
     try:
         init_hall(hall, "IBEW Local 000", "usd")
         fee = record_bank_entry(hall, DAY, "fee", -1200, "service fee")
         interest = record_bank_entry(hall, DAY, "interest", 45, "interest")
-        engine = sa.create_engine(any_db_url, poolclass=sa.pool.NullPool)
+        engine = raw_engine(db_url)
         try:
             for statement, message in (("UPDATE bank_entries SET amount_cents = -1", "never changed"),
                                        ("UPDATE bank_entries SET memo = 'x'", "never changed"),

@@ -185,9 +185,9 @@ class Ingest:
     async def close_links(self, link_ids: list[str] | None = None) -> payment_links.ClosedLinks:
         """Switch off links in Stripe (default: every closed slip's link not yet confirmed) and record them."""
         if link_ids is None:
-            link_ids = await self.run_in_ledger_thread(_links_to_close, self.hall)
+            link_ids = await self.run_in_ledger_thread(payment_links.still_to_close, self.hall)
         done, failed = await self.on_stripe(payment_links.switch_off, self.gateway, link_ids)
-        closed = await self.run_in_ledger_thread(payment_links.record_closed, self.hall, done) if done else 0
+        closed = await self.run_in_ledger_thread(payment_links.record_closed, self.hall, done)
         return payment_links.ClosedLinks(closed, failed)
 
     async def catch_up(self, source: str = "poll") -> sync.CatchUp:
@@ -235,8 +235,3 @@ class _Waiter:
 
     def __post_init__(self) -> None:
         self.done.set()
-
-
-def _links_to_close(hall: Hall) -> list[str]:
-    with hall.read() as s:
-        return payment_links.links_to_close(s)

@@ -58,8 +58,16 @@ def record_closed_in(tx: Tx, link_ids: Iterable[str]) -> int:
 
 
 def record_closed(hall: Hall, link_ids: Iterable[str]) -> int:
+    wanted = list(link_ids)
+    if not wanted:  # no write transaction (and its lock) for nothing: this runs after every processed batch
+        return 0
     with hall.write() as tx:
-        return record_closed_in(tx, link_ids)
+        return record_closed_in(tx, wanted)
+
+
+def still_to_close(hall: Hall) -> list[str]:
+    with hall.read() as s:
+        return links_to_close(s)
 
 
 def switch_off(gateway: Gateway, link_ids: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -78,8 +86,5 @@ def switch_off(gateway: Gateway, link_ids: Iterable[str]) -> tuple[list[str], li
 
 def close_links(hall: Hall, gateway: Gateway, link_ids: Iterable[str] | None = None) -> ClosedLinks:
     """Switch off the given links (default: every link still to close) and record those Stripe confirmed."""
-    if link_ids is None:
-        with hall.read() as s:
-            link_ids = links_to_close(s)
-    done, failed = switch_off(gateway, link_ids)
+    done, failed = switch_off(gateway, still_to_close(hall) if link_ids is None else link_ids)
     return ClosedLinks(record_closed(hall, done), failed)

@@ -389,26 +389,23 @@ def apply_refund(tx: Tx, refund: dict) -> Outcome:
     if row is None:
         return Outcome("applied", f"refund {refund_id} ({status}) changes nothing already recorded")
     money = format_cents(amount, _currency(tx))
-    if row.status in ("failed", "canceled") and row.adjustment_id is not None:
+    failed = row.status in ("failed", "canceled")
+    if failed and row.adjustment_id is not None:
         reverse_refund_adjustment(tx, row)
         open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
                   f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status} after it was "
                   f"posted: the money stayed with the hall, so the posting was reversed and the member is "
                   f"credited again. Let the member know.", amount)
-    elif row.status in ("failed", "canceled"):
-        # A refund made in Stripe that failed before anyone acknowledged it: nothing is left to post.
-        resolve_items(tx, f"refund:{refund_id}", f"the refund is {row.status}; nothing to post")
-        open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
-                  f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status}; "
-                  f"nothing was posted to the ledger.", amount)
     elif row.status == "succeeded" and row.origin == "app":
         post_refund_adjustment(tx, row)
         resolve_items(tx, f"refund:{refund_id}", "the refund succeeded and was posted")
-    elif row.origin == "stripe":
+    elif row.origin == "stripe" and not failed:
         open_item(tx, "refund", f"refund:{refund_id}",
                   f"A refund of {money} on payment {receipt_number(payment.id)} was made in Stripe, outside the "
                   f"app (status {row.status}). Acknowledge it to post it to the member's ledger.", amount)
-    elif row.status == "requires_action":
+    elif failed or row.status == "requires_action":
+        if failed:  # a refund made in Stripe that failed before anyone acknowledged it: nothing is left to post
+            resolve_items(tx, f"refund:{refund_id}", f"the refund is {row.status}; nothing to post")
         open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
                   f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status}; "
                   f"nothing was posted to the ledger.", amount)

@@ -12,7 +12,8 @@ from pathlib import Path
 from treasurer.dues import add_classification
 from treasurer.hall import Hall
 from treasurer.members import MemberData, add_member
-from treasurer.officers import add_officer
+from treasurer.errors import PermissionDenied
+from treasurer.officers import add_officer, authenticate
 
 TREASURER = Path(sys.executable).with_name("treasurer")
 SANDBOX_KEY = "sk_test_hall_treasurer_tests_0000"
@@ -33,6 +34,15 @@ def standard_hall(hall: Hall, members: int = 3, start: dt.date = dt.date(2025, 1
 def officers(hall: Hall) -> None:
     add_officer(hall, "Pat Morales", "treasurer", "1234")
     add_officer(hall, "Sam Okafor", "president", "5678", vouched_by="Pat Morales", vouching_pin="1234")
+
+
+def pin_works(hall: Hall, name: str, pin: str) -> bool:
+    with hall.read() as s:
+        try:
+            authenticate(s, name, pin)
+        except PermissionDenied:
+            return False
+    return True
 
 
 def raw(hall: Hall) -> sqlite3.Connection:

@@ -6,13 +6,12 @@ import json
 
 import pytest
 
-from helpers import count, officers, raw
+from helpers import count, officers, pin_works, raw
 from treasurer.adjustments import request_adjustment
 from treasurer.audit import verify
 from treasurer.errors import NotFound, PermissionDenied, ValidationError
 from treasurer.officers import (
     add_officer,
-    authenticate,
     change_pin,
     deactivate_officer,
     list_officers,
@@ -32,15 +31,6 @@ def audit_tail(hall, n: int = 1) -> list[tuple[str, str, str | None, dict]]:
 def chain_ok(hall) -> bool:
     with hall.read() as s:
         return verify(s).ok
-
-
-def pin_works(hall, name: str, pin: str) -> bool:
-    with hall.read() as s:
-        try:
-            authenticate(s, name, pin)
-        except PermissionDenied:
-            return False
-    return True
 
 
 def test_add_officer_is_active_and_audited(hall):

@@ -7,9 +7,7 @@ import json
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from helpers import count, officers, raw
-from treasurer.officers import authenticate
-from treasurer.errors import PermissionDenied
+from helpers import count, officers, pin_works, raw
 from uitools import answer_next_dialog, press
 
 
@@ -20,15 +18,6 @@ def audit_tail(hall) -> tuple[str, dict]:
     finally:
         conn.close()
     return action, json.loads(after)
-
-
-def pin_works(hall, name: str, pin: str) -> bool:
-    with hall.read() as s:
-        try:
-            authenticate(s, name, pin)
-        except PermissionDenied:
-            return False
-    return True
 
 
 def select_officer(screen, name: str) -> None:

@@ -241,15 +241,6 @@ def _reason(reason: str) -> str:
     return text
 
 
-def payment_id_of(receipt: str | int) -> int:
-    """A payment's id from its receipt number (R000042) or its id (42)."""
-    text = str(receipt).strip()
-    digits = text[1:] if text[:1] in ("R", "r") else text
-    if not digits.isdigit() or int(digits) <= 0:
-        raise ValidationError(f"The receipt {text!r} is not a receipt number (like R000042) or a payment id.")
-    return int(digits)
-
-
 def remove_payment(hall: Hall, batch_id: int, payment_id: int, reason: str) -> DepositSlip:
     """Take a payment out of an open batch (a new deposit_removals row, audited); it may then go elsewhere."""
     text = _reason(reason)

@@ -25,6 +25,15 @@ def receipt_number(payment_id: int) -> str:
     return f"R{payment_id:06d}"
 
 
+def payment_id_of(receipt: str | int) -> int:
+    """A payment's id from its receipt number (R000042) or its id (42)."""
+    text = str(receipt).strip()
+    digits = text[1:] if text[:1] in ("R", "r") else text
+    if not digits.isdigit() or int(digits) <= 0:
+        raise ValidationError(f"The receipt {text!r} is not a receipt number (like R000042) or a payment id.")
+    return int(digits)
+
+
 @dataclasses.dataclass(frozen=True)
 class Receipt:
     payment_id: int

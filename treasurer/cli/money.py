@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..adjustments import decide, pending_adjustments, request_adjustment
-from ..errors import ValidationError
 from ..models import PAYMENT_METHODS
 from ..money import parse_amount
 from .common import add_command, group, hall_from, money, parse_day, read_pin
@@ -57,13 +56,12 @@ def cmd_pay(args) -> int:
 
 
 def cmd_receipt(args) -> int:
+    from ..payments import payment_id_of
     from ..receipts import past_receipt
 
-    text = args.receipt.strip().upper().removeprefix("R")
-    if not text.isdigit() or int(text) == 0:
-        raise ValidationError(f"{args.receipt!r} is not a receipt number: give it as R000042 or 42.")
+    payment_id = payment_id_of(args.receipt)
     hall = hall_from(args)
-    copy = past_receipt(hall, int(text))
+    copy = past_receipt(hall, payment_id)
     receipt, s = copy.receipt, copy.receipt.standing
     print(f"Receipt {receipt.receipt_no} (copy): {money(hall, receipt.amount_cents)} "
           f"{receipt.method.replace('_', ' ')} from {receipt.member_name} ({receipt.member_number}) on "

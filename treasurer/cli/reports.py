@@ -166,7 +166,8 @@ def cmd_deposits_show(args: argparse.Namespace) -> int:
 
 
 def cmd_deposits_remove(args: argparse.Namespace) -> int:
-    from ..deposits import payment_id_of, remove_payment
+    from ..deposits import remove_payment
+    from ..payments import payment_id_of
     from ..payments import receipt_number
 
     hall = hall_from(args)

@@ -140,6 +140,10 @@ def schema_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def known_revision(revision: str | None) -> bool:
     """True for no schema yet and for every schema revision this program has a migration for."""
     if revision is None:

@@ -25,6 +25,15 @@ class PermissionDenied(UserFacingError):
     pass
 
 
+class PinRejected(PermissionDenied):
+    """A wrong PIN.  ``Hall.write`` rolls the action back, then records the attempt in its own transaction
+    (``officers.record_wrong_pin``), so that guessing leaves a trace and counts towards a lockout."""
+
+    def __init__(self, message: str, officer_id: int):
+        super().__init__(message)
+        self.officer_id = officer_id
+
+
 class ImportFailed(ValidationError):
     """A CSV import with problems; ``problems`` lists every one (``line N, column C: ...``)."""
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, config
 from .db import Database, open_database
-from .errors import UserFacingError, ValidationError
+from .errors import PinRejected, UserFacingError, ValidationError
 from .models import Setting
 
 SETTINGS = {
@@ -27,6 +27,7 @@ SETTINGS = {
     "grace_day": ("15", "last day of the grace period"),
     "install_id": ("", "this hall's books' own id, in Stripe metadata and idempotency keys"),
     "stripe_api_base": ("", "another Stripe API address (the sandbox's), empty for Stripe itself"),
+    "amount_ceiling": ("100000.00", "the largest single amount the books accept (a payment, credit or rate)"),
 }
 
 
@@ -67,11 +68,18 @@ class Hall:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Tx]:
-        with self.db.write() as session:
-            # Read inside the write's own transaction: no second session for every write.
-            tx = Tx(session, self._actor_in(session))
-            yield tx
-            tx.flush_audit()
+        try:
+            with self.db.write() as session:
+                # Read inside the write's own transaction: no second session for every write.
+                tx = Tx(session, self._actor_in(session))
+                yield tx
+                tx.flush_audit()
+        except PinRejected as exc:
+            # The action is rolled back; the wrong PIN itself is kept, in a transaction of its own.
+            from .officers import record_wrong_pin
+
+            record_wrong_pin(self, exc.officer_id)
+            raise
 
     def read(self):
         return self.db.read()

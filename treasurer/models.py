@@ -52,6 +52,10 @@ class Officer(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     # An officer who leaves is deactivated, never deleted: their name signs past approvals.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Wrong PINs in a row, how often the officer was locked out, and until when (kept across restarts).
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[str | None] = mapped_column(String(32), nullable=True)
     __table_args__ = (CheckConstraint(f"role IN {OFFICER_ROLES}", name="ck_officer_role"),)
 
 
@@ -127,6 +131,9 @@ class PeriodClosing(Base):
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     note: Mapped[str] = mapped_column(Text)
     at: Mapped[str] = mapped_column(String(32))
+    # The audit chain's head when the period was closed: the trustees keep it on paper.
+    anchor_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    anchor_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (CheckConstraint("action IN ('close', 'reopen')", name="ck_closing_action"),)
 
 
@@ -231,6 +238,8 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(80))
     before_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     after_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Full snapshots of the rows the entry's transaction wrote (see ``audit.row_snapshots``).
+    rows_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)

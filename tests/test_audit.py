@@ -114,8 +114,8 @@ def test_a_rewritten_tail_with_recomputed_hash_is_still_found(hall):
     standard_hall(hall, members=3)
     conn = raw(hall)
     row = conn.execute(f"SELECT {', '.join(audit.AUDIT_COLUMNS)} FROM audit_log WHERE seq = 3").fetchone()
-    seq, at, actor, action, etype, eid, before, after, prev, _ = row
-    forged = audit.entry_hash(prev, seq, at, "mallory", action, etype, eid, before, after)
+    seq, at, actor, action, etype, eid, before, after, rows_json, prev, _ = row
+    forged = audit.entry_hash(prev, seq, at, "mallory", action, etype, eid, before, after, rows_json)
     conn.close()
     _tamper(hall, f"UPDATE audit_log SET actor = 'mallory', hash = '{forged}' WHERE seq = 3")
     report = verify(hall)

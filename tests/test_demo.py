@@ -5,8 +5,10 @@ from treasurer.ledger import standings
 from treasurer import clock
 
 
-def test_a_demo_hall_has_arrears_every_method_and_a_sound_chain(tmp_path):
+def test_a_demo_hall_has_arrears_every_method_and_a_sound_chain(tmp_path, monkeypatch):
     from treasurer.hall import open_hall
+    # Mid-month: on the 1st to the 20th the demo's members have not all paid the new month yet.
+    monkeypatch.setenv("TREASURER_TODAY", "2026-11-24")
     hall = open_hall(str(tmp_path / "demo"), actor="demo")
     summary = fill_demo(hall, members=150, months=12)
     assert summary.members == 150 and summary.charges > 150 * 8 and summary.payments > 100

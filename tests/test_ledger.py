@@ -93,9 +93,9 @@ def test_the_one_query_standings_agree_with_the_walk_on_a_whole_hall(tmp_path):
     correction = request_adjustment(hall, "100002", 1234, "correction", "under-charged", "Pat Morales",
                                     increase=True)                   # a debit that is not a charge
     decide(hall, correction.id, "Sam Okafor", "5678", approve=True)
-    with hall.db.write() as s:                                       # a pending ACH payment
+    with hall.write() as tx:                                         # a pending ACH payment
         from treasurer.models import Payment
-        s.add(Payment(member_id=5, amount_cents=5200, method="us_bank_account", status="pending",
+        tx.session.add(Payment(member_id=5, amount_cents=5200, method="us_bank_account", status="pending",
                       received_on=clock.today(), recorded_by="t", created_at=clock.stamp()))
     for today in (clock.today(), dt.date(2026, 1, 16), dt.date(2030, 1, 1)):
         with hall.read() as s:

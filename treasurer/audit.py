@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -38,12 +38,12 @@ def _json_default(value: Any) -> Any:
 
 
 def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity_type: str,
-               entity_id: str, before_json: str | None, after_json: str | None) -> str:
-    content = json.dumps(
-        [seq, at, actor, action, entity_type, entity_id, before_json, after_json],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+               entity_id: str, before_json: str | None, after_json: str | None,
+               rows_json: str | None = None) -> str:
+    fields = [seq, at, actor, action, entity_type, entity_id, before_json, after_json]
+    if rows_json is not None:  # entries written before 0009 carry no row snapshots and hash as they did
+        fields.append(rows_json)
+    content = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + "\n" + content).encode("utf-8")).hexdigest()
 
 
@@ -54,6 +54,7 @@ class Change:
     entity_id: str | int
     before: dict | None = None
     after: dict | None = None
+    rows_json: str | None = None    # full snapshots of the rows this change's transaction wrote
 
 
 def record(session: Session, actor: str, change: Change) -> None:
@@ -64,10 +65,7 @@ def record_many(session: Session, actor: str, changes: Sequence[Change]) -> None
     """Append entries in the caller's transaction (which holds the write lock)."""
     if not changes:
         return
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    seq, prev = head(session)
     at = clock.stamp()
     rows = []
     for change in changes:
@@ -75,10 +73,12 @@ def record_many(session: Session, actor: str, changes: Sequence[Change]) -> None
         before = canonical_json(change.before)
         after = canonical_json(change.after)
         entity_id = str(change.entity_id)
-        digest = entry_hash(prev, seq, at, actor, change.action, change.entity_type, entity_id, before, after)
+        digest = entry_hash(prev, seq, at, actor, change.action, change.entity_type, entity_id, before, after,
+                            change.rows_json)
         rows.append(
             dict(seq=seq, at=at, actor=actor, action=change.action, entity_type=change.entity_type,
-                 entity_id=entity_id, before_json=before, after_json=after, prev_hash=prev, hash=digest)
+                 entity_id=entity_id, before_json=before, after_json=after, rows_json=change.rows_json,
+                 prev_hash=prev, hash=digest)
         )
         prev = digest
     session.execute(insert(AuditEntry), rows)
@@ -102,31 +102,44 @@ class ChainReport:
 
 
 AUDIT_COLUMNS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "before_json", "after_json",
-                 "prev_hash", "hash")
+                 "rows_json", "prev_hash", "hash")
 
 
-def verify(session: Session, batch: int = 5000) -> ChainReport:
+def verify(session: Session, batch: int = 5000,
+           on_entry: Callable[[Sequence], None] | None = None) -> ChainReport:
     """Walk the whole chain; report the first entry that does not hold."""
     columns = [getattr(AuditEntry, name) for name in AUDIT_COLUMNS]
     rows = session.execute(select(*columns).order_by(AuditEntry.seq).execution_options(yield_per=batch))
-    return verify_rows(rows)
+    return verify_rows(rows, on_entry)
 
 
-def verify_rows(rows: Iterable[Sequence]) -> ChainReport:
-    """Check rows of ``AUDIT_COLUMNS`` in sequence order (from any connection)."""
+def head(session: Session) -> tuple[int, str]:
+    """The chain's newest entry as (seq, hash); (0, GENESIS) for an empty log."""
+    row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def verify_rows(rows: Iterable[Sequence], on_entry: Callable[[Sequence], None] | None = None) -> ChainReport:
+    """Check rows of ``AUDIT_COLUMNS`` in sequence order (from any connection).
+
+    ``on_entry`` sees each entry once its hash holds (the books check collects row snapshots there).
+    """
     prev = GENESIS
     expected_seq = 1
     count = 0
-    for seq, at, actor, action, entity_type, entity_id, before, after, prev_hash, stored in rows:
+    for row in rows:
+        seq, at, actor, action, entity_type, entity_id, before, after, rows_json, prev_hash, stored = row
         if seq != expected_seq:
             return ChainReport(False, count, prev, seq, "an entry is missing before it",
                                f"entry {expected_seq}", f"entry {seq}")
         if prev_hash != prev:
             return ChainReport(False, count, prev, seq, "it does not follow the entry before it", prev, prev_hash)
-        digest = entry_hash(prev, seq, at, actor, action, entity_type, entity_id, before, after)
+        digest = entry_hash(prev, seq, at, actor, action, entity_type, entity_id, before, after, rows_json)
         if digest != stored:
             return ChainReport(False, count, prev, seq, "its content was changed after it was written",
                                digest, stored)
+        if on_entry is not None:
+            on_entry(row)
         prev = stored
         expected_seq += 1
         count += 1

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import audit_rows
 from .errors import UserFacingError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -100,11 +101,14 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
         )
+        audit_rows.install(self._reader)
+        audit_rows.install(self._writer)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         with self._reader() as session, session.begin():
             yield session
+            _refuse_unaudited(session)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
@@ -112,6 +116,7 @@ class Database:
         with self._writer() as session, session.begin():
             lock_for_write(session)
             yield session
+            _refuse_unaudited(session)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -126,6 +131,13 @@ class Database:
             return None
         database = self.engine.url.database
         return Path(database) if database and database != ":memory:" else None
+
+
+def _refuse_unaudited(session: Session) -> None:
+    """Rows the audit log covers are written through ``Hall.write``, which records their snapshots."""
+    session.flush()
+    if audit_rows.pending(session):
+        raise RuntimeError("Rows the audit log covers were written outside Hall.write; nothing was saved.")
 
 
 def alembic_config(url: str) -> Config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import os
 import uuid
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, config
+from . import audit, audit_rows, config
 from .db import Database, open_database
 from .errors import PinRejected, UserFacingError, ValidationError
 from .models import Setting
@@ -44,7 +45,11 @@ class Tx:
         self._changes.append(audit.Change(action, entity_type, entity_id, before, after))
 
     def flush_audit(self) -> None:
-        self.session.flush()
+        rows_json = audit_rows.take_snapshots(self.session)
+        if rows_json is not None:
+            # The rows ride on the transaction's last entry; a write that named no change still gets one.
+            last = self._changes.pop() if self._changes else audit.Change("books.write", "books", "-")
+            self._changes.append(dataclasses.replace(last, rows_json=rows_json))
         audit.record_many(self.session, self.actor, self._changes)
         self._changes.clear()
 
@@ -142,7 +147,11 @@ def open_hall(data_dir: str | None = None, database_url: str | None = None,
               actor: str | None = None) -> Hall:
     path = config.data_dir(data_dir)
     url = config.database_url(path, database_url)
-    return Hall(open_database(url), actor=actor, data_path=path)
+    db = open_database(url)
+    from .private_files import protect_database
+
+    protect_database(db.sqlite_path)        # the books and their -wal/-shm/-journal: the owner's alone
+    return Hall(db, actor=actor, data_path=path)
 
 
 def init_hall(hall: Hall, hall_name: str, currency: str = "usd", address: str = "") -> None:

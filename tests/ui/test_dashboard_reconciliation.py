@@ -14,8 +14,8 @@ def test_the_dashboard_shows_open_discrepancies(hall, make_window, qtbot):
     window = make_window(hall)
     label = window.show_screen("Dashboard").reconciliation   # counted when the window opened
     qtbot.waitUntil(lambda: "no open discrepancies" in label.text(), timeout=10_000)
-    with hall.db.write() as s:  # a card payment the books hold but no Stripe payout ever carried
-        s.add(Payment(member_id=1, amount_cents=4500, method="card", status="completed",
+    with hall.write() as tx:  # a card payment the books hold but no Stripe payout ever carried
+        tx.session.add(Payment(member_id=1, amount_cents=4500, method="card", status="completed",
                       received_on=clock.today() - dt.timedelta(days=30), reference="pi_lost", recorded_by="t",
                       created_at=clock.stamp(), stripe_payment_intent_id="pi_lost"))
     window.refresh()

@@ -28,6 +28,47 @@ def upgrade() -> None:
     op.add_column('period_closings', sa.Column('anchor_seq', sa.Integer(), nullable=True))
     op.add_column('period_closings', sa.Column('anchor_hash', sa.String(length=64), nullable=True))
     op.add_column('audit_log', sa.Column('rows_json', sa.Text(), nullable=True))
+    record_baseline(op.get_bind(), "upgrade to 0009")
+
+
+BASELINE_CHUNK = 1000
+
+
+def record_baseline(conn, actor: str) -> None:
+    """Every covered row as it stands, in audit entries of their own ("audit.baseline"), so that the books
+    can be checked against the log from here on.  A later migration that changes covered rows or adds a
+    column to a covered table records a baseline of that table the same way."""
+    from treasurer import audit, audit_rows, clock
+
+    existing = set(sa.inspect(conn).get_table_names())
+    names = [name for name in audit_rows.COVERED if name in existing]
+    meta = sa.MetaData()
+    meta.reflect(conn, only=names)
+    head = conn.execute(sa.text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")).first()
+    seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
+    at = clock.stamp()
+    for name in names:
+        table = meta.tables[name]
+        (key,) = table.primary_key.columns
+        columns = [c.name for c in table.columns]
+        rows = conn.execute(sa.select(table).order_by(key)).all()
+        for start in range(0, len(rows), BASELINE_CHUNK):
+            chunk = rows[start:start + BASELINE_CHUNK]
+            snaps = [[name, audit_rows.row_key(r._mapping[key.name]), audit_rows.snapshot(name, r, columns)]
+                     for r in chunk]
+            rows_json = audit.canonical_json(snaps)
+            after = audit.canonical_json({"rows": len(chunk)})
+            entity_id = f"{snaps[0][1]}..{snaps[-1][1]}"
+            seq += 1
+            digest = audit.entry_hash(prev, seq, at, actor, "audit.baseline", name, entity_id, None, after,
+                                      rows_json)
+            conn.execute(sa.text(
+                "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_json, after_json, "
+                "rows_json, prev_hash, hash) VALUES (:seq, :at, :actor, 'audit.baseline', :entity_type, "
+                ":entity_id, NULL, :after, :rows_json, :prev, :hash)"),
+                dict(seq=seq, at=at, actor=actor, entity_type=name, entity_id=entity_id, after=after,
+                     rows_json=rows_json, prev=prev, hash=digest))
+            prev = digest
 
 
 def downgrade() -> None:

@@ -1,0 +1,140 @@
+"""Which tables the audit log covers, and the full snapshot of each row it keeps.
+
+Every write transaction records, on its last audit entry, a snapshot of every row
+it inserted, changed or deleted in these tables (``rows_json``).  ``audit verify``
+then compares the books with the latest snapshot of each row, so an edit made
+behind the app's back (a changed amount, an inserted or deleted row, a copied PIN
+hash) is found even though the chain itself is intact.
+
+Rows are caught where SQLAlchemy writes them, not where the app's functions
+decide to audit: the unit of work's flush (ORM objects) and the ORM-enabled
+``insert()`` statements (which must return the primary key first).  A bulk
+UPDATE or DELETE on a covered table is refused: money rows are never changed that
+way, and such a statement could not say which rows it touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from . import models as m
+
+COVERED_MODELS = (
+    m.Setting, m.Officer, m.Classification, m.DuesRate, m.Member, m.DuesPeriod, m.PeriodClosing, m.Charge,
+    m.Payment, m.Adjustment, m.AdjustmentDecision, m.Slip, m.Refund, m.Dispute, m.ReviewItem, m.Payout,
+    m.LinkClosure, m.BalanceTransaction, m.BalanceLineSeen, m.DiscrepancyResolution, m.DepositBatch,
+    m.DepositItem, m.DepositRemoval, m.BankReconciliation, m.BankClearedItem, m.BankEntry,
+)
+COVERED: dict[str, Table] = {model.__table__.name: model.__table__ for model in COVERED_MODELS}
+# Not covered: the raw Stripe inbox (stripe_events: Stripe's own copies, kept verbatim), the relay's cursor
+# (relay_state) and the audit log itself.
+
+# Kept in the log only as a digest: the log must not help anyone guess a PIN, yet a hash copied from another
+# officer must still show.
+SECRET_COLUMNS = {("officers", "pin_hash")}
+
+_KEY = "audit_rows"
+
+
+def key_column(table: Table):
+    (column,) = table.primary_key.columns
+    return column
+
+
+def canonical_value(table: str, column: str, value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if (table, column) in SECRET_COLUMNS and value is not None:
+        return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
+    return value
+
+
+def snapshot(table: str, row: Any, columns: Iterable[str]) -> dict:
+    """The row as the log keeps it: every column, dates as ISO text, secrets as digests."""
+    mapping = row._mapping
+    return {name: canonical_value(table, name, mapping[name]) for name in columns}
+
+
+def snapshot_json(snap: dict) -> str:
+    return json.dumps(snap, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def row_key(value: Any) -> str:
+    return str(value)
+
+
+# Catching the rows a transaction writes ------------------------------------------------------------------------
+
+def install(factory) -> None:
+    """Watch the sessions ``factory`` makes (the writers)."""
+    event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "do_orm_execute", _on_execute)
+
+
+def _touched(session: Session) -> dict[str, set]:
+    return session.info.setdefault(_KEY, {})
+
+
+def _after_flush(session: Session, _context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        mapper = inspect(obj).mapper
+        table = mapper.local_table
+        if table.name in COVERED:
+            # Keys are assigned by now, though the new objects are not yet marked persistent.
+            (ident,) = mapper.primary_key_from_instance(obj)
+            _touched(session).setdefault(table.name, set()).add(ident)
+
+
+def _on_execute(state: ORMExecuteState):
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    table = getattr(state.statement, "table", None)
+    if table is None or table.name not in COVERED:
+        return None
+    if not state.is_insert:
+        raise RuntimeError(f"A bulk UPDATE or DELETE on {table.name}, which the audit log covers: change its "
+                           f"rows through the ORM so that each is recorded.")
+    described = state.statement.returning_column_descriptions
+    if not described or described[0]["name"] != key_column(table).name:
+        raise RuntimeError(f"An INSERT into {table.name}, which the audit log covers, must return "
+                           f"{key_column(table).name} first so that each new row is recorded.")
+    frozen = state.invoke_statement().freeze()
+    ids = [row[0] for row in frozen().all()]
+    _touched(state.session).setdefault(table.name, set()).update(ids)
+    return frozen()
+
+
+def pending(session: Session) -> bool:
+    return bool(session.info.get(_KEY))
+
+
+def take_snapshots(session: Session) -> str | None:
+    """The rows this transaction wrote, read back as stored, as ``rows_json`` (None if it wrote none).
+
+    ``[[table, key, snapshot or null for a deleted row], ...]``, sorted, one entry per row.
+    """
+    session.flush()
+    touched = session.info.pop(_KEY, None)
+    if not touched:
+        return None
+    out = []
+    for name in sorted(touched):
+        table = COVERED[name]
+        key = key_column(table)
+        columns = [c.name for c in table.columns]
+        ids = sorted(touched[name], key=row_key)
+        found = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for row in session.execute(select(table).where(key.in_(chunk))):
+                found[row_key(row._mapping[key.name])] = snapshot(name, row, columns)
+        for ident in ids:
+            out.append([name, row_key(ident), found.get(row_key(ident))])
+    return json.dumps(out, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -7,16 +7,17 @@ from pathlib import Path
 
 import platformdirs
 
+from .private_files import make_private_dir
+
 APP_NAME = "HallTreasurer"
 DB_FILENAME = "treasurer.sqlite3"
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """``--data-dir``, else ``TREASURER_HOME``, else the platform's user data directory."""
+    """``--data-dir``, else ``TREASURER_HOME``, else the platform's user data directory (created 0700)."""
     chosen = explicit or os.environ.get("TREASURER_HOME")
     path = Path(chosen) if chosen else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return make_private_dir(path)
 
 
 def database_url(data_path: Path, explicit: str | None = None) -> str:

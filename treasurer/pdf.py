@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .private_files import write_private
+
 PAGE_W, PAGE_H = 612, 792        # US letter, in points
 MARGIN, FONT_SIZE, LEADING = 40, 8, 10
 LINES_PER_PAGE = (PAGE_H - 2 * MARGIN) // LEADING
@@ -32,7 +34,7 @@ def paginate(lines: list[str]) -> list[list[str]]:
 
 
 def write_text_pdf(path: Path, lines: list[str], title: str = "") -> int:
-    """Write the lines as pages of text; returns the number of pages."""
+    """Write the lines as pages of text (the file 0600); returns the number of pages."""
     pages = paginate(lines)
     objects: list[bytes] = []
     # 1 catalog, 2 pages, 3 font, 4 info; then a page and its content stream per page.
@@ -62,5 +64,5 @@ def write_text_pdf(path: Path, lines: list[str], title: str = "") -> int:
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 4 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    Path(path).write_bytes(bytes(out))
+    write_private(path, bytes(out))       # statements and packets name members and amounts: 0600
     return len(pages)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from treasurer import clock
 from treasurer.db import explain
 from treasurer.errors import UserFacingError
+from treasurer.private_files import make_private_dir, private_open
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,8 +77,8 @@ def write_log(text: str) -> Path | None:
         log.error("%s", text)
         return None
     try:
-        _log_path.parent.mkdir(parents=True, exist_ok=True)
-        with _log_path.open("a", encoding="utf-8") as fh:
+        make_private_dir(_log_path.parent)
+        with private_open(_log_path, "a", encoding="utf-8") as fh:     # 0600: tracebacks quote members' details
             fh.write(f"--- {clock.stamp()}\n{text}\n")
     except OSError:
         log.error("%s", text)

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
 from treasurer.errors import UserFacingError
 from treasurer.hall import Hall
 from treasurer.models import Slip
+from treasurer.private_files import protect, write_private
 
 from . import fmt
 from .qr import draw_qr
@@ -129,6 +130,7 @@ def render_slips_pdf(hall: Hall, slips: Sequence[Slip | int], out_path: str | Pa
     faces = faces_for(hall, slips)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
+    write_private(out, b"")     # born 0600 (members' names, amounts, payment links); Qt keeps the mode
     writer = QPdfWriter(str(out))
     writer.setResolution(PDF_DPI)
     writer.setTitle(f"Payment slips — {faces[0].hall_name}")
@@ -138,6 +140,7 @@ def render_slips_pdf(hall: Hall, slips: Sequence[Slip | int], out_path: str | Pa
     pages = paint_slips(writer, faces, layout, PDF_DPI)
     if not out.exists():
         raise UserFacingError(f"The PDF could not be written to {out}; check the folder's permissions.")
+    protect(out)
     return pages
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import __version__
 from ..db import explain
 from ..errors import ImportFailed, UserFacingError
+from ..private_files import private_umask
 from . import books, common, members, money, records, relay, reports, stripe
 
 COMMAND_MODULES = (books, members, money, records, stripe, relay, reports)
@@ -80,6 +81,13 @@ def _start_sandbox(factory, state):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything this process creates (the books, SQLite's -wal/-shm, backups, exports, logs) is born
+    # readable by its owner alone; the umask is put back on return (tests run commands in-process).
+    with private_umask():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", run_gui)
@@ -111,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def relay_main(argv: Sequence[str] | None = None) -> int:
     """``treasurer-relay [--data-dir DIR] [--mode ...] [--port ...]``: the same as ``treasurer relay run``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    return main(["relay", "run", *argv])
+    return main(["relay", "run", *argv])     # main runs under private_umask
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ from .. import clock, config
 from ..errors import UserFacingError, ValidationError
 from ..hall import Hall, open_hall
 from ..money import format_cents
+from ..private_files import make_private_dir, open_to_others, private_open
 
 
 def global_options(suppress: bool = True) -> argparse.ArgumentParser:
@@ -39,11 +40,20 @@ def group(commands, name: str, help: str):
 
 def hall_from(args: argparse.Namespace, *, must_exist: bool = True) -> Hall:
     hall = open_hall(getattr(args, "data_dir", None), getattr(args, "database_url", None))
+    if not getattr(args, "warned_open_to_others", False):     # once per command
+        args.warned_open_to_others = True
+        warn_if_open_to_others(hall.data_path)
     if must_exist and not hall.initialised:
         hall.close()
         raise UserFacingError("There is no hall here yet: run 'treasurer init --hall-name \"...\"' first "
                               "(or 'treasurer demo' for a demo hall).")
     return hall
+
+
+def warn_if_open_to_others(folder: Path | None) -> None:
+    """The data folder open to other users of the computer: one line on stderr, with the fix."""
+    if folder is not None and (warning := open_to_others(folder)):
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def read_pin(args: argparse.Namespace, prompt: str) -> str:
@@ -73,11 +83,10 @@ def money(hall: Hall, cents: int) -> str:
 
 def write_crash_log(args: argparse.Namespace, text: str) -> Path:
     try:
-        folder = config.data_dir(getattr(args, "data_dir", None)) / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_private_dir(config.data_dir(getattr(args, "data_dir", None)) / "logs")
     except OSError:
         folder = Path(os.environ.get("TMPDIR", "/tmp"))
     path = folder / "treasurer-errors.log"
-    with path.open("a", encoding="utf-8") as fh:
+    with private_open(path, "a", encoding="utf-8") as fh:   # a traceback can quote members' details
         fh.write(f"--- {clock.stamp()} {' '.join(sys.argv)}\n{text}\n")
     return path

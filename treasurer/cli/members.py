@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .. import arrears
 from ..member_import import export_members, import_members
 from ..members import MemberData, add_member
 from ..models import MEMBER_STATUSES
+from ..private_files import write_private
 from ..statement import member_statement
 from .common import add_command, group, hall_from, money, parse_day
 
@@ -52,7 +52,7 @@ def cmd_import(args) -> int:
 def cmd_export(args) -> int:
     text = export_members(hall_from(args))
     if args.file:
-        Path(args.file).write_text(text, encoding="utf-8")
+        write_private(args.file, text)        # the roll: names, emails, phones: 0600
         print(f"Exported {text.count(chr(10)) - 1} members to {args.file}.")
     else:
         sys.stdout.write(text)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QPushButton, QSpli
 
 from treasurer import clock
 from treasurer.packet import build_packet
+from treasurer.private_files import write_private
 from treasurer.reports import (
     ARREARS_BUCKETS,
     PerCapitaReport,
@@ -183,7 +184,7 @@ class ReportsTab(QWidget):
         if not path:
             return
         text = period_csv([self.report]) if which == "period" else per_capita_csv(self.per_capita)
-        Path(path).write_text(text, encoding="utf-8", newline="")
+        write_private(path, text, newline="")
         self.result_label.setText(f"Exported the {'period report' if which == 'period' else 'per capita'} "
                                   f"{self.report.period} to {path}.")
 

@@ -11,15 +11,17 @@ from sqlalchemy.orm import Session, selectinload
 from . import clock
 from .errors import NotFound, PeriodClosed, ValidationError
 from .hall import Hall
+from .limits import check_amount
 from .models import FREQUENCIES, Charge, Classification, DuesRate, Member
 from .periods import get_or_create_period, is_closed, parse_period
+from .text_input import clean_name
 
 ASSESSED_STATUSES = ("active", "retired")
 
 
 def add_classification(hall: Hall, name: str, rate_cents: int, frequency: str = "monthly",
                        effective_from: dt.date | None = None, per_capita_cents: int = 0) -> Classification:
-    name = " ".join(name.split())
+    name = clean_name(name, "classification name", required=False)
     if not name:
         raise ValidationError("A classification needs a name (for example Journeyman Wireman).")
     if frequency not in FREQUENCIES:
@@ -27,6 +29,7 @@ def add_classification(hall: Hall, name: str, rate_cents: int, frequency: str = 
     _check_rate(rate_cents, per_capita_cents)
     start = effective_from or dt.date(clock.today().year, 1, 1)
     with hall.write() as tx:
+        _check_rate_ceiling(tx.session, rate_cents, per_capita_cents)
         if tx.session.scalar(select(Classification).where(Classification.name == name)):
             raise ValidationError(f"There is already a classification named {name}.")
         klass = Classification(name=name, frequency=frequency, created_at=clock.stamp())
@@ -42,6 +45,7 @@ def add_rate(hall: Hall, class_name: str, rate_cents: int, effective_from: dt.da
     """A new rate from a date on; earlier rates stay as they were."""
     _check_rate(rate_cents, per_capita_cents)
     with hall.write() as tx:
+        _check_rate_ceiling(tx.session, rate_cents, per_capita_cents)
         klass = find_classification(tx.session, class_name)
         if any(r.effective_from == effective_from for r in klass.rates):
             raise ValidationError(f"{klass.name} already has a rate from {effective_from.isoformat()}.")
@@ -64,6 +68,11 @@ def _check_rate(rate_cents: int, per_capita_cents: int) -> None:
         raise ValidationError("Rates cannot be negative.")
     if per_capita_cents > rate_cents:
         raise ValidationError("The per-capita amount cannot be more than the dues rate.")
+
+
+def _check_rate_ceiling(session: Session, rate_cents: int, per_capita_cents: int) -> None:
+    check_amount(session, rate_cents, "dues rate")
+    check_amount(session, per_capita_cents, "per-capita amount")
 
 
 def find_classification(session: Session, name: str) -> Classification:

@@ -12,6 +12,7 @@ from .audit import snapshot
 from .errors import ValidationError
 from .hall import Hall
 from .ledger import Standing, allocate, load_entries, standing
+from .limits import check_amount
 from .members import find_member
 from .models import PAYMENT_METHODS, Charge, DuesPeriod, Payment
 from .periods import ensure_open_date
@@ -61,6 +62,7 @@ def record_payment(hall: Hall, member_number: str, amount_cents: int, method: st
     if day > today:
         raise ValidationError(f"The received date {day.isoformat()} is in the future.")
     with hall.write() as tx:
+        check_amount(tx.session, amount_cents, "payment")
         member = find_member(tx.session, member_number)
         ensure_open_date(tx.session, day, "received")
         if not allow_duplicate and reference.strip():

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from .dues import find_classification
 from .errors import ImportFailed, NotFound, ValidationError
 from .hall import Hall
-from .members import MemberData, apply_changes, check_email, check_status, insert_member
+from .members import MemberData, apply_changes, check_email, check_status, clean_field, insert_member, text_problem
 from .models import Member
 
 EXPORT_COLUMNS = ("member_number", "first_name", "last_name", "email", "phone", "classification", "status",
@@ -85,16 +86,44 @@ def decode(data: bytes) -> str:
                             f"\"CSV UTF-8\" and import it again"]) from None
 
 
+def control_characters(record: list[str], first_line: int, header: list[str]) -> list[str]:
+    """Each cell holding a control character (a NUL byte, an escape...), as ``line N, column C: ...``.
+
+    Tabs and line breaks inside a quoted cell are text; anything else below U+0020 is not, and would
+    break the reports' lines and columns (or be cut off by the database).
+    """
+    problems = []
+    line = first_line
+    for index, cell in enumerate(record):
+        for position, char in enumerate(cell):
+            if char not in "\t\r\n" and unicodedata.category(char) == "Cc":
+                name = header[index].strip() if index < len(header) and header[index].strip() else str(index + 1)
+                problems.append(f"line {line + cell[:position].count(chr(10))}, column {name}: a control "
+                                f"character (U+{ord(char):04X}) at character {position + 1} of the cell; "
+                                f"remove it in the spreadsheet and export the CSV again")
+                break
+        line += cell.count("\n")
+    return problems
+
+
 def read_rows(text: str) -> tuple[dict[str, str], list[_Row], list[str], list[str]]:
     """Header map (field -> header as written), rows, ignored headers, problems."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _read_rows(reader, delimiter)
+    except csv.Error as exc:   # a cell over the csv module's size limit, and the like
+        raise ImportFailed([f"line {reader.line_num}: this line cannot be read as CSV ({exc})"]) from None
+
+
+def _read_rows(reader, delimiter: str) -> tuple[dict[str, str], list[_Row], list[str], list[str]]:
     problems: list[str] = []
     try:
         header = next(reader)
     except StopIteration:
         raise ImportFailed(["line 1: the file is empty"]) from None
+    problems.extend(control_characters(header, 1, header))
     columns: dict[str, int] = {}
     written: dict[str, str] = {}
     ignored: list[str] = []
@@ -116,9 +145,13 @@ def read_rows(text: str) -> tuple[dict[str, str], list[_Row], list[str], list[st
     if "name" not in columns and "last_name" not in columns and "first_name" not in columns:
         problems.append("line 1: there is no name column (first_name and last_name, or one Name column)")
     rows: list[_Row] = []
+    ended = reader.line_num
     for record in reader:
-        line = reader.line_num
+        starts, line, ended = ended + 1, reader.line_num, reader.line_num
         if not any(cell.strip() for cell in record):
+            continue
+        if bad := control_characters(record, starts, header):
+            problems.extend(bad)
             continue
         if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
             problems.append(f"line {line}: {len(record)} fields but the header has {len(header)} "
@@ -179,8 +212,13 @@ def _check_rows(session, written: dict[str, str], rows: list[_Row], problems: li
     classes: dict[str, int | None] = {}
     checked = []
     for row in rows:
-        v = row.values
         where = f"line {row.line}, column "
+        v = dict(row.values)
+        for field, cell in row.values.items():      # direction marks and other hidden characters
+            try:
+                v[field] = clean_field(field, cell)
+            except ValidationError as exc:
+                problems.append(f"{where}{col(field)}: {text_problem(exc)}")
         values: dict = {}
         number = v.get("member_number", "")
         if not number:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from .errors import NotFound, ValidationError
 from .hall import Hall, Tx
 from .models import MEMBER_STATUSES, Member
+from .text_input import clean_name
 
 MEMBER_FIELDS = ("member_number", "first_name", "last_name", "email", "phone", "address",
                  "classification_id", "status", "join_date", "notes")
@@ -47,6 +49,46 @@ def check_status(status: str) -> str | None:
     return None
 
 
+FIELD_LABELS = {"member_number": "member number", "first_name": "first name", "last_name": "last name",
+                "email": "email", "phone": "phone", "address": "address", "notes": "notes"}
+MULTILINE_FIELDS = ("address", "notes")
+
+
+def clean_field(field: str, value: str, label: str | None = None) -> str:
+    """A member's text field as stored, or a ValidationError naming the field and the character.
+
+    Names and single-line fields: runs of spaces folded, control characters and direction marks refused
+    (``text_input.clean_name``). Address and notes keep their line breaks; anything else invisible is refused.
+    """
+    label = label or FIELD_LABELS.get(field, field.replace("_", " "))
+    text = str(value).strip()
+    if field not in MULTILINE_FIELDS:
+        return clean_name(text, label, required=False)
+    lines = text.splitlines()
+    for position, char in enumerate(text, start=1):
+        if char not in "\n\r\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            raise ValidationError(f"The {label} {_shown(text)} holds a control character (U+{ord(char):04X}) "
+                                  f"at character {position}; type it again without it.")
+    for line in lines:
+        clean_name(line, label, required=False)
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def text_problem(exc: ValidationError) -> str:
+    """A ValidationError's sentence as a problem in a list: 'the first name ... without it'."""
+    sentence = str(exc).rstrip(".")
+    return sentence[:1].lower() + sentence[1:]
+
+
+def problems_sentence(problems: list[tuple[str, str]]) -> str:
+    text = "; ".join(f"{field}: {msg}" for field, msg in problems)
+    return text[:1].upper() + text[1:] + "."
+
+
 def find_member(session: Session, member_number: str) -> Member:
     member = session.scalar(select(Member).options(joinedload(Member.classification))
                             .where(Member.member_number == member_number.strip()))
@@ -60,12 +102,19 @@ def validate(session: Session, data: MemberData) -> tuple[dict, list[tuple[str, 
     from .dues import find_classification  # dues imports periods, which imports members' neighbours
 
     problems: list[tuple[str, str]] = []
-    number = data.member_number.strip()
+    text: dict[str, str] = {}
+    for field in ("member_number", "first_name", "last_name", "email", "phone", "address", "notes"):
+        try:
+            text[field] = clean_field(field, getattr(data, field))
+        except ValidationError as exc:
+            problems.append((field, text_problem(exc)))
+            text[field] = str(getattr(data, field)).strip()
+    number = text["member_number"]
     if not number:
         problems.append(("member_number", "the member number is missing"))
-    if not data.first_name.strip() and not data.last_name.strip():
+    if not text["first_name"] and not text["last_name"]:
         problems.append(("last_name", "the name is missing"))
-    email = data.email.strip()
+    email = text["email"]
     if msg := check_email(email):
         problems.append(("email", msg))
     status = (data.status or "active").strip().lower()
@@ -76,9 +125,9 @@ def validate(session: Session, data: MemberData) -> tuple[dict, list[tuple[str, 
         class_id = find_classification(session, data.classification).id
     except NotFound:
         problems.append(("classification", f"unknown classification {data.classification.strip()!r}"))
-    values = dict(member_number=number, first_name=data.first_name.strip(), last_name=data.last_name.strip(),
-                  email=email, phone=data.phone.strip(), address=data.address.strip(), classification_id=class_id,
-                  status=status, join_date=data.join_date, notes=data.notes.strip())
+    values = dict(member_number=number, first_name=text["first_name"], last_name=text["last_name"],
+                  email=email, phone=text["phone"], address=text["address"], classification_id=class_id,
+                  status=status, join_date=data.join_date, notes=text["notes"])
     return values, problems
 
 
@@ -94,7 +143,7 @@ def add_member(hall: Hall, data: MemberData) -> Member:
         if tx.session.scalar(select(Member.id).where(Member.member_number == values["member_number"])):
             problems.append(("member_number", f"member number {values['member_number']} is already on the roll"))
         if problems:
-            raise ValidationError("; ".join(f"{field}: {msg}" for field, msg in problems).capitalize() + ".")
+            raise ValidationError(problems_sentence(problems))
         return insert_member(tx, values)
 
 
@@ -127,7 +176,7 @@ def update_member(hall: Hall, member_number: str, data: MemberData) -> bool:
                 select(Member.id).where(Member.member_number == values["member_number"])):
             problems.append(("member_number", f"member number {values['member_number']} is already on the roll"))
         if problems:
-            raise ValidationError("; ".join(f"{field}: {msg}" for field, msg in problems).capitalize() + ".")
+            raise ValidationError(problems_sentence(problems))
         return apply_changes(tx, member, values)
 
 

@@ -11,9 +11,10 @@ from . import clock
 from .audit import snapshot
 from .errors import NotFound, PermissionDenied, ValidationError
 from .hall import Hall
+from .limits import check_amount
 from .members import find_member
 from .models import Adjustment, AdjustmentDecision, Member, Officer
-from .officers import authenticate, find_officer
+from .officers import authenticate
 from .periods import ensure_open_date
 
 CREDIT_KINDS = ("waiver", "hardship_credit", "write_off")     # always lower what is owed
@@ -36,8 +37,9 @@ class PendingAdjustment:
 
 def request_adjustment(hall: Hall, member_number: str, amount_cents: int, kind: str, reason: str,
                        officer_name: str, effective_on: dt.date | None = None, increase: bool = False,
-                       corrects: int | None = None) -> Adjustment:
-    """Record a request; it changes nothing owed until a different officer approves it."""
+                       corrects: int | None = None, *, pin: str) -> Adjustment:
+    """Record a request, the requesting officer proven by their PIN; it changes nothing owed until a different
+    officer approves it."""
     if kind not in CREDIT_KINDS + SIGNED_KINDS:
         raise ValidationError(f"The kind {kind!r} is not one of: {', '.join(CREDIT_KINDS + SIGNED_KINDS)}.")
     if amount_cents <= 0:
@@ -48,8 +50,9 @@ def request_adjustment(hall: Hall, member_number: str, amount_cents: int, kind: 
         raise ValidationError("An adjustment needs a reason.")
     day = effective_on or clock.today()
     with hall.write() as tx:
+        officer = authenticate(tx, officer_name, pin)
+        check_amount(tx.session, amount_cents, "adjustment amount")
         member = find_member(tx.session, member_number)
-        officer = find_officer(tx.session, officer_name)
         ensure_open_date(tx.session, day, "adjustment")
         if corrects is not None and tx.session.get(Adjustment, corrects) is None:
             raise NotFound(f"There is no adjustment {corrects} to correct.")
@@ -58,7 +61,8 @@ def request_adjustment(hall: Hall, member_number: str, amount_cents: int, kind: 
                                 corrects_adjustment_id=corrects, needs_approval=True, created_at=clock.stamp())
         tx.session.add(adjustment)
         tx.session.flush()
-        tx.audit("adjustment.request", "adjustment", adjustment.id, None, snapshot(adjustment, ADJUSTMENT_FIELDS))
+        tx.audit("adjustment.request", "adjustment", adjustment.id, None,
+                 snapshot(adjustment, ADJUSTMENT_FIELDS) | {"officer": officer.name})
         return adjustment
 
 
@@ -67,7 +71,7 @@ def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve:
         adjustment = tx.session.get(Adjustment, adjustment_id)
         if adjustment is None:
             raise NotFound(f"There is no adjustment {adjustment_id}.")
-        officer = authenticate(tx.session, officer_name, pin)
+        officer = authenticate(tx, officer_name, pin)
         if not adjustment.needs_approval:
             raise ValidationError(f"Adjustment {adjustment_id} does not need approval.")
         decided = tx.session.scalar(select(AdjustmentDecision).where(AdjustmentDecision.adjustment_id == adjustment_id))
@@ -78,6 +82,7 @@ def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve:
                                    f"must approve or deny it.")
         if approve:
             ensure_open_date(tx.session, adjustment.effective_on, "adjustment")
+            check_amount(tx.session, adjustment.amount_cents, "adjustment amount")
         row = AdjustmentDecision(adjustment_id=adjustment_id, decision="approved" if approve else "denied",
                                  officer_id=officer.id, note=note.strip(), at=clock.stamp())
         tx.session.add(row)

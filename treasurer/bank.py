@@ -24,9 +24,11 @@ from . import clock
 from .deposits import live_item
 from .errors import ValidationError
 from .hall import Hall, setting_in
+from .limits import check_amount
 from .models import (BANK_ENTRY_KINDS, BankClearedItem, BankEntry, BankReconciliation, DepositBatch, DepositItem,
                      Payment, Payout)
 from .money import format_cents
+from .officers import authenticate
 from .periods import ensure_open_date
 
 
@@ -99,12 +101,13 @@ ENTRY_SIGNS = {"fee": -1, "withdrawal": -1, "interest": 1, "transfer_in": 1}
 _A_KIND = {"fee": "A bank fee", "withdrawal": "A withdrawal", "interest": "Interest", "transfer_in": "A transfer in"}
 
 
-def record_bank_entry(hall: Hall, day: dt.date, kind: str, amount_cents: int, memo: str) -> BankEntry:
+def record_bank_entry(hall: Hall, day: dt.date, kind: str, amount_cents: int, memo: str, *, officer: str,
+                      pin: str) -> BankEntry:
     """Record a statement line other than a deposit or payout, signed as it moves the bank balance.
 
     A fee or withdrawal is negative, interest or a transfer in positive, "other" either.  Never changed
     afterwards: a mistake is corrected by an entry of the opposite amount (kind "other") saying so.
-    On any error nothing is written.
+    An officer records it with their PIN.  On any error nothing is written.
     """
     if kind not in BANK_ENTRY_KINDS:
         raise ValidationError(f"The kind {kind!r} is not one of: {', '.join(BANK_ENTRY_KINDS)}.")
@@ -126,13 +129,16 @@ def record_bank_entry(hall: Hall, day: dt.date, kind: str, amount_cents: int, me
     if day > clock.today():
         raise ValidationError(f"The entry date {day.isoformat()} is in the future.")
     with hall.write() as tx:
+        who = authenticate(tx, officer, pin).name
+        check_amount(tx.session, amount_cents, "bank entry amount")
         ensure_open_date(tx.session, day, "entry")
-        entry = BankEntry(entry_date=day, kind=kind, amount_cents=amount_cents, memo=text, created_by=tx.actor,
+        entry = BankEntry(entry_date=day, kind=kind, amount_cents=amount_cents, memo=text, created_by=who,
                           created_at=clock.stamp())
         tx.session.add(entry)
         tx.session.flush()
         tx.audit("bank.entry", "bank_entry", entry.id, None,
-                 {"entry_date": day.isoformat(), "kind": kind, "amount_cents": amount_cents, "memo": text})
+                 {"entry_date": day.isoformat(), "kind": kind, "amount_cents": amount_cents, "memo": text,
+                  "officer": who})
         return entry
 
 

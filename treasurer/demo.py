@@ -37,8 +37,8 @@ CLASSES = [
     ("Residential Wireman", "monthly", 0.10, 4200, 4500, 1850),
     ("Retiree", "quarterly", 0.15, 3000, 3300, 0),
 ]
-OFFICERS = [("Pat Morales", "treasurer", "1234"), ("Sam Okafor", "president", "5678"),
-            ("Lee Chen", "trustee", "2468")]
+OFFICERS = [("Pat Morales", "treasurer", "123456"), ("Sam Okafor", "president", "567890"),
+            ("Lee Chen", "trustee", "246802")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,9 +71,9 @@ def fill_demo(hall: Hall, members: int = 1200, months: int = 24, seed: int = 7) 
         add_classification(hall, name, old, freq, start, per_cap)
         if rate_change > start:
             add_rate(hall, name, new, rate_change, per_cap)
-    first, _, first_pin = OFFICERS[0]
-    for name, role, pin in OFFICERS:
-        add_officer(hall, name, role, pin, vouched_by=first, vouching_pin=first_pin)
+    for i, (name, role, pin) in enumerate(OFFICERS):
+        # The first needs no one; then the one officer vouches; then two (dual control).
+        add_officer(hall, name, role, pin, vouchers=[(n, p) for n, _, p in OFFICERS[:min(i, 2)]])
     _add_members(hall, rng, members, start, today)
     monthly = [period_for_date(start, "monthly")]
     while monthly[-1].starts_on < months_back(today, 0):
@@ -169,7 +169,7 @@ def _add_adjustments(hall: Hall, rng: random.Random) -> None:
         kind = ["hardship_credit", "waiver", "write_off"][i % 3]
         adj = request_adjustment(hall, number, rng.choice([2600, 5200, 10400]), kind,
                                  "Out of work after injury" if kind == "hardship_credit" else "Approved by the E-Board",
-                                 treasurer[0])
+                                 treasurer[0], pin=treasurer[2])
         if i % 2 == 0:
             decide(hall, adj.id, president[0], president[2], approve=True, note="Reviewed at the E-Board meeting")
 

@@ -21,6 +21,7 @@ from . import clock
 from .errors import NotFound, ValidationError
 from .hall import Hall
 from .models import DepositBatch, DepositItem, DepositRemoval, Member, Payment
+from .officers import authenticate
 from .money import format_cents, plain_cents
 from .payments import receipt_number
 
@@ -241,11 +242,14 @@ def _reason(reason: str) -> str:
     return text
 
 
-def remove_payment(hall: Hall, batch_id: int, payment_id: int, reason: str) -> DepositSlip:
-    """Take a payment out of an open batch (a new deposit_removals row, audited); it may then go elsewhere."""
+def remove_payment(hall: Hall, batch_id: int, payment_id: int, reason: str, *, officer: str,
+                   pin: str) -> DepositSlip:
+    """Take a payment out of an open batch (a new deposit_removals row, audited), an officer doing it with
+    their PIN; the payment may then go into another batch."""
     text = _reason(reason)
     with hall.write() as tx:
         s = tx.session
+        who = authenticate(tx, officer, pin).name
         batch = _open_batch(s, batch_id, "no payment can be taken out of it")
         item = s.scalar(select(DepositItem).where(DepositItem.batch_id == batch_id,
                                                   DepositItem.payment_id == payment_id, live_item()))
@@ -256,18 +260,20 @@ def remove_payment(hall: Hall, batch_id: int, payment_id: int, reason: str) -> D
                 f"Payment {payment_id} ({receipt_number(payment_id)}) "
                 + ("was already taken out of" if gone else "is not in") + f" deposit {batch_id}; nothing was changed.")
         cents = s.scalar(select(Payment.amount_cents).where(Payment.id == payment_id))
-        s.add(DepositRemoval(item_id=item.id, reason=text, removed_by=tx.actor, removed_at=clock.stamp()))
+        s.add(DepositRemoval(item_id=item.id, reason=text, removed_by=who, removed_at=clock.stamp()))
         s.flush()
         tx.audit("deposit.remove", "deposit_batch", batch.id, {"payment_id": payment_id},
-                 {"removed_payment_id": payment_id, "amount_cents": cents, "reason": text})
+                 {"removed_payment_id": payment_id, "amount_cents": cents, "reason": text, "officer": who})
         return _slip(s, batch)
 
 
-def void_batch(hall: Hall, batch_id: int, reason: str) -> DepositSlip:
-    """Take every payment out of an open batch with one reason, in one transaction; the batch reads as void."""
+def void_batch(hall: Hall, batch_id: int, reason: str, *, officer: str, pin: str) -> DepositSlip:
+    """Take every payment out of an open batch with one reason, in one transaction, an officer doing it with
+    their PIN; the batch reads as void."""
     text = _reason(reason)
     with hall.write() as tx:
         s = tx.session
+        who = authenticate(tx, officer, pin).name
         batch = _open_batch(s, batch_id, "it cannot be voided")
         items = list(s.scalars(select(DepositItem).where(DepositItem.batch_id == batch_id, live_item())
                                .order_by(DepositItem.id)))
@@ -275,12 +281,12 @@ def void_batch(hall: Hall, batch_id: int, reason: str) -> DepositSlip:
             raise ValidationError(f"Deposit {batch_id} has no payments left in it; it is already void. "
                                   f"Nothing was changed.")
         stamp = clock.stamp()
-        s.add_all(DepositRemoval(item_id=i.id, reason=text, removed_by=tx.actor, removed_at=stamp) for i in items)
+        s.add_all(DepositRemoval(item_id=i.id, reason=text, removed_by=who, removed_at=stamp) for i in items)
         s.flush()
         ids = [i.payment_id for i in items]
         cents = s.scalar(select(func.sum(Payment.amount_cents)).where(Payment.id.in_(ids)))
         tx.audit("deposit.void", "deposit_batch", batch.id, {"payment_ids": ids},
-                 {"removed_payment_ids": ids, "amount_cents": int(cents or 0), "reason": text})
+                 {"removed_payment_ids": ids, "amount_cents": int(cents or 0), "reason": text, "officer": who})
         return _slip(s, batch)
 
 

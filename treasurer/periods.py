@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from . import clock
 from .errors import PeriodClosed, ValidationError
+from .audit import GENESIS
 from .hall import Hall, Tx
-from .models import DuesPeriod, PeriodClosing
-from .officers import authenticate, find_officer
+from .models import AuditEntry, DuesPeriod, PeriodClosing
+from .officers import authenticate
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -106,21 +107,21 @@ def ensure_open_date(session: Session, day: dt.date, what: str) -> None:
         )
 
 
-def close_period(hall: Hall, code: str, officer_name: str, note: str, pin: str | None = None) -> None:
-    _set_closed(hall, code, officer_name, note, "close", pin)
+def close_period(hall: Hall, code: str, officer_name: str, note: str, pin: str) -> PeriodClosing:
+    """Close ``code``, the officer proven by their PIN; the closing records the audit chain's anchor."""
+    return _set_closed(hall, code, officer_name, note, "close", pin)
 
 
-def reopen_period(hall: Hall, code: str, officer_name: str, reason: str, pin: str | None = None) -> None:
+def reopen_period(hall: Hall, code: str, officer_name: str, reason: str, pin: str) -> PeriodClosing:
     if not reason.strip():
         raise ValidationError("Reopening a closed period needs a reason.")
-    _set_closed(hall, code, officer_name, reason, "reopen", pin)
+    return _set_closed(hall, code, officer_name, reason, "reopen", pin)
 
 
-def _set_closed(hall: Hall, code: str, officer_name: str, note: str, action: str, pin: str | None) -> None:
+def _set_closed(hall: Hall, code: str, officer_name: str, note: str, action: str, pin: str) -> PeriodClosing:
     span = parse_period(code)
     with hall.write() as tx:
-        officer = authenticate(tx.session, officer_name, pin) if pin is not None else find_officer(
-            tx.session, officer_name)
+        officer = authenticate(tx, officer_name, pin)
         period = tx.session.scalar(select(DuesPeriod).where(DuesPeriod.code == span.code))
         if period is None:
             raise ValidationError(f"Period {span.code} has not been assessed, so there is nothing to {action}.")
@@ -131,6 +132,21 @@ def _set_closed(hall: Hall, code: str, officer_name: str, note: str, action: str
             raise ValidationError(f"Period {span.code} is not closed.")
         row = PeriodClosing(period_id=period.id, action=action, officer_id=officer.id, note=note.strip(),
                             at=clock.stamp())
+        record = {"officer": officer.name, "note": row.note}
+        if action == "close":
+            # The chain's head just before the closing's own entry: kept on paper by the trustees, it lets
+            # 'audit verify --expect SEQ:HASH' catch a log cut off or re-hashed after this point.
+            tx.flush_audit()
+            head = tx.session.execute(select(AuditEntry.seq, AuditEntry.hash)
+                                      .order_by(AuditEntry.seq.desc()).limit(1)).first()
+            row.anchor_seq, row.anchor_hash = (head.seq, head.hash) if head else (0, GENESIS)
+            record |= {"anchor_seq": row.anchor_seq, "anchor_hash": row.anchor_hash}
         tx.session.add(row)
         tx.session.flush()
-        tx.audit(f"period.{action}", "period", span.code, None, {"officer": officer.name, "note": row.note})
+        tx.audit(f"period.{action}", "period", span.code, None, record)
+        return row
+
+
+def anchor_text(closing: PeriodClosing) -> str:
+    """``SEQ:HASH``, as the trustees write it down and 'audit verify --expect' takes it."""
+    return f"{closing.anchor_seq}:{closing.anchor_hash}"

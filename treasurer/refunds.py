@@ -9,7 +9,9 @@ from sqlalchemy import select
 from .errors import NotFound, ValidationError
 from .gateway import Gateway
 from .hall import Hall
+from .limits import check_amount
 from .models import Payment, Refund
+from .officers import authenticate
 from .money import format_cents
 from .payments import receipt_number
 from .recording import apply_refund
@@ -57,16 +59,22 @@ def plan_refund(hall: Hall, payment_id: int, amount_cents: int | None) -> Refund
 
 
 def refund_payment(hall: Hall, gateway: Gateway, payment_id: int, amount_cents: int | None, reason: str,
-                   note: str = "") -> Refund:
+                   note: str = "", *, officer: str, pin: str) -> Refund:
+    """Refund through the gateway, an officer deciding it with their PIN (audited before any money moves)."""
     if reason not in REASONS:
         raise ValidationError(f"The refund reason must be one of: {', '.join(REASONS)}.")
     plan = plan_refund(hall, payment_id, amount_cents)
+    with hall.write() as tx:
+        who = authenticate(tx, officer, pin).name
+        check_amount(tx.session, plan.amount_cents, "refund amount")
+        tx.audit("refund.request", "refund_request", payment_id, None,
+                 {"officer": who, "amount_cents": plan.amount_cents, "reason": reason, "note": note.strip()})
     # The same request at the same state retries safely; a later, second refund gets a new key.
     key = (f"treasurer-{hall.setting('install_id')}-refund-{payment_id}-"
            f"{plan.already_refunded_cents}-{plan.amount_cents}")
     refund = gateway.create_refund(plan.payment_intent, plan.amount_cents, reason, key,
                                    metadata={"treasurer_refund": "1", "payment_id": str(payment_id),
-                                             "note": note[:400]})
+                                             "officer": who, "note": note[:400]})
     with hall.write() as tx:
         apply_refund(tx, refund)
     with hall.read() as s:

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from . import clock
 from .adjustments import ADJUSTMENT_FIELDS, pending_adjustments
 from .audit import snapshot
-from .errors import NotFound, ValidationError
+from .errors import NotFound, PermissionDenied, ValidationError
 from .hall import Hall, Tx
 from .members import find_member
 from .models import Adjustment, Dispute, Payment, Refund, ReviewItem
+from .officers import authenticate
 from .payments import PAYMENT_FIELDS, receipt_number
 from .periods import closed_period_containing
 
@@ -97,7 +98,21 @@ def _note(note: str) -> str:
     return note.strip()
 
 
-def resolve(hall: Hall, item_id: int, note: str) -> None:
+# Items whose resolution moves money or says whose it is: the officer resolving one proves it with their PIN.
+MONEY_KINDS = ("unmatched_payment", "refund", "dispute")
+
+
+def _officer(tx: Tx, item: ReviewItem, officer: str | None, pin: str | None) -> str:
+    """Who resolves ``item``: an officer with their PIN (required for MONEY_KINDS), else the hall's actor."""
+    if officer or pin or item.kind in MONEY_KINDS:
+        if not officer or not pin:
+            raise PermissionDenied(f"Resolving a {KIND_LABELS.get(item.kind, item.kind).lower()} moves money, so "
+                                   f"an officer must do it with their PIN; nothing was changed.")
+        return authenticate(tx, officer, pin).name
+    return tx.actor
+
+
+def resolve(hall: Hall, item_id: int, note: str, *, officer: str | None = None, pin: str | None = None) -> None:
     """Mark an item handled (a dispute answered, a credit explained, an old slip checked)."""
     note = _note(note)
     with hall.write() as tx:
@@ -106,32 +121,35 @@ def resolve(hall: Hall, item_id: int, note: str) -> None:
             raise ValidationError("An unmatched payment is resolved by assigning it to a member.")
         if item.kind == "refund" and item.ref.count(":") == 1:
             raise ValidationError("A refund made in Stripe is resolved by acknowledging it.")
+        by = _officer(tx, item, officer, pin)
         if item.kind == "dispute" and item.ref.endswith(":lost"):
             _post_dispute_loss(tx, item.ref.split(":")[1])
-        _close(tx, item, note, tx.actor)
+        _close(tx, item, note, by)
 
 
-def assign_payment(hall: Hall, item_id: int, member_number: str, note: str) -> None:
+def assign_payment(hall: Hall, item_id: int, member_number: str, note: str, *, officer: str, pin: str) -> None:
     note = _note(note)
     with hall.write() as tx:
         item = _item(tx, item_id)
         if item.kind != "unmatched_payment":
             raise ValidationError(f"Review item {item_id} is not an unmatched payment.")
+        by = _officer(tx, item, officer, pin)
         payment = tx.session.get(Payment, int(item.ref.split(":")[1]))
         member = find_member(tx.session, member_number)
         before = snapshot(payment, PAYMENT_FIELDS)
         payment.member_id = member.id
         tx.session.flush()
         tx.audit("payment.assign", "payment", payment.id, before, snapshot(payment, PAYMENT_FIELDS))
-        _close(tx, item, f"assigned to member {member.member_number}: {note}", tx.actor)
+        _close(tx, item, f"assigned to member {member.member_number}: {note}", by)
 
 
-def acknowledge_refund(hall: Hall, item_id: int, note: str) -> None:
+def acknowledge_refund(hall: Hall, item_id: int, note: str, *, officer: str, pin: str) -> None:
     note = _note(note)
     with hall.write() as tx:
         item = _item(tx, item_id)
         if item.kind != "refund":
             raise ValidationError(f"Review item {item_id} is not a refund.")
+        by = _officer(tx, item, officer, pin)
         refund = tx.session.scalar(select(Refund).where(Refund.stripe_refund_id == item.ref.split(":")[1]))
         if refund.status != "succeeded":
             if item.ref.count(":") == 1:
@@ -139,7 +157,7 @@ def acknowledge_refund(hall: Hall, item_id: int, note: str) -> None:
                                       f"so only money really returned is posted.")
         else:
             post_refund_adjustment(tx, refund)
-        _close(tx, item, note, tx.actor)
+        _close(tx, item, note, by)
 
 
 def post_refund_adjustment(tx: Tx, refund: Refund) -> Adjustment | None:

@@ -66,14 +66,17 @@ def wait_for(app, condition, seconds: float = 10) -> None:
 def _history(hall) -> None:
     """What a hall a year in has besides dues: a closed period, and an officer who left."""
     from treasurer import clock
+    from treasurer.demo import OFFICERS
     from treasurer.officers import add_officer, deactivate_officer
     from treasurer.periods import close_period, period_for_date
 
     today = clock.today()
     two_back = period_for_date(today.replace(day=1) - dt.timedelta(days=40), "monthly").code
-    close_period(hall, two_back, "Pat Morales", "closed at the monthly meeting", "1234")
-    add_officer(hall, "Chris Doyle", "staff", "1357", vouched_by="Pat Morales", vouching_pin="1234")
-    deactivate_officer(hall, "Chris Doyle", "Pat Morales", "1234")
+    pins = {name: pin for name, _, pin in OFFICERS}
+    close_period(hall, two_back, "Pat Morales", "closed at the monthly meeting", pins["Pat Morales"])
+    add_officer(hall, "Chris Doyle", "staff", "135791",
+                vouchers=[("Pat Morales", pins["Pat Morales"]), ("Sam Okafor", pins["Sam Okafor"])])
+    deactivate_officer(hall, "Chris Doyle", "Pat Morales", pins["Pat Morales"])
 
 
 def main(argv: list[str] | None = None) -> int:

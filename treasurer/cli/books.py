@@ -13,8 +13,10 @@ from ..errors import ValidationError
 from ..hall import SETTINGS, init_hall
 from ..models import FREQUENCIES, OFFICER_ROLES
 from ..money import parse_amount
-from ..officers import add_officer, change_pin, deactivate_officer, list_officers, reactivate_officer
+from ..officers import (add_officer, change_pin, deactivate_officer, dual_control_notice, list_officers,
+                        reactivate_officer)
 from .common import add_command, group, hall_from, money, parse_day, read_pin
+from .pins import add_officer_options, proven_officer, remind_short_pins, voucher_pins
 
 
 def register(commands) -> None:
@@ -33,26 +35,37 @@ def register(commands) -> None:
     p = add_command(officers, "add", cmd_officers_add, "add an officer with a PIN")
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=OFFICER_ROLES)
-    p.add_argument("--vouched-by", help="an officer of the hall who vouches with their PIN (needed once the hall "
-                                        "has one)")
+    p.add_argument("--vouched-by", action="append", default=[], metavar="OFFICER",
+                   help="an active officer who vouches with their PIN: the hall's one officer, or two different "
+                        "ones (give it twice) once the hall has two or more (dual control)")
     p.add_argument("--pin-stdin", action="store_true",
-                   help="read the new PIN, then the vouching officer's PIN, one per line from standard input")
-    add_command(officers, "list", cmd_officers_list, "list the officers")
+                   help="read the new PIN, then each vouching officer's PIN in order, one per line from standard "
+                        "input")
+    add_command(officers, "list", cmd_officers_list, "list the officers (and say if dual control is not in force)")
     p = add_command(officers, "change-pin", cmd_officers_change_pin,
-                    "give an officer a new PIN, vouched for by their old PIN or another officer's")
+                    "give an officer a new PIN: with their old PIN, or reset by two other officers' PINs")
     p.add_argument("name")
-    p.add_argument("--vouched-by", help="another officer who vouches with their PIN (when the old one is lost)")
+    p.add_argument("--vouched-by", action="append", default=[], metavar="OFFICER",
+                   help="another active officer who vouches with their PIN when the old one is lost (give it "
+                        "twice: two other officers reset a PIN)")
     p.add_argument("--pin-stdin", action="store_true",
-                   help="read the vouching PIN, then the new PIN, one per line from standard input")
+                   help="read the old PIN (or each vouching officer's PIN in order), then the new PIN, one per line "
+                        "from standard input")
     p = add_command(officers, "deactivate", cmd_officers_deactivate,
                     "an officer who left can no longer act (kept for the history they signed)")
     p.add_argument("name")
-    p.add_argument("--by", required=True, help="the officer who vouches, with their PIN")
+    p.add_argument("--by", required=True, help="another active officer who vouches, with their PIN")
     p.add_argument("--pin-stdin", action="store_true", help="read that officer's PIN from standard input")
     p = add_command(officers, "reactivate", cmd_officers_reactivate, "an officer who returns may act again")
     p.add_argument("name")
-    p.add_argument("--by", required=True, help="an active officer who vouches, with their PIN")
-    p.add_argument("--pin-stdin", action="store_true", help="read that officer's PIN from standard input")
+    p.add_argument("--by", action="append", required=True, metavar="OFFICER",
+                   help="an active officer who vouches with their PIN (give it twice while dual control is in "
+                        "force)")
+    p.add_argument("--new-pin", action="store_true",
+                   help="give the officer a new PIN as well (the way back from a forgotten PIN)")
+    p.add_argument("--pin-stdin", action="store_true",
+                   help="read the new PIN first (with --new-pin), then each vouching officer's PIN, one per line "
+                        "from standard input")
 
     classes = group(commands, "classes", "member classifications and their dues rates")
     p = add_command(classes, "add", cmd_classes_add, "add a classification with its first rate")
@@ -76,14 +89,12 @@ def register(commands) -> None:
     per = group(commands, "periods", "close and reopen dues periods")
     p = add_command(per, "close", cmd_periods_close, "lock a period against new charges, payments, adjustments")
     p.add_argument("period")
-    p.add_argument("--officer", required=True)
+    add_officer_options(p, "the officer closing it")
     p.add_argument("--note", required=True)
-    p.add_argument("--pin-stdin", action="store_true", help="confirm with the officer's PIN from standard input")
     p = add_command(per, "reopen", cmd_periods_reopen, "reopen a closed period (recorded with a reason)")
     p.add_argument("period")
-    p.add_argument("--officer", required=True)
+    add_officer_options(p, "the officer reopening it")
     p.add_argument("--reason", required=True)
-    p.add_argument("--pin-stdin", action="store_true")
 
     p = add_command(commands, "demo", cmd_demo, "fill a fresh hall with realistic made-up books")
     p.add_argument("--members", type=int, default=1200)
@@ -128,46 +139,65 @@ def cmd_settings_set(args) -> int:
     return 0
 
 
-def cmd_officers_add(args) -> int:
-    hall = hall_from(args)
-    pin = read_pin(args, f"PIN for {args.name}: ")
+def _new_pin(args, name: str) -> str:
+    pin = read_pin(args, f"New PIN for {name}: ")
     if not args.pin_stdin and read_pin(args, "Again: ") != pin:
         raise ValidationError("The two PINs differ; nothing was saved.")
-    vouching = read_pin(args, f"PIN of {args.vouched_by}: ") if args.vouched_by else ""
-    officer = add_officer(hall, args.name, args.role, pin, vouched_by=args.vouched_by, vouching_pin=vouching)
+    return pin
+
+
+def cmd_officers_add(args) -> int:
+    hall = hall_from(args)
+    pin = _new_pin(args, args.name)
+    vouchers = voucher_pins(args, args.vouched_by)
+    officer = add_officer(hall, args.name, args.role, pin, vouchers=vouchers)
     print(f"Added {officer.name} ({officer.role}).")
+    remind_short_pins(vouchers)
     return 0
 
 
 def cmd_officers_list(args) -> int:
-    for officer in list_officers(hall_from(args)):
+    hall = hall_from(args)
+    for officer in list_officers(hall):
         print(f"{officer.name:30} {officer.role:12} {'active' if officer.active else 'inactive'}")
+    with hall.read() as s:
+        notice = dual_control_notice(s)
+    if notice:
+        print(notice)
     return 0
 
 
 def cmd_officers_change_pin(args) -> int:
     hall = hall_from(args)
-    voucher = args.vouched_by or args.name
-    vouching = read_pin(args, f"PIN of {voucher}: " if args.vouched_by else f"Old PIN of {args.name}: ")
-    new = read_pin(args, f"New PIN for {args.name}: ")
-    if not args.pin_stdin and read_pin(args, "Again: ") != new:
-        raise ValidationError("The two new PINs differ; nothing was changed.")
-    change_pin(hall, args.name, new, vouching, args.vouched_by)
-    print(f"{args.name} has a new PIN.")
+    if args.vouched_by:
+        vouchers = voucher_pins(args, args.vouched_by)
+        change_pin(hall, args.name, _new_pin(args, args.name), vouchers=vouchers)
+    else:
+        old = read_pin(args, f"Old PIN of {args.name}: ")
+        change_pin(hall, args.name, _new_pin(args, args.name), old)
+        vouchers = []
+    print(f"{' '.join(args.name.split())} has a new PIN.")
+    remind_short_pins(vouchers)
     return 0
 
 
 def cmd_officers_deactivate(args) -> int:
     hall = hall_from(args)
-    deactivate_officer(hall, args.name, args.by, read_pin(args, f"PIN of {args.by}: "))
-    print(f"{args.name} is inactive: they can no longer approve, close periods or vouch.")
+    [voucher] = voucher_pins(args, [args.by])
+    notice = deactivate_officer(hall, args.name, *voucher)
+    print(f"{' '.join(args.name.split())} is inactive: they can no longer approve, close periods or vouch."
+          + (f" {notice}" if notice else ""))
+    remind_short_pins([voucher])
     return 0
 
 
 def cmd_officers_reactivate(args) -> int:
     hall = hall_from(args)
-    reactivate_officer(hall, args.name, args.by, read_pin(args, f"PIN of {args.by}: "))
-    print(f"{args.name} is active again.")
+    new = _new_pin(args, args.name) if args.new_pin else None
+    vouchers = voucher_pins(args, args.by)
+    reactivate_officer(hall, args.name, vouchers, new)
+    print(f"{' '.join(args.name.split())} is active again" + (" with a new PIN." if new else "."))
+    remind_short_pins(vouchers)
     return 0
 
 
@@ -217,17 +247,19 @@ def cmd_dues_assess(args) -> int:
 
 def cmd_periods_close(args) -> int:
     hall = hall_from(args)
-    pin = read_pin(args, "") if args.pin_stdin else None
-    periods.close_period(hall, args.period, args.officer, args.note, pin)
-    print(f"Closed period {periods.parse_period(args.period).code}.")
+    with proven_officer(args) as pin:
+        closing = periods.close_period(hall, args.period, args.officer, args.note, pin)
+        anchor = periods.anchor_text(closing)
+        print(f"Closed period {periods.parse_period(args.period).code}.")
+        print(f"Anchor: {anchor} — give it to the trustees; 'treasurer audit verify --expect {anchor}' checks it.")
     return 0
 
 
 def cmd_periods_reopen(args) -> int:
     hall = hall_from(args)
-    pin = read_pin(args, "") if args.pin_stdin else None
-    periods.reopen_period(hall, args.period, args.officer, args.reason, pin)
-    print(f"Reopened period {periods.parse_period(args.period).code}.")
+    with proven_officer(args) as pin:
+        periods.reopen_period(hall, args.period, args.officer, args.reason, pin)
+        print(f"Reopened period {periods.parse_period(args.period).code}.")
     return 0
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..adjustments import decide, pending_adjustments, request_adjustment
 from ..models import PAYMENT_METHODS
 from ..money import parse_amount
-from .common import add_command, group, hall_from, money, parse_day, read_pin
+from .common import add_command, group, hall_from, money, parse_day
+from .pins import add_officer_options, proven_officer
 
 
 def register(commands) -> None:
@@ -26,7 +27,7 @@ def register(commands) -> None:
     p.add_argument("amount")
     p.add_argument("--kind", required=True, choices=("waiver", "hardship_credit", "write_off", "correction"))
     p.add_argument("--reason", required=True)
-    p.add_argument("--officer", required=True, help="the officer requesting it")
+    add_officer_options(p, "the officer requesting it")
     p.add_argument("--date", help="effective date (default today)")
     p.add_argument("--increase", action="store_true", help="a correction that raises what the member owes")
     p.add_argument("--corrects", type=int, metavar="ADJUSTMENT_ID", help="the adjustment this one corrects")
@@ -35,9 +36,8 @@ def register(commands) -> None:
         p = add_command(commands, name, cmd_approve if approve else cmd_deny,
                         f"{name} a requested adjustment (a different officer, with a PIN)")
         p.add_argument("adjustment_id", type=int)
-        p.add_argument("--officer", required=True)
+        add_officer_options(p, f"the officer who {'approves' if approve else 'denies'} it (not the requester)")
         p.add_argument("--note", default="")
-        p.add_argument("--pin-stdin", action="store_true")
 
     adj = group(commands, "adjustments", "requested adjustments")
     add_command(adj, "pending", cmd_pending, "adjustments waiting for a second officer")
@@ -85,24 +85,29 @@ def record_payment_from(args, hall):
 
 def cmd_adjust(args) -> int:
     hall = hall_from(args)
-    adj = request_adjustment(hall, args.member_number, parse_amount(args.amount), args.kind, args.reason,
-                             args.officer, parse_day(args.date), args.increase, args.corrects)
-    print(f"Adjustment {adj.id} ({args.kind.replace('_', ' ')}, {money(hall, adj.amount_cents)}) is waiting for "
-          f"a different officer: 'treasurer approve {adj.id} --officer NAME'.")
+    amount = parse_amount(args.amount)
+    with proven_officer(args) as pin:
+        adj = request_adjustment(hall, args.member_number, amount, args.kind, args.reason, args.officer,
+                                 parse_day(args.date), args.increase, args.corrects, pin=pin)
+        print(f"Adjustment {adj.id} ({args.kind.replace('_', ' ')}, {money(hall, adj.amount_cents)}) is waiting "
+              f"for a different officer: 'treasurer approve {adj.id} --officer NAME'.")
     return 0
 
 
 def cmd_approve(args) -> int:
     hall = hall_from(args)
-    decide(hall, args.adjustment_id, args.officer, read_pin(args, f"PIN for {args.officer}: "), True, args.note)
-    print(f"Adjustment {args.adjustment_id} approved by {args.officer}; it now counts in the member's balance.")
+    with proven_officer(args) as pin:
+        decide(hall, args.adjustment_id, args.officer, pin, True, args.note)
+        print(f"Adjustment {args.adjustment_id} approved by {args.officer}; it now counts in the member's "
+              f"balance.")
     return 0
 
 
 def cmd_deny(args) -> int:
     hall = hall_from(args)
-    decide(hall, args.adjustment_id, args.officer, read_pin(args, f"PIN for {args.officer}: "), False, args.note)
-    print(f"Adjustment {args.adjustment_id} denied by {args.officer}.")
+    with proven_officer(args) as pin:
+        decide(hall, args.adjustment_id, args.officer, pin, False, args.note)
+        print(f"Adjustment {args.adjustment_id} denied by {args.officer}.")
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from ..reconcile import Reconciliation, reconcile, resolve_discrepancy
 from .common import add_command, group, hall_from, money, parse_day
+from .pins import add_officer_options, proven_officer
 from .stripe import gateway_for
 
 
@@ -90,9 +91,11 @@ def register_deposits(commands) -> None:
     p.add_argument("batch_id", type=int)
     p.add_argument("receipt", help="the payment's receipt number (R000042) or id")
     p.add_argument("--reason", required=True, help="why, e.g. 'the member asked us to hold the check'")
+    add_officer_options(p, "the officer taking it out")
     p = add_command(dep, "void", cmd_deposits_void, "take every payment out of an open batch (one reason)")
     p.add_argument("batch_id", type=int)
     p.add_argument("--reason", required=True, help="why, e.g. 'batch made by mistake'")
+    add_officer_options(p, "the officer voiding it")
 
     bank = group(commands, "bank", "reconcile the bank account with its statement")
     p = add_command(bank, "reconcile", cmd_bank_reconcile,
@@ -115,6 +118,7 @@ def register_deposits(commands) -> None:
     way.add_argument("--in", dest="direction", action="store_const", const=1, help="money into the account")
     way.add_argument("--out", dest="direction", action="store_const", const=-1, help="money out of the account")
     p.add_argument("--memo", required=True, help="what the line is; a correction says which entry it reverses")
+    add_officer_options(p, "the officer recording it")
 
 
 def cmd_deposits_new(args: argparse.Namespace) -> int:
@@ -172,11 +176,12 @@ def cmd_deposits_remove(args: argparse.Namespace) -> int:
 
     hall = hall_from(args)
     pid = payment_id_of(args.receipt)
-    slip = remove_payment(hall, args.batch_id, pid, args.reason)
-    (gone,) = [r for r in slip.removed if r.line.payment_id == pid]
-    print(f"Took {receipt_number(pid)} ({money(hall, gone.line.amount_cents)}) out of deposit {slip.batch_id}; "
-          f"it now holds {len(slip.lines)} payments, {money(hall, slip.total_cents)}. The payment is undeposited "
-          f"again.")
+    with proven_officer(args) as pin:
+        slip = remove_payment(hall, args.batch_id, pid, args.reason, officer=args.officer, pin=pin)
+        (gone,) = [r for r in slip.removed if r.line.payment_id == pid]
+        print(f"Took {receipt_number(pid)} ({money(hall, gone.line.amount_cents)}) out of deposit "
+              f"{slip.batch_id}; it now holds {len(slip.lines)} payments, {money(hall, slip.total_cents)}. The "
+              f"payment is undeposited again.")
     return 0
 
 
@@ -184,8 +189,9 @@ def cmd_deposits_void(args: argparse.Namespace) -> int:
     from ..deposits import void_batch
 
     hall = hall_from(args)
-    slip = void_batch(hall, args.batch_id, args.reason)
-    print(f"Deposit {slip.batch_id} is void: its {len(slip.removed)} payments are undeposited again.")
+    with proven_officer(args) as pin:
+        slip = void_batch(hall, args.batch_id, args.reason, officer=args.officer, pin=pin)
+        print(f"Deposit {slip.batch_id} is void: its {len(slip.removed)} payments are undeposited again.")
     return 0
 
 
@@ -251,10 +257,11 @@ def cmd_bank_entry(args: argparse.Namespace) -> int:
         raise ValidationError("The kind 'other' needs --in or --out: does the line add to the bank balance or "
                               "take from it?")
     hall = hall_from(args)
-    entry = record_bank_entry(hall, day, kind, sign * cents, args.memo)
-    print(f"Recorded bank entry {entry.id} (entry:{entry.id}): {entry.entry_date.isoformat()} {entry.kind} "
-          f"{money(hall, entry.amount_cents)}  {entry.memo}. Tick it with 'treasurer bank reconcile --tick "
-          f"entry:{entry.id}'.")
+    with proven_officer(args) as pin:
+        entry = record_bank_entry(hall, day, kind, sign * cents, args.memo, officer=args.officer, pin=pin)
+        print(f"Recorded bank entry {entry.id} (entry:{entry.id}): {entry.entry_date.isoformat()} {entry.kind} "
+              f"{money(hall, entry.amount_cents)}  {entry.memo}. Tick it with 'treasurer bank reconcile --tick "
+              f"entry:{entry.id}'.")
     return 0
 
 

@@ -16,6 +16,7 @@ from .limits import check_amount
 from .members import find_member
 from .models import PAYMENT_METHODS, Charge, DuesPeriod, Payment
 from .periods import ensure_open_date
+from .text_input import clean_name
 
 PAYMENT_FIELDS = ("member_id", "amount_cents", "method", "status", "received_on", "reference", "recorded_by",
                   "stripe_payment_intent_id", "stripe_charge_id", "stripe_checkout_session_id")
@@ -55,6 +56,7 @@ def record_payment(hall: Hall, member_number: str, amount_cents: int, method: st
         raise ValidationError(f"The payment method {method!r} is not one of: {', '.join(PAYMENT_METHODS)}.")
     if amount_cents <= 0:
         raise ValidationError("The amount must be more than zero.")
+    reference = clean_name(reference or "", "reference", required=False)
     if method == "check" and not reference.strip():
         raise ValidationError("A check payment needs the check number (--ref).")
     today = clock.today()

@@ -47,7 +47,7 @@ def test_restore_brings_back_the_backup_and_keeps_the_current_books_aside(hall, 
         assert audit.verify(s).head == backup.chain.head
     record_payment(restored, "1003", 100, "cash")  # a working hall, in WAL mode again
     restored.close()
-    assert check_backup(report.kept_aside).entries == later_entries  # nothing was lost
+    assert check_backup(report.kept_aside).chain.entries == later_entries  # nothing was lost
     assert not list(hall.db.sqlite_path.parent.glob("*.restoring-*"))
 
 
@@ -187,7 +187,7 @@ def test_daily_backups_one_a_day_keeping_the_last_n(hall, tmp_path):
     kept = [path for _, path in automatic_backups(folder)]
     assert kept == made[-3:]
     assert (folder / "notes.txt").read_text() == "mine"
-    assert check_backup(kept[-1]).entries == count(hall, "audit_log")
+    assert check_backup(kept[-1]).chain.entries == count(hall, "audit_log")
     with pytest.raises(UserFacingError, match="at least one"):
         backup_if_due(hall.db, folder, keep=0)
 

@@ -13,7 +13,8 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, String, select, type_coerce
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from . import audit, audit_rows
@@ -121,12 +122,8 @@ def compare(session: Session, latest: dict[tuple[str, str], tuple[int, dict | No
     differences: list[Difference] = []
     checked = 0
     for name, table in audit_rows.COVERED.items():
-        key = audit_rows.key_column(table)
-        columns = [c.name for c in table.columns]
-        for row in session.execute(select(table).order_by(key)):
+        for ident, snap in _current_rows(session, name, table):
             checked += 1
-            ident = audit_rows.row_key(row._mapping[key.name])
-            snap = audit_rows.snapshot(name, row, columns)
             logged = latest.pop((name, ident), None)
             if logged is None:
                 differences.append(Difference(name, ident, "is not in the audit log: it was written behind "
@@ -141,6 +138,22 @@ def compare(session: Session, latest: dict[tuple[str, str], tuple[int, dict | No
             differences.append(Difference(name, ident, f"is gone: audit entry {seq} recorded it, and the "
                                                         f"books no longer have it."))
     return differences, checked
+
+
+def _current_rows(session: Session, name: str, table) -> list[tuple[str, dict]]:
+    """Each row as ``(key, snapshot)``; a value the column's type cannot read (a date column holding
+    "garbage", written behind the app's back) is kept as stored, so it shows as a difference instead of
+    stopping the check."""
+    key = audit_rows.key_column(table)
+    columns = [c.name for c in table.columns]
+    try:
+        return [(audit_rows.row_key(row._mapping[key.name]), audit_rows.snapshot(name, row, columns))
+                for row in session.execute(select(table).order_by(key))]
+    except (ValueError, TypeError, OverflowError, StatementError):
+        raw = session.execute(select(*[type_coerce(c, String) if isinstance(c.type, (Date, DateTime)) else c
+                                       for c in table.columns]).order_by(key))
+        return [(audit_rows.row_key(row._mapping[key.name]), audit_rows.snapshot(name, row, columns))
+                for row in raw]
 
 
 def _what_differs(found: dict, logged: dict, seq: int) -> str:

@@ -14,11 +14,15 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
-from . import audit
-from .db import Database, known_revision, newer_schema_message, open_database
+from sqlalchemy.exc import DBAPIError
+
+from . import audit, audit_check
+from .db import Database, explain, known_revision, newer_schema_message, open_database
 from .errors import UserFacingError, ValidationError
+from .private_files import private_umask, protect
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +30,7 @@ class BackupReport:
     path: Path
     size_bytes: int
     chain: audit.ChainReport
+    books: audit_check.BooksReport
 
 
 def backup_to(db: Database, target: str | Path) -> BackupReport:
@@ -39,42 +44,79 @@ def backup_to(db: Database, target: str | Path) -> BackupReport:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(partial)
+    with private_umask():               # the copy names every member and every payment: 0600
+        src = sqlite3.connect(source)
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
+        finally:
+            dst.close()
+            src.close()
     try:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained single file
-    finally:
-        dst.close()
-        src.close()
-    report = check_backup(partial)
+        report = check_backup(partial)
+    except UserFacingError:
+        partial.unlink(missing_ok=True)
+        raise
+    protect(partial)
     partial.replace(target)
-    return BackupReport(target, target.stat().st_size, report)
+    return BackupReport(target, target.stat().st_size, report.chain, report)
 
 
-def check_backup(path: str | Path) -> audit.ChainReport:
-    """Refuse a file that is not an intact hall database with an intact audit chain."""
+def check_backup(path: str | Path) -> audit_check.BooksReport:
+    """The whole check on a database file, or a ``UserFacingError`` naming the first problem.
+
+    On a private, writable copy (the file itself is never touched, and a WAL-mode file needs to write to be
+    read): SQLite's integrity check, the schema (a newer one is refused; an older one is brought up to date
+    on the copy), then the audit chain and every row of the books against the log.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserFacingError(f"There is no file {path}.")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with tempfile.TemporaryDirectory(prefix="treasurer-check-") as folder:
+        copy = Path(folder) / "check.sqlite3"
+        shutil.copyfile(path, copy)
+        for suffix in ("-wal",):  # a live database's newest pages may still be in its WAL
+            extra = path.with_name(path.name + suffix)
+            if extra.is_file():
+                shutil.copyfile(extra, copy.with_name(copy.name + suffix))
+        _integrity(copy, path)
+        revision = _schema_of(copy)
+        if revision is None:
+            raise UserFacingError(f"{path} is not a Hall Treasurer database (it has no schema version).")
+        if not known_revision(revision):
+            raise UserFacingError(newer_schema_message(revision, f"The database in {path}"))
+        try:
+            db = open_database(f"sqlite:///{copy}")
+        except UserFacingError as exc:
+            raise UserFacingError(f"The database in {path} cannot be brought up to date: {exc}") from None
+        try:
+            with db.read() as session:
+                report = audit_check.check(session)
+        except DBAPIError as exc:
+            raise UserFacingError(f"The database in {path} cannot be read: {explain(exc)}") from None
+        finally:
+            db.close()
+    if not report.ok:
+        raise UserFacingError(f"The database in {path} does not verify: {report.first_problem}")
+    return report
+
+
+def _integrity(copy: Path, original: Path) -> None:
+    conn = sqlite3.connect(copy)
     try:
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            conn.execute("SELECT 1 FROM audit_log LIMIT 1")
         except sqlite3.DatabaseError as exc:
-            raise UserFacingError(f"{path} is not a readable database ({exc}).") from None
+            if "audit_log" in str(exc):
+                raise UserFacingError(f"{original} is not a Hall Treasurer database (it has no audit log).") \
+                    from None
+            raise UserFacingError(f"{original} is not a readable database ({exc}).") from None
         if result != "ok":
-            raise UserFacingError(f"{path} failed SQLite's integrity check: {result}.")
-        try:
-            rows = conn.execute(f"SELECT {', '.join(audit.AUDIT_COLUMNS)} FROM audit_log ORDER BY seq")
-            report = audit.verify_rows(rows)
-        except sqlite3.DatabaseError:
-            raise UserFacingError(f"{path} is not a Hall Treasurer database (it has no audit log).") from None
+            raise UserFacingError(f"{original} failed SQLite's integrity check: {result}.")
     finally:
         conn.close()
-    if not report.ok:
-        raise UserFacingError(f"The database in {path} does not verify: {report}.")
-    return report
 
 
 def _schema_of(path: Path) -> str | None:
@@ -203,11 +245,13 @@ def restore_from(db_url: str, source: str | Path, now: dt.datetime | None = None
     partial = target.with_name(f"{target.name}.restoring-{stamp}")
     partial.unlink(missing_ok=True)
     try:
-        shutil.copyfile(source, partial)
+        with private_umask():
+            shutil.copyfile(source, partial)
+        protect(partial)
         upgraded = open_database(f"sqlite:///{partial}")
         upgraded.close()
         _single_file(partial)
-        chain = check_backup(partial)
+        chain = check_backup(partial).chain
         _fsync(partial)
         with _exclusive(target):
             aside = None

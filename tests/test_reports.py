@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from helpers import raw, standard_hall
+from helpers import PAT_PIN, officers, raw, standard_hall
 from treasurer import clock
 from treasurer.audit import verify
 from treasurer.dues import assess
@@ -127,11 +127,22 @@ def test_period_csv(books, cli):
 
 
 def test_the_trustees_packet(books, tmp_path):
+    from treasurer.periods import anchor_text, close_period
+
+    officers(books)
+    anchors = [anchor_text(close_period(books, code, "Pat Morales", "month done", PAT_PIN))
+               for code in ("2026-05", "2026-06")]
     out = tmp_path / "packet"
     result = build_packet(books, dt.date(2026, 5, 1), dt.date(2026, 10, 31), out)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["README.txt", "audit.csv", "discrepancies.csv", "in_stripe_balance.csv", "packet.pdf",
-                     "payouts.csv", "per_capita.csv", "period_reports.csv", "review_items.csv"]
+    assert names == ["README.txt", "anchors.csv", "audit.csv", "discrepancies.csv", "in_stripe_balance.csv",
+                     "packet.pdf", "payouts.csv", "per_capita.csv", "period_reports.csv", "review_items.csv"]
+    # The anchor of every period closed in the range, as text and as a QR code the trustees keep on paper.
+    rows = list(csv.reader((out / "anchors.csv").read_text().splitlines()))
+    assert [(r[0], r[2], r[3]) for r in rows[1:]] == [("2026-05", "Pat Morales", anchors[0]),
+                                                      ("2026-06", "Pat Morales", anchors[1])]
+    assert [a.anchor for a in result.anchors] == anchors and result.dual_control is None
+    assert _qr_codes(out / "packet.pdf", tmp_path) == anchors
     with books.read() as s:
         chain = verify(s)
     assert result.audit_ok and (result.audit_entries, result.audit_head) == (chain.entries, chain.head)
@@ -148,6 +159,26 @@ def test_the_trustees_packet(books, tmp_path):
     assert audit_entry_hash(books, result.audit_entries) == result.audit_head
     with pytest.raises(ValidationError, match="not empty"):
         build_packet(books, dt.date(2026, 5, 1), dt.date(2026, 10, 31), out)
+
+
+def _qr_codes(pdf, tmp_path) -> list[str]:
+    import subprocess
+
+    import zxingcpp
+    from PySide6.QtGui import QImage
+
+    subprocess.run(["pdftoppm", "-r", "110", "-png", str(pdf), str(tmp_path / "pg")], check=True, timeout=60)
+    return [code.text for page in sorted(tmp_path.glob("pg-*.png"))
+            for code in zxingcpp.read_barcodes(QImage(str(page)).convertToFormat(QImage.Format.Format_Grayscale8))]
+
+
+def test_the_packet_says_when_dual_control_is_not_in_force(hall, tmp_path):
+    from treasurer.officers import add_officer
+
+    add_officer(hall, "Pat Morales", "treasurer", PAT_PIN)      # one officer: nobody checks Pat
+    result = build_packet(hall, dt.date(2026, 5, 1), dt.date(2026, 5, 31), tmp_path / "packet")
+    assert result.dual_control and "not in force" in result.dual_control
+    assert b"Dual control is not in force: the hall has only one active officer" in (tmp_path / "packet" / "packet.pdf").read_bytes()
 
 
 def test_the_packet_lists_money_still_in_the_stripe_balance(hall, gateway, sandbox_url, tmp_path):

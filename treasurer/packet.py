@@ -16,10 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import audit, clock
+from . import audit, audit_check, clock
 from .errors import NotFound, ValidationError
 from .hall import Hall
-from .models import AuditEntry
+from .models import AuditEntry, DuesPeriod, Officer, PeriodClosing
+from .officers import dual_control_notice
 from .money import format_cents, plain_cents
 from .payments import receipt_number
 from .pdf import write_text_pdf
@@ -38,7 +39,9 @@ payouts.csv           every Stripe payout in the range: gross, fees, refunds, di
 discrepancies.csv     every difference between Stripe and the books, open or resolved (with the note)
 in_stripe_balance.csv online payments whose money was still in the Stripe balance, not yet paid out
 review_items.csv      what was still waiting for the treasurer when the packet was made
-audit.csv             the audit chain when the packet was made
+audit.csv             the audit chain, and the books checked against it, when the packet was made
+anchors.csv           the audit chain's head at each close of a period in the range (SEQ:HASH): keep them;
+                      'treasurer audit verify --expect SEQ:HASH' must pass for each, now and later
 
 The audit log when this packet was made: {entries} entries, chain {chain}, head (entry {entries}):
     {head}
@@ -64,6 +67,8 @@ class PacketResult:
     audit_head: str
     open_discrepancies: int
     open_review_items: int
+    anchors: tuple = ()
+    dual_control: str | None = None     # the notice when dual control is not in force
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:
@@ -99,7 +104,10 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
     waiting = [p for p in rec.in_balance if p.received_on <= end]
     items = open_items(hall)
     with hall.read() as s:
-        chain = audit.verify(s)
+        books = audit_check.check(s)
+        anchors = period_anchors(s, start, end)
+        control = dual_control_notice(s)
+    chain = books.chain
 
     files = [
         _csv(folder / "period_reports.csv", ["period", "item", "value"],
@@ -127,7 +135,9 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
         _csv(folder / "review_items.csv", ["key", "kind", "created_at", "amount", "summary"],
              [[i.key, i.kind, i.created_at, _cents(i.amount_cents), i.summary] for i in items]),
         _csv(folder / "audit.csv", ["verified_at", "ok", "entries", "head_hash", "problem"],
-             [[clock.stamp(), "yes" if chain.ok else "NO", chain.entries, chain.head, "" if chain.ok else str(chain)]]),
+             [[clock.stamp(), "yes" if books.ok else "NO", chain.entries, chain.head, books.first_problem]]),
+        _csv(folder / "anchors.csv", ["period", "closed_at", "closed_by", "anchor"],
+             [[a.period, a.closed_at, a.closed_by, a.anchor] for a in anchors]),
     ]
     readme = folder / "README.txt"
     readme.write_text(README.format(hall=hall.setting("hall_name"), start=start.isoformat(), end=end.isoformat(),
@@ -135,10 +145,45 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
                                     chain="OK" if chain.ok else "BROKEN", head=chain.head), encoding="utf-8")
     lines = _pdf_lines(hall.setting("hall_name"), currency, start, end, periods, per_capita, payouts,
                        discrepancies, items, chain, waiting)
+    lines[3:3] = _trust_lines(books, anchors, control)
     pdf = folder / "packet.pdf"
-    pages = write_text_pdf(pdf, lines, f"Trustees' packet {start.isoformat()} to {end.isoformat()}")
-    return PacketResult(folder, pdf, tuple(files) + (readme,), pages, chain.ok, chain.entries, chain.head,
-                        sum(1 for d in discrepancies if not d.resolved), len(items))
+    codes = [(f"Anchor of {a.period}, closed {a.closed_at[:10]} by {a.closed_by}", a.anchor) for a in anchors
+             if a.anchor]
+    pages = write_text_pdf(pdf, lines, f"Trustees' packet {start.isoformat()} to {end.isoformat()}", codes)
+    return PacketResult(folder, pdf, tuple(files) + (readme,), pages, books.ok, chain.entries, chain.head,
+                        sum(1 for d in discrepancies if not d.resolved), len(items), tuple(anchors),
+                        control)
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodAnchor:
+    """The audit chain's head when a period was closed: ``SEQ:HASH`` for ``audit verify --expect``."""
+
+    period: str
+    closed_at: str
+    closed_by: str
+    anchor: str
+
+
+def period_anchors(session, start: dt.date, end: dt.date) -> list[PeriodAnchor]:
+    """Every close of a period that starts in the range, oldest first (a period closed twice has two)."""
+    rows = session.execute(
+        select(DuesPeriod.code, PeriodClosing.at, Officer.name, PeriodClosing.anchor_seq, PeriodClosing.anchor_hash)
+        .join(DuesPeriod, PeriodClosing.period_id == DuesPeriod.id)
+        .join(Officer, PeriodClosing.officer_id == Officer.id)
+        .where(PeriodClosing.action == "close", DuesPeriod.starts_on >= start, DuesPeriod.starts_on <= end)
+        .order_by(PeriodClosing.id)).all()
+    return [PeriodAnchor(code, at, name, f"{seq}:{digest}" if digest else "") for code, at, name, seq, digest in rows]
+
+
+def _trust_lines(books: audit_check.BooksReport, anchors: list[PeriodAnchor], control: str | None) -> list[str]:
+    out = ["DUAL CONTROL", f"  {control or 'In force: two or more active officers; no officer alone can approve a credit.'}",
+           "", "THE BOOKS AGAINST THE AUDIT LOG"]
+    out += [f"  {line}" for line in books.lines(20)]
+    out += ["", "PERIOD ANCHORS (keep this page: 'treasurer audit verify --expect SEQ:HASH' must pass for each)"]
+    out += [f"  {a.period} closed {a.closed_at[:19]} by {a.closed_by}: {a.anchor or '(closed before anchors)'}"
+            for a in anchors] or ["  (no period in the range was closed)"]
+    return out + [""]
 
 
 def _cents(value: int | None) -> str:

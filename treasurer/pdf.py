@@ -33,9 +33,40 @@ def paginate(lines: list[str]) -> list[list[str]]:
     return pages
 
 
-def write_text_pdf(path: Path, lines: list[str], title: str = "") -> int:
-    """Write the lines as pages of text (the file 0600); returns the number of pages."""
+def qr_drawing(data: str, x: float, y: float, size: float) -> str:
+    """A QR code for ``data`` as filled squares, bottom-left corner at (x, y): vector, so it scans at any zoom."""
+    import segno
+
+    matrix = [list(row) for row in segno.make(data, error="m").matrix_iter(border=4)]
+    cell = size / len(matrix)
+    ops = ["0 g"]
+    for r, row in enumerate(matrix):
+        top = y + size - (r + 1) * cell
+        for c, dark in enumerate(row):
+            if dark:
+                ops.append(f"{x + c * cell:.2f} {top:.2f} {cell:.2f} {cell:.2f} re")
+    ops.append("f")
+    return "\n".join(ops)
+
+
+def write_text_pdf(path: Path, lines: list[str], title: str = "",
+                   codes: list[tuple[str, str]] = ()) -> int:
+    """Write the lines as pages of text (the file 0600); returns the number of pages.
+
+    ``codes`` are (caption, data) pairs printed after the text, as QR codes with their caption and data
+    beside them, four to a page.
+    """
     pages = paginate(lines)
+    drawings: list[str] = []
+    for start in range(0, len(codes), 4):
+        page, art = [], []
+        for n, (caption, data) in enumerate(codes[start:start + 4]):
+            top = PAGE_H - MARGIN - n * 170
+            art.append(qr_drawing(data, MARGIN, top - 150, 150))
+            page += [caption, *[data[i:i + 60] for i in range(0, len(data), 60)]]
+            page += [""] * (17 - len(page) % 17 if len(page) % 17 else 0)
+        pages.append([f"{' ' * 34}{line}" for line in page])
+        drawings.append("\n".join(art))
     objects: list[bytes] = []
     # 1 catalog, 2 pages, 3 font, 4 info; then a page and its content stream per page.
     kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(len(pages)))
@@ -49,6 +80,9 @@ def write_text_pdf(path: Path, lines: list[str], title: str = "") -> int:
             text.append(f"({_escape(line)}) Tj T*")
         footer = f"{title}  page {number} of {len(pages)}"
         text.append(f"ET BT /F1 {FONT_SIZE} Tf {MARGIN} {MARGIN // 2} Td ({_escape(footer)}) Tj ET")
+        first_code_page = len(pages) - len(drawings)
+        if number > first_code_page:
+            text.append(drawings[number - first_code_page - 1])
         stream = "\n".join(text).encode("latin-1")
         content_id = 5 + 2 * (number - 1) + 1
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] "

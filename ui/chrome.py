@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from .relay_status import Dot, relay_view
@@ -22,6 +23,33 @@ class ModeBanner(QLabel):
         self.setObjectName("mode-banner")
         self.setProperty("mode", mode if mode in BANNERS else "none")
         self.setAccessibleName(f"Stripe mode: {mode}")
+
+
+class TrustBanner(QLabel):
+    """What the trustees would want the treasurer to see at all times: dual control not in force, books
+    readable by other users.  Hidden when there is nothing to say."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("trust-banner")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def show_notices(self, notices: list[str]) -> None:
+        self.setText("\n".join(notices))
+        self.setVisible(bool(notices))
+
+
+def trust_notices(hall) -> list[str]:
+    from treasurer.officers import dual_control_notice
+    from treasurer.private_files import open_to_others
+
+    with hall.read() as s:
+        notices = [dual_control_notice(s)]
+    if hall.data_path is not None and hall.db.sqlite_path is not None:
+        notices.append(open_to_others(hall.data_path))
+    return [n for n in notices if n]
 
 
 class StatusBar(QStatusBar):

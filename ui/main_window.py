@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import queries
-from .chrome import ModeBanner, StatusBar
+from .chrome import ModeBanner, StatusBar, TrustBanner, trust_notices
 from .context import AppContext
 from .errors import guarded
 from .look import icon
@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         self.banner = ModeBanner(ctx.mode)
         column.addWidget(self.banner)
+        self.trust_banner = TrustBanner()
+        column.addWidget(self.trust_banner)
         column.addWidget(body, 1)
         self.setCentralWidget(central)
         self.status = StatusBar(self)
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         self.status.show_relay(self.ctx.relay)
         self.status.show_review_count(self.review_count())
+        self.trust_banner.show_notices(trust_notices(self.ctx.hall))
 
     def review_count(self) -> int:
         review = self.screens.get("Review")

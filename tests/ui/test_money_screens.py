@@ -193,8 +193,18 @@ def test_verify_the_audit_chain_and_see_a_forgery(hall, make_window, qtbot):
     books(hall)
     screen = make_window(hall).show_screen("Audit")
     qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
-    assert screen.verdict.text().startswith("The audit chain is intact: all ")
+    assert screen.verdict.text().startswith("The books are honest: the audit chain's ")
+    assert screen.verdict.objectName() == "inline-ok"
+    # A rate lowered behind the app's back: the chain holds, the books do not.
     conn = raw(hall)
+    conn.execute("UPDATE dues_rates SET amount_cents = 100 WHERE id = 1")
+    conn.commit()
+    qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
+    text = screen.verdict.text()
+    assert text.startswith("The chain is intact, but 1 row of the books differs from the audit log"), text
+    assert "dues_rates row 1: amount_cents is 100, the log has 4500" in text
+    assert screen.verdict.objectName() == "inline-error"
+
     conn.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
     triggers = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='audit_log'")]
     for name in triggers:

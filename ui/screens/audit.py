@@ -10,7 +10,8 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy import select
 
-from treasurer import audit, clock
+from treasurer import audit, audit_check, clock
+from treasurer.private_files import private_open
 from treasurer.models import AuditEntry
 
 from .. import fmt, queries
@@ -55,7 +56,9 @@ class AuditScreen(Screen):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.dateChanged.connect(lambda _: self.use_dates.isChecked() and self.refresh())
         self.use_dates.toggled.connect(lambda _: self.refresh())
-        self.verify_button = QPushButton(icon("audit"), "Verify chain")
+        self.verify_button = QPushButton(icon("audit"), "Verify the books")
+        self.verify_button.setToolTip("Check the chain, and every row of the books against its last entry in the "
+                                      "log (the same check as 'treasurer audit verify')")
         self.verify_button.setObjectName("verify")
         self.verify_button.clicked.connect(self.verify)
         self.export_button = QPushButton(icon("export"), "Export CSV…")
@@ -63,7 +66,7 @@ class AuditScreen(Screen):
         self.export_button.clicked.connect(self.export)
         layout.addLayout(toolbar_row(self.search, self.entity, self.use_dates, self.since, QLabel("to"), self.until,
                                      self.verify_button, self.export_button, stretch_at=6))
-        self.verdict = QLabel("The chain has not been checked in this session.")
+        self.verdict = QLabel("The books have not been checked against the log in this session.")
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)
         layout.addWidget(self.verdict)
@@ -98,18 +101,12 @@ class AuditScreen(Screen):
     def verify(self) -> None:
         def work(progress):
             with self.hall.read() as s:
-                return audit.verify(s)
+                return audit_check.check(s)
 
-        report, _ = run_with_progress(self, "Verifying", "Checking every entry of the audit chain…", work,
-                                      cancellable=False)
-        if report.ok:
-            self.verdict.setText(f"The audit chain is intact: all {report.entries:,} entries check out "
-                                 f"(head {report.head[:16]}…).")
-            self.verdict.setObjectName("inline-ok")
-        else:
-            self.verdict.setText(f"The audit chain is BROKEN at entry {report.broken_seq}: {report.problem}. "
-                                 f"Entries before it check out. Restore the latest backup and tell your trustees.")
-            self.verdict.setObjectName("inline-error")
+        report, _ = run_with_progress(self, "Verifying", "Checking the audit chain and every row of the books…",
+                                      work, cancellable=False)
+        self.verdict.setText(verdict_text(report))
+        self.verdict.setObjectName("inline-ok" if report.ok else "inline-error")
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)
         self.last_report = report
@@ -123,6 +120,26 @@ class AuditScreen(Screen):
             self.verdict.setText(f"Exported {count:,} entries to {path}.")
 
 
+def verdict_text(report: audit_check.BooksReport, most: int = 5) -> str:
+    """The check's result in words for the treasurer and the trustees."""
+    chain = report.chain
+    if not chain.ok:
+        return (f"The audit chain is BROKEN at entry {chain.broken_seq}: {chain.problem}. Entries before it check "
+                f"out, but the books cannot be trusted against it. Restore the latest backup and tell your "
+                f"trustees.")
+    if report.ok:
+        return (f"The books are honest: the audit chain's {chain.entries:,} entries check out (head "
+                f"{chain.head[:16]}…), and all {report.rows_checked:,} rows of the books agree with their last "
+                f"entry in the log.")
+    count = len(report.differences)
+    shown = "\n".join(f"• {d}" for d in report.differences[:most])
+    more = f"\n…and {count - most:,} more (run 'treasurer audit verify --all' for the whole list)." if count > most \
+        else ""
+    return (f"The chain is intact, but {count:,} row{'s' if count != 1 else ''} of the books "
+            f"{'differ' if count != 1 else 'differs'} from the audit log: changed behind the app's back. Tell your "
+            f"trustees and compare with the latest backup.\n{shown}{more}")
+
+
 def export_csv(hall, path: Path, entity_type: str | None = None, since: dt.date | None = None,
                until: dt.date | None = None) -> int:
     """Every matching entry (not just those shown), oldest first, with its hashes."""
@@ -134,7 +151,7 @@ def export_csv(hall, path: Path, entity_type: str | None = None, since: dt.date 
     if until:
         query = query.where(AuditEntry.at < (until + dt.timedelta(days=1)).isoformat())
     count = 0
-    with hall.read() as s, path.open("w", newline="", encoding="utf-8") as fh:
+    with hall.read() as s, private_open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(audit.AUDIT_COLUMNS)
         for row in s.execute(query.execution_options(yield_per=2000)):

@@ -93,58 +93,77 @@ def test_arrears_and_suspension_preview_then_apply(books):
 
 
 def test_officers_adjustments_and_approval_with_pins(books):
-    books("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="1234\n")
-    _, _, err = books("officers", "add", "Lee Chen", "--role", "trustee", "--pin-stdin", stdin="2468\n", expect=1)
+    books("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="123456\n")
+    _, out, _ = books("officers", "list")
+    assert out.splitlines()[-1].startswith("Dual control is not in force: the hall has only one active officer")
+    _, _, err = books("officers", "add", "Lee Chen", "--role", "trustee", "--pin-stdin", stdin="246802\n",
+                      expect=1)
     assert "An officer of the hall must vouch for Lee Chen" in err      # else anyone could make up a second officer
     _, _, err = books("officers", "add", "Lee Chen", "--role", "trustee", "--vouched-by", "Pat Morales",
-                      "--pin-stdin", stdin="2468\n0000\n", expect=1)
+                      "--pin-stdin", stdin="246802\n000000\n", expect=1)
     assert "PIN for Pat Morales is not right" in err
+    _, _, err = books("officers", "add", "Lee Chen", "--role", "trustee", "--pin-stdin", stdin="2468\n", expect=1)
+    assert "A new PIN is 6 to 12 digits" in err
     books("officers", "add", "Lee Chen", "--role", "trustee", "--vouched-by", "Pat Morales", "--pin-stdin",
-          stdin="2468\n1234\n")
+          stdin="246802\n123456\n")
+    _, out, _ = books("officers", "list")
+    assert "Dual control" not in out
     books("dues", "assess", "2026-09")
-    _, out, _ = books("adjust", "1001", "45", "--kind", "waiver", "--reason", "hardship", "--officer", "Pat Morales")
+    _, _, err = books("adjust", "1001", "45", "--kind", "waiver", "--reason", "hardship", "--officer", "Pat Morales",
+                      expect=1)
+    assert "A PIN is needed" in err
+    _, out, _ = books("adjust", "1001", "45", "--kind", "waiver", "--reason", "hardship", "--officer", "Pat Morales",
+                      "--pin-stdin", stdin="123456\n")
     assert out.startswith("Adjustment 1 (waiver, -$45.00) is waiting")
-    _, _, err = books("approve", "1", "--officer", "Pat Morales", "--pin-stdin", stdin="1234\n", expect=1)
+    _, _, err = books("approve", "1", "--officer", "Pat Morales", "--pin-stdin", stdin="123456\n", expect=1)
     assert "a different officer must approve" in err
-    _, _, err = books("approve", "1", "--officer", "Lee Chen", "--pin-stdin", stdin="9999\n", expect=1)
+    _, _, err = books("approve", "1", "--officer", "Lee Chen", "--pin-stdin", stdin="999999\n", expect=1)
     assert "PIN for Lee Chen is not right" in err
     _, _, err = books("approve", "1", "--officer", "Lee Chen", expect=1)
     assert "--pin-stdin" in err
-    books("approve", "1", "--officer", "Lee Chen", "--pin-stdin", stdin="2468\n")
+    books("approve", "1", "--officer", "Lee Chen", "--pin-stdin", stdin="246802\n")
     _, out, _ = books("member", "show", "1001")
     assert "Balance: $0.00 (owes nothing)" in out
-    _, out, _ = books("periods", "close", "2026-09", "--officer", "Lee Chen", "--note", "September done")
-    assert out.strip() == "Closed period 2026-09."
+    _, _, err = books("periods", "close", "2026-09", "--officer", "Lee Chen", "--note", "September done", expect=1)
+    assert "A PIN is needed" in err
+    _, out, _ = books("periods", "close", "2026-09", "--officer", "Lee Chen", "--note", "September done",
+                      "--pin-stdin", stdin="246802\n")
+    assert out.splitlines()[0] == "Closed period 2026-09." and out.splitlines()[1].startswith("Anchor: ")
     _, _, err = books("pay", "1002", "45", "--method", "cash", "--date", "2026-09-20", expect=1)
     assert "falls in period 2026-09, which is closed" in err
 
 
 def test_officers_change_pins_and_leave(books):
-    books("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="1234\n")
+    books("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="123456\n")
     books("officers", "add", "Lee Chen", "--role", "trustee", "--vouched-by", "Pat Morales", "--pin-stdin",
-          stdin="2468\n1234\n")
-    _, _, err = books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="9999\n4321\n", expect=1)
+          stdin="246802\n123456\n")
+    _, _, err = books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="999999\n432100\n", expect=1)
     assert "old PIN for Pat Morales is not right" in err
-    books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="1234\n4321\n")
-    # Lee forgot theirs: Pat vouches with the new PIN.
-    books("officers", "change-pin", "Lee Chen", "--vouched-by", "Pat Morales", "--pin-stdin", stdin="4321\n1357\n")
-    _, _, err = books("officers", "deactivate", "Lee Chen", "--by", "Lee Chen", "--pin-stdin", stdin="1357\n",
+    books("officers", "change-pin", "Pat Morales", "--pin-stdin", stdin="123456\n432100\n")
+    # Lee forgot theirs: with only Pat besides Lee, Pat alone cannot reset it, and is told the way out.
+    _, _, err = books("officers", "change-pin", "Lee Chen", "--vouched-by", "Pat Morales", "--pin-stdin",
+                      stdin="432100\n135791\n", expect=1)
+    assert "Pat Morales alone cannot reset Lee Chen's PIN" in err
+    _, _, err = books("officers", "deactivate", "Lee Chen", "--by", "Lee Chen", "--pin-stdin", stdin="246802\n",
                       expect=1)
     assert "Another officer must vouch" in err
-    books("officers", "deactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="4321\n")
+    _, out, _ = books("officers", "deactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="432100\n")
+    assert "Dual control is not in force" in out
     _, out, _ = books("officers", "list")
-    assert [line.split()[-1] for line in out.splitlines()] == ["inactive", "active"]   # Lee Chen, Pat Morales
-    _, _, err = books("officers", "deactivate", "Pat Morales", "--by", "Lee Chen", "--pin-stdin", stdin="1357\n",
+    assert [line.split()[-1] for line in out.splitlines()[:2]] == ["inactive", "active"]   # Lee Chen, Pat Morales
+    assert out.splitlines()[2].startswith("Dual control is not in force")
+    _, _, err = books("officers", "deactivate", "Pat Morales", "--by", "Lee Chen", "--pin-stdin", stdin="246802\n",
                       expect=1)
     assert "last active officer" in err
-    _, _, err = books("officers", "reactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="0000\n",
+    _, _, err = books("officers", "reactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="000000\n",
                       expect=1)
     assert "PIN for Pat Morales is not right" in err
-    _, out, _ = books("officers", "reactivate", "Lee Chen", "--by", "Pat Morales", "--pin-stdin", stdin="4321\n")
-    assert out.strip() == "Lee Chen is active again."
+    _, out, _ = books("officers", "reactivate", "Lee Chen", "--by", "Pat Morales", "--new-pin", "--pin-stdin",
+                      stdin="135791\n432100\n")
+    assert out.strip() == "Lee Chen is active again with a new PIN."
     _, out, _ = books("audit", "log", "--limit", "20")
     assert "officer.pin_change" in out and "officer.deactivate" in out and "officer.reactivate" in out
-    assert "1357" not in out
+    assert "135791" not in out and "432100" not in out
 
 
 def test_audit_verify_and_log(books):

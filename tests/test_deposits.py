@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from helpers import count, raw, standard_hall
+from helpers import PAT, count, officers, raw, standard_hall
 from treasurer import clock
 from treasurer.bank import bank_history, bank_status, reconcile_bank, uncleared_items
 from treasurer.deposits import (create_batch, deposit_slip, list_batches, mark_deposited, remove_payment,
                                 removed_text, slip_csv, slip_text, undeposited_payments, void_batch)
 from treasurer.dues import assess
-from treasurer.errors import NotFound, ValidationError
+from treasurer.errors import NotFound, PermissionDenied, ValidationError
 from treasurer.models import Payout
 from treasurer.payments import record_payment
 from treasurer.reports import period_report
@@ -24,6 +24,7 @@ DAY = dt.date(2026, 10, 5)
 def counter(hall):
     """Payments taken at the hall counter: two checks, cash, a money order, and a card payment (not depositable)."""
     standard_hall(hall, members=4)
+    officers(hall)
     assess(hall, "2026-10")
     ids = [record_payment(hall, "1001", 4500, "check", "1042", DAY).payment_id,
            record_payment(hall, "1002", 9000, "check", "311", DAY).payment_id,
@@ -164,10 +165,10 @@ def _audits(hall, action: str) -> int:
 def test_a_payment_taken_out_of_an_open_batch_leaves_its_totals_slip_and_bank_amount(counter):
     hall, (check1, check2, cash, mo, card) = counter
     create_batch(hall, DAY, "DEP-1", [check1, check2, cash])              # 45 + 90 + 45
-    slip = remove_payment(hall, 1, check2, "  member asked us to hold the check  ")
+    slip = remove_payment(hall, 1, check2, "  member asked us to hold the check  ", **PAT)
     assert [x.payment_id for x in slip.lines] == [cash, check1] and slip.total_cents == 9000
     assert [(r.line.payment_id, r.reason, r.removed_by) for r in slip.removed] == [
-        (check2, "member asked us to hold the check", "tester")]
+        (check2, "member asked us to hold the check", "Pat Morales")]
     assert deposit_slip(hall, 1).total_cents == 9000
     assert "311" not in slip_text(slip, "Hall", "usd") and "$90.00" in slip_text(slip, "Hall", "usd")
     assert "311" in removed_text(slip, "usd") and "hold the check" in removed_text(slip, "usd")
@@ -184,10 +185,22 @@ def test_a_payment_taken_out_of_an_open_batch_leaves_its_totals_slip_and_bank_am
     assert [(ref, cents) for ref, _k, _d, _t, cents in _uncleared(hall)] == [("deposit:1", 9000)]
 
 
+def test_taking_payments_out_needs_an_officers_pin(counter):
+    hall, (check1, check2, cash, mo, card) = counter
+    create_batch(hall, DAY, "DEP-1", [check1, check2])
+    with pytest.raises(PermissionDenied, match="PIN for Pat Morales is not right"):
+        remove_payment(hall, 1, check2, "hold", officer="Pat Morales", pin="000000")
+    with pytest.raises(PermissionDenied, match="PIN for Pat Morales is not right"):
+        void_batch(hall, 1, "mistake", officer="Pat Morales", pin="000000")
+    assert count(hall, "deposit_removals") == 0 and _audits(hall, "officer.pin_wrong") == 2
+    void_batch(hall, 1, "mistake", **PAT)
+    assert _audits(hall, "deposit.void") == 1
+
+
 def test_the_period_report_counts_only_what_reached_the_bank(counter):
     hall, (check1, check2, cash, mo, card) = counter
     create_batch(hall, DAY, "DEP-1", [check1, check2, cash])
-    remove_payment(hall, 1, check2, "held")
+    remove_payment(hall, 1, check2, "held", **PAT)
     mark_deposited(hall, 1, DAY)
     assert period_report(hall, "2026-10").bank_deposits_cents == 9000
 
@@ -200,7 +213,7 @@ def _uncleared(hall):
 def test_a_payment_is_in_one_live_batch_only(counter):
     hall, (check1, check2, *_rest) = counter
     create_batch(hall, DAY, "DEP-1", [check1])
-    remove_payment(hall, 1, check1, "wrong batch")
+    remove_payment(hall, 1, check1, "wrong batch", **PAT)
     create_batch(hall, DAY, "DEP-2", [check1])
     before = (count(hall, "deposit_batches"), count(hall, "deposit_items"), count(hall, "audit_log"))
     with pytest.raises(ValidationError, match=rf"payment {check1} is already in deposit 2 \(a payment is in one "
@@ -209,13 +222,13 @@ def test_a_payment_is_in_one_live_batch_only(counter):
     assert (count(hall, "deposit_batches"), count(hall, "deposit_items"), count(hall, "audit_log")) == before
     # Taken out twice, or from a batch it is not in: refused with a sentence.
     with pytest.raises(ValidationError, match=rf"Payment {check1} \(R0+{check1}\) was already taken out of deposit 1"):
-        remove_payment(hall, 1, check1, "again")
+        remove_payment(hall, 1, check1, "again", **PAT)
     with pytest.raises(ValidationError, match=rf"Payment {check2} .* is not in deposit 2"):
-        remove_payment(hall, 2, check2, "not there")
+        remove_payment(hall, 2, check2, "not there", **PAT)
     with pytest.raises(ValidationError, match="A reason is needed"):
-        remove_payment(hall, 2, check1, "   ")
+        remove_payment(hall, 2, check1, "   ", **PAT)
     with pytest.raises(NotFound, match="no deposit 9"):
-        remove_payment(hall, 9, check1, "x")
+        remove_payment(hall, 9, check1, "x", **PAT)
     assert count(hall, "deposit_removals") == 1
 
 
@@ -226,9 +239,9 @@ def test_a_deposited_batch_refuses_removal_and_void(counter):
     before = (count(hall, "deposit_removals"), count(hall, "audit_log"))
     with pytest.raises(ValidationError, match="Deposited batches are locked: deposit 1 was marked deposited on "
                                               "2026-10-05, so no payment can be taken out of it"):
-        remove_payment(hall, 1, check1, "too late")
+        remove_payment(hall, 1, check1, "too late", **PAT)
     with pytest.raises(ValidationError, match="Deposited batches are locked: .*cannot be voided"):
-        void_batch(hall, 1, "too late")
+        void_batch(hall, 1, "too late", **PAT)
     assert (count(hall, "deposit_removals"), count(hall, "audit_log")) == before
     assert deposit_slip(hall, 1).total_cents == 13500
 
@@ -236,8 +249,8 @@ def test_a_deposited_batch_refuses_removal_and_void(counter):
 def test_voiding_a_batch_takes_every_payment_out_in_one_step(counter):
     hall, (check1, check2, cash, mo, card) = counter
     create_batch(hall, DAY, "DEP-1", [check1, cash])
-    remove_payment(hall, 1, cash, "counted twice")
-    slip = void_batch(hall, 1, "batch made by mistake")
+    remove_payment(hall, 1, cash, "counted twice", **PAT)
+    slip = void_batch(hall, 1, "batch made by mistake", **PAT)
     assert slip.lines == () and slip.total_cents == 0 and slip.void
     assert [(r.line.payment_id, r.reason) for r in slip.removed] == [(cash, "counted twice"),
                                                                     (check1, "batch made by mistake")]
@@ -247,7 +260,7 @@ def test_voiding_a_batch_takes_every_payment_out_in_one_step(counter):
     assert _audits(hall, "deposit.void") == 1 and count(hall, "deposit_removals") == 2
     assert sorted(x.payment_id for x in undeposited_payments(hall)) == [check1, check2, cash, mo]
     with pytest.raises(ValidationError, match="already void"):
-        void_batch(hall, 1, "again")
+        void_batch(hall, 1, "again", **PAT)
     with pytest.raises(ValidationError, match="has no payments in it .*void"):
         mark_deposited(hall, 1, DAY)
     # An open batch never used is not void; a new batch may take the payments.
@@ -257,7 +270,7 @@ def test_voiding_a_batch_takes_every_payment_out_in_one_step(counter):
 def test_triggers_still_refuse_changing_items_and_removals_after_the_rebuild(counter):
     hall, (check1, check2, *_rest) = counter
     create_batch(hall, DAY, "DEP-1", [check1, check2])
-    remove_payment(hall, 1, check2, "hold")
+    remove_payment(hall, 1, check2, "hold", **PAT)
     conn = raw(hall)
     try:
         names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -284,22 +297,34 @@ def test_cli_remove_and_void(cli):
     cli("members", "add", "1001", "--first", "Ana", "--last", "Lima", "--class", "Journeyman")
     cli("pay", "1001", "45.00", "--method", "check", "--ref", "1042", "--date", "2026-10-05")
     cli("pay", "1001", "20.00", "--method", "cash", "--date", "2026-10-05")
+    cli("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin="123456\n")
     cli("deposits", "new", "--date", "2026-10-06", "--ref", "DEP-9", "--all-undeposited")
-    _, out, err = cli("deposits", "remove", "1", "R000001", "--reason", "member asked to hold it")
+    _, _, err = cli("deposits", "remove", "1", "R000001", "--reason", "member asked to hold it", "--officer",
+                    "Pat Morales", expect=1)
+    assert "A PIN is needed" in err
+    _, _, err = cli("deposits", "remove", "1", "R000001", "--reason", "member asked to hold it", "--officer",
+                    "Pat Morales", "--pin-stdin", stdin="654321\n", expect=1)
+    assert "The PIN for Pat Morales is not right" in err
+    _, out, err = cli("deposits", "remove", "1", "R000001", "--reason", "member asked to hold it", "--officer",
+                      "Pat Morales", "--pin-stdin", stdin="123456\n")
     assert "Took R000001" in out and "$20.00" in out
     _, out, _ = cli("deposits", "show", "1")
     assert "1042" not in out.split("Taken out")[0] and "member asked to hold it" in out and "$20.00" in out
     _, out, _ = cli("deposits", "list")
     assert "1 items" in out and "1 taken out" in out and "Undeposited: 1 payments, $45.00" in out
-    _, out, _ = cli("deposits", "void", "1", "--reason", "made by mistake")
+    _, _, err = cli("deposits", "void", "1", "--reason", "made by mistake", "--officer", "Pat Morales", expect=1)
+    assert "A PIN is needed" in err
+    _, out, _ = cli("deposits", "void", "1", "--reason", "made by mistake", "--officer", "Pat Morales",
+                    "--pin-stdin", stdin="123456\n")
     assert "Deposit 1 is void" in out
     _, out, _ = cli("deposits", "list")
     assert " void " in out and "Undeposited: 2 payments, $65.00" in out
-    _, _, err = cli("deposits", "remove", "1", "X12", "--reason", "r", expect=1)
+    _, _, err = cli("deposits", "remove", "1", "X12", "--reason", "r", "--officer", "Pat Morales", expect=1)
     assert "not a receipt number" in err
     cli("deposits", "new", "--date", "2026-10-06", "--ref", "DEP-10", "1", "2")
     cli("deposits", "mark", "2", "--deposited-on", "2026-10-06")
-    _, _, err = cli("deposits", "void", "2", "--reason", "late", expect=1)
+    _, _, err = cli("deposits", "void", "2", "--reason", "late", "--officer", "Pat Morales", "--pin-stdin",
+                    stdin="123456\n", expect=1)
     assert "Deposited batches are locked" in err
 
 
@@ -312,18 +337,19 @@ def test_corrections_and_the_rebuilt_tables_triggers_on_each_database(books, db_
     import sqlalchemy as sa
 
     standard_hall(books, members=2)
+    officers(books)
     first = record_payment(books, "1001", 4500, "check", "1042", DAY).payment_id
     second = record_payment(books, "1002", 9000, "cash", "", DAY).payment_id
     create_batch(books, DAY, "DEP-1", [first, second])
-    assert remove_payment(books, 1, first, "wrong batch").total_cents == 9000
+    assert remove_payment(books, 1, first, "wrong batch", **PAT).total_cents == 9000
     create_batch(books, DAY, "DEP-2", [first])
     with pytest.raises(ValidationError, match=f"payment {first} is already in deposit 2"):
         create_batch(books, DAY, "DEP-3", [first])
-    void_batch(books, 1, "made by mistake")
+    void_batch(books, 1, "made by mistake", **PAT)
     assert [(b.batch_id, b.state, b.total_cents) for b in list_batches(books)] == [(1, "void", 0), (2, "open", 4500)]
     mark_deposited(books, 2, DAY)
     with pytest.raises(ValidationError, match="Deposited batches are locked"):
-        remove_payment(books, 2, first, "late")
+        remove_payment(books, 2, first, "late", **PAT)
     engine = raw_engine(db_url)
     try:
         for statement, message in (("UPDATE deposit_items SET batch_id = 2", "deposit items are never changed"),
@@ -351,6 +377,7 @@ def test_batches_made_before_0008_survive_its_rebuild_with_their_triggers(db_url
     hall = open_hall(str(tmp_path / "hall"), db_url, actor="tester")
     init_hall(hall, "IBEW Local 000", "usd")
     standard_hall(hall, members=2)
+    officers(hall)
     first = record_payment(hall, "1001", 4500, "check", "1042", DAY).payment_id
     second = record_payment(hall, "1002", 9000, "cash", "", DAY).payment_id
     create_batch(hall, DAY, "DEP-1", [first, second])
@@ -386,7 +413,7 @@ def test_batches_made_before_0008_survive_its_rebuild_with_their_triggers(db_url
     hall = Hall(db, actor="tester")
     try:
         assert deposit_slip(hall, 1).total_cents == 13500
-        remove_payment(hall, 1, first, "wrong batch")
+        remove_payment(hall, 1, first, "wrong batch", **PAT)
         assert create_batch(hall, DAY, "DEP-2", [first]).total_cents == 4500
         engine = raw_engine(db_url)
         try:

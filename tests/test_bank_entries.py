@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from helpers import count, officers, raw, standard_hall
+from helpers import PAT, PAT_PIN, count, officers, raw, standard_hall
 from sandbox.testing import control, pay
 from treasurer import clock
 from treasurer.bank import bank_history, bank_status, reconcile_bank, record_bank_entry, uncleared_items
@@ -37,6 +37,7 @@ def _written(hall) -> tuple[int, int]:
 def month(hall, gateway, sandbox_url):
     """A cash deposit at the bank, one real Stripe payout from the sandbox, both uncleared."""
     standard_hall(hall, members=3)
+    officers(hall)
     assess(hall, "2026-10")
     cash = record_payment(hall, "1001", 4500, "cash", "", DAY).payment_id
     create_batch(hall, DAY, "DEP-1", [cash])
@@ -53,7 +54,7 @@ def month(hall, gateway, sandbox_url):
 def test_a_statement_with_a_fee_reaches_zero_only_with_the_fee_ticked(month):
     hall, payout = month
     assert 0 < payout["amount"] < 4500           # the dues less Stripe's fee
-    fee = record_bank_entry(hall, dt.date(2026, 10, 30), "fee", -1200, "  monthly service fee ")
+    fee = record_bank_entry(hall, dt.date(2026, 10, 30), "fee", -1200, "  monthly service fee ", **PAT)
     assert (fee.kind, fee.amount_cents, fee.memo) == ("fee", -1200, "monthly service fee")
     with hall.read() as s:
         audit = s.scalar(select(AuditEntry).where(AuditEntry.action == "bank.entry"))
@@ -79,7 +80,7 @@ def test_a_statement_with_a_fee_reaches_zero_only_with_the_fee_ticked(month):
     # Cleared once: not offered again, and ticking it again is refused.
     with hall.read() as s:
         assert uncleared_items(s) == []
-    interest = record_bank_entry(hall, dt.date(2026, 11, 20), "interest", 31, "interest for November")
+    interest = record_bank_entry(hall, dt.date(2026, 11, 20), "interest", 31, "interest for November", **PAT)
     nxt = reconcile_bank(hall, dt.date(2026, 11, 30), ending + 31)
     assert [i.ref for i in nxt.items] == [f"entry:{interest.id}"]
     with pytest.raises(ValidationError, match=f"Not an uncleared deposit, payout or bank entry: entry:{fee.id}"):
@@ -89,10 +90,11 @@ def test_a_statement_with_a_fee_reaches_zero_only_with_the_fee_ticked(month):
 
 def test_signs_follow_the_kind_and_a_mistake_is_reversed_by_a_new_entry(hall):
     standard_hall(hall, members=1)
-    check = record_bank_entry(hall, DAY, "withdrawal", -25000, "check 1001 to the general fund")
-    wrong = record_bank_entry(hall, DAY, "transfer_in", 5000, "transfer from savings")
-    fix = record_bank_entry(hall, DAY, "other", -5000, f"reverses entry {wrong.id}: no such transfer")
-    bounced = record_bank_entry(hall, DAY, "fee", -1500, "returned check charge")
+    officers(hall)
+    check = record_bank_entry(hall, DAY, "withdrawal", -25000, "check 1001 to the general fund", **PAT)
+    wrong = record_bank_entry(hall, DAY, "transfer_in", 5000, "transfer from savings", **PAT)
+    fix = record_bank_entry(hall, DAY, "other", -5000, f"reverses entry {wrong.id}: no such transfer", **PAT)
+    bounced = record_bank_entry(hall, DAY, "fee", -1500, "returned check charge", **PAT)
     with hall.read() as s:
         items = {ref: (kind, cents) for ref, kind, _day, _text, cents in uncleared_items(s)}
     assert items == {f"entry:{check.id}": ("withdrawal", -25000), f"entry:{wrong.id}": ("transfer_in", 5000),
@@ -116,7 +118,7 @@ def test_bad_input_is_refused_with_a_sentence_and_writes_nothing(hall, args, mes
     standard_hall(hall, members=1)
     before = _written(hall)
     with pytest.raises(ValidationError, match=message):
-        record_bank_entry(hall, *args)
+        record_bank_entry(hall, *args, **PAT)
     assert _written(hall) == before
 
 
@@ -124,18 +126,19 @@ def test_a_date_in_a_closed_period_is_refused(hall):
     standard_hall(hall, members=1)
     officers(hall)
     assess(hall, "2026-09")
-    close_period(hall, "2026-09", "Pat Morales", "September books done")
+    close_period(hall, "2026-09", "Pat Morales", "September books done", PAT_PIN)
     before = _written(hall)
     with pytest.raises(PeriodClosed, match="entry date 2026-09-30 falls in period 2026-09, which is closed"):
-        record_bank_entry(hall, dt.date(2026, 9, 30), "fee", -1200, "service fee")
+        record_bank_entry(hall, dt.date(2026, 9, 30), "fee", -1200, "service fee", **PAT)
     assert _written(hall) == before
-    record_bank_entry(hall, dt.date(2026, 10, 1), "fee", -1200, "service fee")
+    record_bank_entry(hall, dt.date(2026, 10, 1), "fee", -1200, "service fee", **PAT)
     assert _written(hall)[0] == before[0] + 1
 
 
 def test_the_database_refuses_to_change_or_delete_an_entry(hall):
     standard_hall(hall, members=1)
-    entry = record_bank_entry(hall, DAY, "fee", -1200, "service fee")
+    officers(hall)
+    entry = record_bank_entry(hall, DAY, "fee", -1200, "service fee", **PAT)
     conn = raw(hall)
     try:
         with pytest.raises(Exception, match="never changed"):
@@ -156,26 +159,34 @@ def test_the_database_refuses_to_change_or_delete_an_entry(hall):
 
 def test_cli_bank_entry_and_status(cli):
     cli("init", "--hall-name", "IBEW Local 000")
-    _, out, _ = cli("bank", "entry", "--date", "2026-10-30", "--kind", "fee", "--amount", "12.00",
-                    "--memo", "monthly service fee")
+    cli("officers", "add", "Pat Morales", "--role", "treasurer", "--pin-stdin", stdin=f"{PAT_PIN}\n")
+    _, _, err = cli("bank", "entry", "--date", "2026-10-30", "--kind", "fee", "--amount", "12.00",
+                    "--memo", "monthly service fee", "--officer", "Pat Morales", expect=1)
+    assert "A PIN is needed" in err
+
+    def entry(*args, expect=0):
+        return cli("bank", "entry", *args, "--officer", "Pat Morales", "--pin-stdin", stdin=f"{PAT_PIN}\n",
+                   expect=expect)
+
+    _, out, _ = entry("--date", "2026-10-30", "--kind", "fee", "--amount", "12.00",
+                      "--memo", "monthly service fee")
     assert "Recorded bank entry 1" in out and "-$12.00" in out
-    cli("bank", "entry", "--date", "2026-10-31", "--kind", "interest", "--amount", "0.31", "--memo", "interest")
-    _, _, err = cli("bank", "entry", "--date", "2026-10-31", "--kind", "other", "--amount", "5.00",
-                    "--memo", "correction", expect=1)
+    entry("--date", "2026-10-31", "--kind", "interest", "--amount", "0.31", "--memo", "interest")
+    _, _, err = entry("--date", "2026-10-31", "--kind", "other", "--amount", "5.00",
+                      "--memo", "correction", expect=1)
     assert "'other' needs --in or --out" in err
-    _, _, err = cli("bank", "entry", "--date", "2026-10-31", "--kind", "fee", "--amount", "-12.00",
-                    "--memo", "fee", expect=1)
+    _, _, err = entry("--date", "2026-10-31", "--kind", "fee", "--amount", "-12.00",
+                      "--memo", "fee", expect=1)
     assert "without a sign" in err
-    _, _, err = cli("bank", "entry", "--date", "2026-10-31", "--kind", "fee", "--amount", "12.00", "--in",
-                    "--memo", "fee", expect=1)
+    _, _, err = entry("--date", "2026-10-31", "--kind", "fee", "--amount", "12.00", "--in",
+                      "--memo", "fee", expect=1)
     assert "A bank fee takes from the bank balance" in err
-    _, _, err = cli("bank", "entry", "--date", "2026-10-32", "--kind", "fee", "--amount", "12.00",
-                    "--memo", "fee", expect=1)
+    _, _, err = entry("--date", "2026-10-32", "--kind", "fee", "--amount", "12.00",
+                      "--memo", "fee", expect=1)
     assert "not a date in the form YYYY-MM-DD" in err
-    cli("bank", "entry", "--date", "2026-10-31", "--kind", "other", "--amount", "2.00", "--out",
-        "--memo", "reverses entry 2 in part")
-    cli("bank", "entry", "--date", "2026-10-31", "--kind", "transfer_in", "--amount", "100.00",
-        "--memo", "from the general fund")
+    entry("--date", "2026-10-31", "--kind", "other", "--amount", "2.00", "--out", "--memo",
+          "reverses entry 2 in part")
+    entry("--date", "2026-10-31", "--kind", "transfer_in", "--amount", "100.00", "--memo", "from the general fund")
     _, out, _ = cli("bank", "status")
     assert "entry:1" in out and "-$12.00" in out and "Bank fee: monthly service fee" in out
     assert "entry:2" in out and "$0.31" in out and "entry:3" in out and "-$2.00" in out and "$100.00" in out
@@ -194,8 +205,9 @@ def test_entries_are_append_only_and_reconcile_on_each_database(db_url, tmp_path
     hall = open_hall(str(tmp_path / "hall"), db_url, actor="tester")
     try:
         init_hall(hall, "IBEW Local 000", "usd")
-        fee = record_bank_entry(hall, DAY, "fee", -1200, "service fee")
-        interest = record_bank_entry(hall, DAY, "interest", 45, "interest")
+        officers(hall)
+        fee = record_bank_entry(hall, DAY, "fee", -1200, "service fee", **PAT)
+        interest = record_bank_entry(hall, DAY, "interest", 45, "interest", **PAT)
         engine = raw_engine(db_url)
         try:
             for statement, message in (("UPDATE bank_entries SET amount_cents = -1", "never changed"),
@@ -220,3 +232,18 @@ def test_entries_are_append_only_and_reconcile_on_each_database(db_url, tmp_path
             assert s.scalar(select(sa.func.sum(BankEntry.amount_cents))) == -1155
     finally:
         hall.close()
+
+
+def test_an_entry_needs_an_officers_pin_and_an_amount_under_the_ceiling(hall):
+    from treasurer.errors import PermissionDenied
+
+    officers(hall)
+    before = _written(hall)
+    with pytest.raises(PermissionDenied, match="PIN for Pat Morales is not right"):
+        record_bank_entry(hall, DAY, "fee", -1200, "service fee", officer="Pat Morales", pin="000000")
+    hall.set_setting("amount_ceiling", "1000.00")
+    with pytest.raises(ValidationError, match="bank entry amount \\$1,000.01 is above this hall's ceiling"):
+        record_bank_entry(hall, DAY, "withdrawal", -100001, "check 1002", **PAT)
+    assert count(hall, "bank_entries") == before[0]
+    entry = record_bank_entry(hall, DAY, "fee", -1200, "service fee", **PAT)
+    assert entry.created_by == "Pat Morales"

@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from helpers import SANDBOX_KEY, count, officers, standard_hall
+from helpers import PAT, SANDBOX_KEY, count, officers, standard_hall
 from relay_harness import RelayThread, register_endpoint, wait_for
 from sandbox.testing import control, fail_payout, fail_refund, flush, pay
 from treasurer import clock, inbox
@@ -73,7 +73,7 @@ def _outcomes(hall, event_type) -> list[str]:
 def test_a_refund_the_bank_fails_opens_a_review_item_and_posts_nothing(books, gateway, sandbox_url, pipeline):
     payment = _pay(books, gateway, sandbox_url, "1001", method="us_bank_account")
     assert _balance(books, payment.member_id) == 0
-    refund = refund_payment(books, gateway, payment.id, 4000, "requested_by_customer", "paid a month twice")
+    refund = refund_payment(books, gateway, payment.id, 4000, "requested_by_customer", "paid a month twice", **PAT)
     assert (refund.status, refund.origin, refund.adjustment_id) == ("pending", "app", None)  # bank refunds wait
     adjustments, ledger_payments = count(books, "adjustments"), count(books, "payments")
 
@@ -104,13 +104,13 @@ def test_a_refund_the_bank_fails_opens_a_review_item_and_posts_nothing(books, ga
     assert len([i for i in open_items(books) if i.kind == "refund"]) == 1
     assert count(books, "adjustments") == adjustments
     # The money came back to the hall, so Stripe and the app both allow the whole payment to be refunded again.
-    again = refund_payment(books, gateway, payment.id, None, "requested_by_customer", "second try")
+    again = refund_payment(books, gateway, payment.id, None, "requested_by_customer", "second try", **PAT)
     assert again.amount_cents == OWED and again.stripe_refund_id != refund.stripe_refund_id
 
 
 def test_a_late_refund_created_event_does_not_undo_the_failure(books, gateway, sandbox_url):
     payment = _pay(books, gateway, sandbox_url, "1001", method="us_bank_account")
-    refund = refund_payment(books, gateway, payment.id, 4000, "requested_by_customer")
+    refund = refund_payment(books, gateway, payment.id, 4000, "requested_by_customer", **PAT)
     fail_refund(sandbox_url, refund.stripe_refund_id)
     # The failure arrives by webhook; the refund's creation only later, from the Events API backstop.
     arrivals = (("refund.failed", "webhook"), ("refund.created", "poll"))

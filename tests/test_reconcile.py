@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from helpers import SANDBOX_KEY, count, officers, raw, standard_hall
+from helpers import PAT, SANDBOX_KEY, count, officers, raw, standard_hall
 from sandbox.testing import control, pay
 from treasurer import clock
 from treasurer.dues import assess
@@ -57,9 +57,9 @@ def _review_all(hall):
     for item in open_items(hall):
         item_id = int(item.key.split(":")[1])
         if item.kind == "refund":
-            acknowledge_refund(hall, item_id, "refund agreed with the member")
+            acknowledge_refund(hall, item_id, "refund agreed with the member", **PAT)
         elif item.kind == "dispute":
-            resolve(hall, item_id, "dispute handled")
+            resolve(hall, item_id, "dispute handled", **PAT)
 
 
 @pytest.fixture
@@ -256,7 +256,7 @@ def test_a_refund_not_yet_reviewed(month):
     hall = month.hall
     for item in open_items(hall):
         if item.kind == "dispute":
-            resolve(hall, int(item.key.split(":")[1]), "handled")
+            resolve(hall, int(item.key.split(":")[1]), "handled", **PAT)
     sync_payouts(hall, month.gateway)
     (d,) = reconcile(hall).open_discrepancies
     assert d.kind == "refund_unreviewed" and d.ref.startswith("re_") and d.stripe_amount_cents == -2000
@@ -267,7 +267,7 @@ def test_a_dispute_not_yet_reviewed(month):
     hall = month.hall
     for item in open_items(hall):
         if item.kind == "refund":
-            acknowledge_refund(hall, int(item.key.split(":")[1]), "agreed")
+            acknowledge_refund(hall, int(item.key.split(":")[1]), "agreed", **PAT)
     sync_payouts(hall, month.gateway)
     (d,) = reconcile(hall).open_discrepancies
     assert d.kind == "dispute_unreviewed" and d.ref.startswith("dp_") and "lost" in d.explanation
@@ -441,7 +441,7 @@ def test_resolving_a_discrepancy_keeps_it_visible(month):
     hall = month.hall
     for item in open_items(hall):
         if item.kind == "dispute":
-            resolve(hall, int(item.key.split(":")[1]), "handled")
+            resolve(hall, int(item.key.split(":")[1]), "handled", **PAT)
     sync_payouts(hall, month.gateway)
     (d,) = reconcile(hall).open_discrepancies
     with pytest.raises(ValidationError, match="needs a note"):

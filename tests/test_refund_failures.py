@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from helpers import officers, standard_hall
+from helpers import PAT, officers, standard_hall
 from sandbox.testing import fail_refund, pay
 from treasurer import clock, inbox
 from treasurer.dues import assess
@@ -37,7 +37,7 @@ def balance(hall, member_id) -> int:
 
 def test_a_posted_refund_that_fails_is_reversed_once(hall, gateway, sandbox_url):
     payment = paid_by_card(hall, gateway, sandbox_url)
-    refund = refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer", "overpaid")
+    refund = refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer", "overpaid", **PAT)
     catch_up(hall, gateway)
     with hall.read() as s:
         row = s.scalar(select(Refund).where(Refund.stripe_refund_id == refund.stripe_refund_id))
@@ -58,7 +58,7 @@ def test_a_posted_refund_that_fails_is_reversed_once(hall, gateway, sandbox_url)
 
 def test_an_older_refund_event_arriving_late_does_not_undo_the_failure(hall, gateway, sandbox_url):
     payment = paid_by_card(hall, gateway, sandbox_url)
-    refund = refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer")
+    refund = refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer", **PAT)
     fail_refund(sandbox_url, refund.stripe_refund_id)
     by_type = {e["type"]: e for e in gateway.events_after(None)}
     for kind in ("refund.failed", "refund.created"):             # the failure first, its creation later
@@ -70,3 +70,22 @@ def test_an_older_refund_event_arriving_late_does_not_undo_the_failure(hall, gat
     assert balance(hall, payment.member_id) == 0                 # posted, reversed, and not posted again
     with hall.read() as s:
         assert [a.amount_cents for a in s.scalars(select(Adjustment).order_by(Adjustment.id))] == [2000, -2000]
+
+
+def test_a_refund_needs_an_officers_pin_before_any_money_moves(hall, gateway, sandbox_url):
+    import pytest
+
+    from sandbox.testing import state
+    from treasurer.errors import PermissionDenied
+
+    payment = paid_by_card(hall, gateway, sandbox_url)
+    with pytest.raises(PermissionDenied, match="PIN for Pat Morales is not right"):
+        refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer", officer="Pat Morales", pin="000000")
+    assert not state(sandbox_url)["counts"].get("refund")        # Stripe was never asked
+    with hall.read() as s:
+        assert s.scalar(select(Refund)) is None
+    refund_payment(hall, gateway, payment.id, 2000, "requested_by_customer", "overpaid", **PAT)
+    with hall.read() as s:
+        from treasurer.models import AuditEntry
+        (request,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "refund.request"))
+    assert json.loads(request.after_json)["officer"] == "Pat Morales"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import SANDBOX_KEY
-from helpers import count, officers, standard_hall
+from helpers import PAT, count, officers, standard_hall
 from relay_harness import RelayThread, register_endpoint, wait_for
 from sandbox.testing import control, flush, pay, state
 from treasurer import clock, inbox
@@ -119,12 +119,12 @@ def test_dashboard_refunds_wait_for_the_treasurer(books, gateway, sandbox_url):
     catch_up(books, gateway)
     (item,) = items(books, "refund")
     assert "made in Stripe" in item.summary and balance(books) == 0  # nothing posted yet
-    acknowledge_refund(books, int(item.key.split(":")[1]), "member overpaid, agreed at the counter")
+    acknowledge_refund(books, int(item.key.split(":")[1]), "member overpaid, agreed at the counter", **PAT)
     assert balance(books) == 2000
     control(sandbox_url, f"charges/{charge}/refund")  # the rest
     catch_up(books, gateway)
     (item,) = items(books, "refund")
-    acknowledge_refund(books, int(item.key.split(":")[1]), "full refund, member withdrew")
+    acknowledge_refund(books, int(item.key.split(":")[1]), "full refund, member withdrew", **PAT)
     assert balance(books) == 9000
     with books.read() as s:
         assert s.scalar(select(func.count()).select_from(Refund)) == 2
@@ -133,14 +133,14 @@ def test_dashboard_refunds_wait_for_the_treasurer(books, gateway, sandbox_url):
 def test_a_refund_from_the_app_posts_when_it_succeeds(books, gateway, sandbox_url):
     _paid(books, gateway, sandbox_url)
     (payment,) = payments(books)
-    refund = refund_payment(books, gateway, payment.id, 4500, "requested_by_customer", "paid twice")
+    refund = refund_payment(books, gateway, payment.id, 4500, "requested_by_customer", "paid twice", **PAT)
     assert refund.status == "succeeded" and refund.origin == "app" and refund.adjustment_id
     assert balance(books) == 4500
     catch_up(books, gateway)  # the refund's own events change nothing more
     assert balance(books) == 4500 and items(books, "refund") == []
     from treasurer.errors import ValidationError
     with pytest.raises(ValidationError, match=r"At most \$45.00"):
-        refund_payment(books, gateway, payment.id, 5000, "requested_by_customer")
+        refund_payment(books, gateway, payment.id, 5000, "requested_by_customer", **PAT)
 
 
 def test_a_lost_dispute(books, gateway, sandbox_url):
@@ -149,12 +149,18 @@ def test_a_lost_dispute(books, gateway, sandbox_url):
     catch_up(books, gateway)
     (item,) = items(books, "dispute")
     assert "disputed" in item.summary and item.due_by
-    resolve(books, int(item.key.split(":")[1]), "evidence sent in Stripe")
+    resolve(books, int(item.key.split(":")[1]), "evidence sent in Stripe", **PAT)
     control(sandbox_url, f"disputes/{dispute['id']}/close", outcome="lost")
     catch_up(books, gateway)
     (lost,) = items(books, "dispute")
     assert "lost" in lost.summary and balance(books) == 0
-    resolve(books, int(lost.key.split(":")[1]), "member told; dues owed again")
+    from treasurer.errors import PermissionDenied
+    with pytest.raises(PermissionDenied, match="an officer must do it with their PIN"):
+        resolve(books, int(lost.key.split(":")[1]), "member told; dues owed again")
+    with pytest.raises(PermissionDenied, match="PIN for Pat Morales is not right"):
+        resolve(books, int(lost.key.split(":")[1]), "member told", officer="Pat Morales", pin="000000")
+    assert balance(books) == 0 and items(books, "dispute")          # nothing posted, still open
+    resolve(books, int(lost.key.split(":")[1]), "member told; dues owed again", **PAT)
     assert balance(books) == 9000
 
 
@@ -170,7 +176,7 @@ def test_a_payment_nobody_can_match_waits_for_an_owner(books, gateway, sandbox_u
     assert payment.member_id is None and payment.amount_cents == 4500
     (item,) = items(books, "unmatched_payment")
     assert "member number 7777 is not on the roll" in item.summary
-    assign_payment(books, int(item.key.split(":")[1]), "1002", "phoned the hall: it was Bob's")
+    assign_payment(books, int(item.key.split(":")[1]), "1002", "phoned the hall: it was Bob's", **PAT)
     assert balance(books, 2) == 4500 and items(books, "unmatched_payment") == []
 
 

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from helpers import count, officers, raw, standard_hall
+from helpers import PAT_PIN, count, officers, raw, standard_hall
 from treasurer.adjustments import request_adjustment
 from treasurer.dues import assess
 from treasurer.periods import close_period
@@ -62,8 +62,8 @@ def test_triggers_refuse_rewriting_money_and_the_log(hall, statement):
     officers(hall)
     assess(hall, "2025-03")
     record_payment(hall, "1001", 4500, "cash", received_on=dt.date(2025, 3, 2))
-    request_adjustment(hall, "1001", 1000, "waiver", "hardship", "Pat Morales", dt.date(2025, 3, 3))
-    close_period(hall, "2025-03", "Pat Morales", "March books done")
+    request_adjustment(hall, "1001", 1000, "waiver", "hardship", "Pat Morales", dt.date(2025, 3, 3), pin=PAT_PIN)
+    close_period(hall, "2025-03", "Pat Morales", "March books done", PAT_PIN)
     conn = raw(hall)
     with pytest.raises(sqlite3.IntegrityError, match="never|append-only"):
         conn.execute(statement)

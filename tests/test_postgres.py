@@ -20,7 +20,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
-from helpers import officers, standard_hall
+from helpers import PAT_PIN, SAM_PIN, officers, standard_hall
 from treasurer import audit, inbox, recording
 from treasurer.adjustments import decide, request_adjustment
 from treasurer.db import open_database
@@ -129,8 +129,8 @@ def _money_rows(hall: Hall) -> None:
     officers(hall)
     assess(hall, "2025-03")
     record_payment(hall, "1001", 4500, "cash", received_on=dt.date(2025, 3, 2))
-    request_adjustment(hall, "1001", 1000, "waiver", "hardship", "Pat Morales", dt.date(2025, 3, 3))
-    close_period(hall, "2025-03", "Pat Morales", "March books done")
+    request_adjustment(hall, "1001", 1000, "waiver", "hardship", "Pat Morales", dt.date(2025, 3, 3), pin=PAT_PIN)
+    close_period(hall, "2025-03", "Pat Morales", "March books done", PAT_PIN)
 
 
 REFUSED = [
@@ -240,8 +240,8 @@ def test_the_books_end_to_end(books):
     assert assess(books, "2026-04").charges == 0  # assessing twice adds nothing
     receipt = record_payment(books, "1001", 10000, "check", "1042", dt.date(2026, 3, 20))
     assert receipt.covers == [("2026-01", 4500), ("2026-02", 4500), ("2026-03", 1000)]
-    waiver = request_adjustment(books, "1001", 3500, "waiver", "hardship", "Pat Morales", dt.date(2026, 4, 2))
-    decide(books, waiver.id, "Sam Okafor", "5678", approve=True)
+    waiver = request_adjustment(books, "1001", 3500, "waiver", "hardship", "Pat Morales", dt.date(2026, 4, 2), pin=PAT_PIN)
+    decide(books, waiver.id, "Sam Okafor", SAM_PIN, approve=True)
     record_payment(books, "1002", 20000, "cash", received_on=dt.date(2026, 1, 5))  # overpaid: a credit
     today = dt.date(2026, 11, 25)
     with books.read() as s:

@@ -13,8 +13,7 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Date, DateTime, String, select, type_coerce
-from sqlalchemy.exc import StatementError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, audit_rows
@@ -106,8 +105,7 @@ def check(session: Session, expect: Iterable[Anchor] = ()) -> BooksReport:
         rows_json = entry[ROWS_JSON]
         if rows_json:
             seq = entry[0]
-            for table, key, snap in json.loads(rows_json):
-                latest[(table, key)] = (seq, snap)
+            latest.update(((table, key), (seq, snap)) for table, key, snap in json.loads(rows_json))
 
     chain = audit.verify(session, on_entry=collect)
     anchors = tuple(_check_anchors(session, expect))
@@ -121,8 +119,8 @@ def compare(session: Session, latest: dict[tuple[str, str], tuple[int, dict | No
             ) -> tuple[list[Difference], int]:
     differences: list[Difference] = []
     checked = 0
-    for name, table in audit_rows.COVERED.items():
-        for ident, snap in _current_rows(session, name, table):
+    for name in audit_rows.COVERED:
+        for ident, snap in audit_rows.reader(name).rows(session):
             checked += 1
             logged = latest.pop((name, ident), None)
             if logged is None:
@@ -138,22 +136,6 @@ def compare(session: Session, latest: dict[tuple[str, str], tuple[int, dict | No
             differences.append(Difference(name, ident, f"is gone: audit entry {seq} recorded it, and the "
                                                         f"books no longer have it."))
     return differences, checked
-
-
-def _current_rows(session: Session, name: str, table) -> list[tuple[str, dict]]:
-    """Each row as ``(key, snapshot)``; a value the column's type cannot read (a date column holding
-    "garbage", written behind the app's back) is kept as stored, so it shows as a difference instead of
-    stopping the check."""
-    key = audit_rows.key_column(table)
-    columns = [c.name for c in table.columns]
-    try:
-        return [(audit_rows.row_key(row._mapping[key.name]), audit_rows.snapshot(name, row, columns))
-                for row in session.execute(select(table).order_by(key))]
-    except (ValueError, TypeError, OverflowError, StatementError):
-        raw = session.execute(select(*[type_coerce(c, String) if isinstance(c.type, (Date, DateTime)) else c
-                                       for c in table.columns]).order_by(key))
-        return [(audit_rows.row_key(row._mapping[key.name]), audit_rows.snapshot(name, row, columns))
-                for row in raw]
 
 
 def _what_differs(found: dict, logged: dict, seq: int) -> str:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Table, event, inspect, select
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from . import models as m
@@ -48,22 +48,73 @@ def key_column(table: Table):
     return column
 
 
-def canonical_value(table: str, column: str, value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if (table, column) in SECRET_COLUMNS and value is not None:
-        return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
-    return value
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 
 
-def snapshot(table: str, row: Any, columns: Iterable[str]) -> dict:
-    """The row as the log keeps it: every column, dates as ISO text, secrets as digests."""
-    mapping = row._mapping
-    return {name: canonical_value(table, name, mapping[name]) for name in columns}
+def _boolean(value: Any) -> Any:
+    return bool(value) if value in (0, 1) else value     # SQLite keeps 0/1; anything else shows as it is
 
 
-def snapshot_json(snap: dict) -> str:
-    return json.dumps(snap, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _digest(value: Any) -> Any:
+    return None if value is None else "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
+
+
+class Reader:
+    """Reads a covered table's rows straight from the driver and turns them into snapshots.
+
+    The same reader makes the snapshots written with each change and those the check compares them to, on
+    SQLite and PostgreSQL alike: dates as ISO text, booleans as booleans, secrets as digests.  A value the
+    column's type cannot hold (text in a date column, written behind the app's back) is kept as stored, so
+    it shows as a difference rather than stopping the check.
+    """
+
+    def __init__(self, table: Table):
+        self.name = table.name
+        self.columns = [c.name for c in table.columns]
+        self.key = key_column(table).name
+        self.key_index = self.columns.index(self.key)
+        self.convert = []
+        for i, column in enumerate(table.columns):
+            if (table.name, column.name) in SECRET_COLUMNS:
+                self.convert.append((i, _digest))
+            elif isinstance(column.type, (Date, DateTime)):
+                self.convert.append((i, _iso))
+            elif isinstance(column.type, Boolean):
+                self.convert.append((i, _boolean))
+        quoted = ", ".join(f'"{c}"' for c in self.columns)
+        self.select = f'SELECT {quoted} FROM "{self.name}"'
+
+    def snapshot(self, values: Sequence) -> dict:
+        if self.convert:
+            values = list(values)
+            for i, convert in self.convert:
+                values[i] = convert(values[i])
+        return dict(zip(self.columns, values))
+
+    def rows(self, session: Session | Connection, keys: Sequence | None = None) -> Iterator[tuple[str, dict]]:
+        """``(key, snapshot)`` for every row, or for the rows with these keys."""
+        conn = session.connection() if isinstance(session, Session) else session
+        if keys is None:
+            batches = [conn.exec_driver_sql(f'{self.select} ORDER BY "{self.key}"').fetchall()]
+        else:
+            batches = (conn.exec_driver_sql(f'{self.select} WHERE "{self.key}" IN '
+                                            f'({", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(chunk))})',
+                                            tuple(chunk)).fetchall()
+                       for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500)))
+        for batch in batches:
+            for values in batch:
+                yield row_key(values[self.key_index]), self.snapshot(values)
+
+
+def reader(name: str) -> Reader:
+    found = _READERS.get(name)
+    if found is None:
+        found = _READERS[name] = Reader(COVERED[name])
+    return found
+
+
+_READERS: dict[str, Reader] = {}
 
 
 def row_key(value: Any) -> str:
@@ -126,15 +177,7 @@ def take_snapshots(session: Session) -> str | None:
         return None
     out = []
     for name in sorted(touched):
-        table = COVERED[name]
-        key = key_column(table)
-        columns = [c.name for c in table.columns]
         ids = sorted(touched[name], key=row_key)
-        found = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            for row in session.execute(select(table).where(key.in_(chunk))):
-                found[row_key(row._mapping[key.name])] = snapshot(name, row, columns)
-        for ident in ids:
-            out.append([name, row_key(ident), found.get(row_key(ident))])
+        found = dict(reader(name).rows(session, ids))
+        out.extend([name, row_key(ident), found.get(row_key(ident))] for ident in ids)
     return json.dumps(out, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

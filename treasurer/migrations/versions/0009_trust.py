@@ -48,16 +48,12 @@ def record_baseline(conn, actor: str) -> None:
     seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
     at = clock.stamp()
     for name in names:
-        table = meta.tables[name]
-        (key,) = table.primary_key.columns
-        columns = [c.name for c in table.columns]
-        rows = conn.execute(sa.select(table).order_by(key)).all()
+        # The table as it stands at this revision (reflected), read as the app reads it.
+        rows = list(audit_rows.Reader(meta.tables[name]).rows(conn))
         for start in range(0, len(rows), BASELINE_CHUNK):
-            chunk = rows[start:start + BASELINE_CHUNK]
-            snaps = [[name, audit_rows.row_key(r._mapping[key.name]), audit_rows.snapshot(name, r, columns)]
-                     for r in chunk]
+            snaps = [[name, key, snap] for key, snap in rows[start:start + BASELINE_CHUNK]]
             rows_json = audit.canonical_json(snaps)
-            after = audit.canonical_json({"rows": len(chunk)})
+            after = audit.canonical_json({"rows": len(snaps)})
             entity_id = f"{snaps[0][1]}..{snaps[-1][1]}"
             seq += 1
             digest = audit.entry_hash(prev, seq, at, actor, "audit.baseline", name, entity_id, None, after,

@@ -44,10 +44,12 @@ def test_a_denied_write_off_is_kept_and_changes_nothing(books):
 
 
 def test_a_correction_may_raise_what_is_owed(books):
-    adj = request_adjustment(books, "1001", 1000, "correction", "under-assessed", "Pat Morales", increase=True, pin=PAT_PIN)
+    adj = request_adjustment(books, "1001", 1000, "correction", "under-assessed", "Pat Morales", increase=True,
+                             pin=PAT_PIN)
     decide(books, adj.id, "Sam Okafor", SAM_PIN, approve=True)
     assert balance(books) == 5500
-    fix = request_adjustment(books, "1001", 1000, "correction", "reverse #1", "Sam Okafor", corrects=adj.id, pin=SAM_PIN)
+    fix = request_adjustment(books, "1001", 1000, "correction", "reverse #1", "Sam Okafor", corrects=adj.id,
+                             pin=SAM_PIN)
     decide(books, fix.id, "Pat Morales", PAT_PIN, approve=True)
     assert balance(books) == 4500
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from helpers import count, officers, standard_hall
+from helpers import PAT_PIN, SAM_PIN, count, officers, standard_hall
 from treasurer.dues import add_rate, assess, preview_assessment
 from treasurer.errors import PeriodClosed, ValidationError
 from treasurer.members import MemberData, add_member, change_status
@@ -88,18 +88,18 @@ def test_a_closed_period_takes_no_new_charge_payment_or_adjustment(hall):
     standard_hall(hall, members=2)
     officers(hall)
     assess(hall, "2026-02")
-    close_period(hall, "2026-02", "Pat Morales", "February reconciled")
+    close_period(hall, "2026-02", "Pat Morales", "February reconciled", PAT_PIN)
     add_member(hall, MemberData("4001", "Late", "Joiner", "Journeyman Wireman"))
     with pytest.raises(PeriodClosed, match="2026-02 is closed"):
         assess(hall, "2026-02")
     with pytest.raises(PeriodClosed, match="2026-02-10 falls in period 2026-02"):
         record_payment(hall, "1001", 4500, "cash", received_on=dt.date(2026, 2, 10))
     with pytest.raises(PeriodClosed):
-        request_adjustment(hall, "1001", 100, "waiver", "why", "Pat Morales", dt.date(2026, 2, 3))
+        request_adjustment(hall, "1001", 100, "waiver", "why", "Pat Morales", dt.date(2026, 2, 3), pin=PAT_PIN)
     with pytest.raises(ValidationError, match="already closed"):
-        close_period(hall, "2026-02", "Sam Okafor", "again")
+        close_period(hall, "2026-02", "Sam Okafor", "again", SAM_PIN)
     with pytest.raises(ValidationError, match="needs a reason"):
-        reopen_period(hall, "2026-02", "Sam Okafor", " ")
-    reopen_period(hall, "2026-02", "Sam Okafor", "a check from February was found in the safe")
+        reopen_period(hall, "2026-02", "Sam Okafor", " ", SAM_PIN)
+    reopen_period(hall, "2026-02", "Sam Okafor", "a check from February was found in the safe", SAM_PIN)
     record_payment(hall, "1001", 4500, "check", "2231", received_on=dt.date(2026, 2, 10))
     assert count(hall, "period_closings") == 2

@@ -3,7 +3,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import officers, standard_hall
+from helpers import PAT_PIN, SAM_PIN, officers, standard_hall
 from treasurer.adjustments import decide, request_adjustment
 from treasurer.dues import assess
 from treasurer.ledger import Credit, Debit, allocate, member_standing, standing
@@ -64,12 +64,13 @@ def test_the_books_end_to_end(hall):
     receipt = record_payment(hall, "1001", 10000, "check", "1042", dt.date(2026, 3, 20))
     assert receipt.covers == [("2026-01", 4500), ("2026-02", 4500), ("2026-03", 1000)]
     assert receipt.receipt_no == "R000001"
-    waiver = request_adjustment(hall, "1001", 3500, "waiver", "hardship", "Pat Morales", dt.date(2026, 4, 2))
+    waiver = request_adjustment(hall, "1001", 3500, "waiver", "hardship", "Pat Morales", dt.date(2026, 4, 2),
+                                pin=PAT_PIN)
     with hall.read() as s:
         member_id = 1
         before = member_standing(s, member_id, dt.date(2026, 11, 25))
     assert before.balance_cents == 8000  # pending waiver does not count
-    decide(hall, waiver.id, "Sam Okafor", "5678", approve=True)
+    decide(hall, waiver.id, "Sam Okafor", SAM_PIN, approve=True)
     with hall.read() as s:
         after = member_standing(s, member_id, dt.date(2026, 11, 25))
     assert (after.balance_cents, after.paid_through, after.months_in_arrears) == (4500, "2026-03", 1)
@@ -91,8 +92,8 @@ def test_the_one_query_standings_agree_with_the_walk_on_a_whole_hall(tmp_path):
     add_member(hall, MemberData("9001", "Only", "Credit", "Apprentice"))
     record_payment(hall, "9001", 2500, "cash")                       # credit, nothing charged
     correction = request_adjustment(hall, "100002", 1234, "correction", "under-charged", "Pat Morales",
-                                    increase=True)                   # a debit that is not a charge
-    decide(hall, correction.id, "Sam Okafor", "5678", approve=True)
+                                    increase=True, pin=PAT_PIN)      # a debit that is not a charge
+    decide(hall, correction.id, "Sam Okafor", SAM_PIN, approve=True)
     with hall.write() as tx:                                         # a pending ACH payment
         from treasurer.models import Payment
         tx.session.add(Payment(member_id=5, amount_cents=5200, method="us_bank_account", status="pending",

@@ -240,7 +240,8 @@ def test_the_books_end_to_end(books):
     assert assess(books, "2026-04").charges == 0  # assessing twice adds nothing
     receipt = record_payment(books, "1001", 10000, "check", "1042", dt.date(2026, 3, 20))
     assert receipt.covers == [("2026-01", 4500), ("2026-02", 4500), ("2026-03", 1000)]
-    waiver = request_adjustment(books, "1001", 3500, "waiver", "hardship", "Pat Morales", dt.date(2026, 4, 2), pin=PAT_PIN)
+    waiver = request_adjustment(books, "1001", 3500, "waiver", "hardship", "Pat Morales", dt.date(2026, 4, 2),
+                                pin=PAT_PIN)
     decide(books, waiver.id, "Sam Okafor", SAM_PIN, approve=True)
     record_payment(books, "1002", 20000, "cash", received_on=dt.date(2026, 1, 5))  # overpaid: a credit
     today = dt.date(2026, 11, 25)

@@ -32,7 +32,15 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         print(_sync(hall, since))
     result = reconcile(hall, since)
     print_reconciliation(hall, result)
-    return 0 if result.ok else 1
+    # Stripe agreeing with the books proves nothing if the books were edited behind the app's back.
+    from .. import audit_check
+
+    with hall.read() as s:
+        books = audit_check.check(s)
+    if not books.ok:
+        print(f"The books cannot be trusted: they do not agree with the audit log ({books.first_problem}). "
+              f"Run 'treasurer audit verify' for every difference.")
+    return 0 if result.ok and books.ok else 1
 
 
 def _sync(hall, since) -> str:

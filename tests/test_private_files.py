@@ -176,3 +176,20 @@ def test_opening_an_existing_hall_closes_its_database_files(tmp_path):
     finally:
         hall.close()
     protect_database(None)      # PostgreSQL: no file, nothing to do
+
+
+def test_slips_pdf_is_private_even_over_an_existing_file(hall, gateway, tmp_path):
+    """Slips carry members' names, amounts and payment links (the window and 'slips print' write them)."""
+    from helpers import standard_hall
+    from treasurer.dues import assess
+    from treasurer.slips import create_slips, list_slips
+    from ui.slip_pdf import render_slips_pdf
+
+    standard_hall(hall, members=1)
+    assess(hall, "2026-10")
+    create_slips(hall, gateway, "2026-10")
+    out = tmp_path / "slips.pdf"
+    out.write_bytes(b"old")
+    os.chmod(out, 0o644)
+    assert render_slips_pdf(hall, list_slips(hall, "open"), out) == 1
+    assert out.read_bytes().startswith(b"%PDF") and mode(out) == 0o600

@@ -183,6 +183,7 @@ def update_member(hall: Hall, member_number: str, data: MemberData) -> bool:
 def set_status(tx: Tx, member: Member, status: str, reason: str) -> None:
     if msg := check_status(status):
         raise ValidationError(msg.capitalize() + ".")
+    reason = clean_name(reason, "reason", required=False)
     before = snapshot(member)
     member.status = status
     tx.session.flush()

@@ -63,8 +63,10 @@ def protect(path: str | os.PathLike) -> bool:
     if not POSIX:
         return True
     try:
-        os.chmod(path, PRIVATE_FILE, follow_symlinks=False)
-    except (OSError, NotImplementedError):
+        if stat.S_ISLNK(os.lstat(path).st_mode):    # a link's target is not ours to change
+            return False
+        os.chmod(path, PRIVATE_FILE)
+    except OSError:
         return False
     return True
 

@@ -238,8 +238,9 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(80))
     before_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     after_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # Full snapshots of the rows the entry's transaction wrote (see ``audit.row_snapshots``).
-    rows_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Full snapshots of the rows the entry's transaction wrote (``audit_rows``); megabytes for a bulk write,
+    # so loaded only when asked for.
+    rows_json: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)

@@ -274,3 +274,18 @@ def test_a_classification_name_with_a_direction_mark_is_refused(hall):
         from treasurer.models import Classification
 
         assert s.query(Classification).count() == 0
+
+
+def test_a_control_character_in_the_header_is_named_by_column_number(hall):
+    from helpers import standard_hall
+
+    standard_hall(hall, members=0)
+    with pytest.raises(ImportFailed) as caught:
+        import_members_text(hall, f"Member No,Na\x00me,Classification\n2001,\"Lee, \x00Ann\",{CLASS}\n")
+    assert caught.value.problems == [
+        "line 1, column 2: a control character (U+0000) at character 3 of the cell; remove it in the spreadsheet "
+        "and export the CSV again",
+        "line 2, column 2: a control character (U+0000) at character 6 of the cell; remove it in the spreadsheet "
+        "and export the CSV again"]
+    with pytest.raises(ImportFailed, match=r"line 2: this line cannot be read as CSV \(field larger than field"):
+        import_members_text(hall, f"Member No,Name,Classification\n2001,\"{'x' * 200_000}\",{CLASS}\n")

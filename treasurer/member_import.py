@@ -86,6 +86,12 @@ def decode(data: bytes) -> str:
                             f"\"CSV UTF-8\" and import it again"]) from None
 
 
+def column_label(header: list[str], index: int) -> str:
+    """A column as a problem names it: its header as written, or its number if that is blank or unprintable."""
+    raw = header[index].strip() if index < len(header) else ""
+    return raw if raw and raw.isprintable() else str(index + 1)
+
+
 def control_characters(record: list[str], first_line: int, header: list[str]) -> list[str]:
     """Each cell holding a control character (a NUL byte, an escape...), as ``line N, column C: ...``.
 
@@ -97,7 +103,7 @@ def control_characters(record: list[str], first_line: int, header: list[str]) ->
     for index, cell in enumerate(record):
         for position, char in enumerate(cell):
             if char not in "\t\r\n" and unicodedata.category(char) == "Cc":
-                name = header[index].strip() if index < len(header) and header[index].strip() else str(index + 1)
+                name = column_label(header, index)
                 problems.append(f"line {line + cell[:position].count(chr(10))}, column {name}: a control "
                                 f"character (U+{ord(char):04X}) at character {position + 1} of the cell; "
                                 f"remove it in the spreadsheet and export the CSV again")
@@ -138,7 +144,7 @@ def _read_rows(reader, delimiter: str) -> tuple[dict[str, str], list[_Row], list
                             f"(also as {written[field]})")
             continue
         columns[field] = index
-        written[field] = raw.strip()
+        written[field] = column_label(header, index)
     for field, label in (("member_number", "member number"), ("classification", "classification")):
         if field not in columns:
             problems.append(f"line 1: there is no {label} column (found: {', '.join(h.strip() for h in header)})")

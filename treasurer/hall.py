@@ -29,7 +29,12 @@ SETTINGS = {
     "install_id": ("", "this hall's books' own id, in Stripe metadata and idempotency keys"),
     "stripe_api_base": ("", "another Stripe API address (the sandbox's), empty for Stripe itself"),
     "amount_ceiling": ("100000.00", "the largest single amount the books accept (a payment, credit or rate)"),
+    "stripe_books_mode": ("", "live or test: the Stripe mode whose payments these books record (set by the "
+                              "first event, never by hand)"),
 }
+# Kept by the app itself: changed by hand they would let test payments count as real money, or forge the keys
+# that tie Stripe's objects to these books.
+INTERNAL_SETTINGS = ("install_id", "stripe_books_mode")
 
 
 class Tx:
@@ -103,6 +108,9 @@ class Hall:
     def set_setting(self, key: str, value: str) -> None:
         if key not in SETTINGS:
             raise ValidationError(f"There is no setting called {key!r}.")
+        if key in INTERNAL_SETTINGS:
+            raise ValidationError(f"The setting {key} is kept by Hall Treasurer itself and cannot be changed by "
+                                  f"hand.")
         with self.write() as tx:
             set_setting(tx, key, value)
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from . import clock
 from .audit import snapshot
-from .hall import Hall, Tx, setting_in
+from .hall import Hall, Tx, set_setting, setting_in
 from .ledger import member_standing
 from .models import Dispute, Member, Payment, Refund, ReviewItem, Slip, StripeEvent
 from .money import format_cents
@@ -106,6 +106,9 @@ def _finish(tx: Tx, event: StripeEvent, result: Outcome) -> None:
 def apply(tx: Tx, hall: Hall, event: dict) -> Outcome:
     kind = event["type"]
     obj = event["data"]["object"]
+    refused = _other_mode(tx, event)
+    if refused is not None:
+        return refused
     if kind in SESSION_EVENTS:
         return _session(tx, hall, kind, obj, event)
     if kind == "payment_intent.succeeded":
@@ -124,6 +127,28 @@ def apply(tx: Tx, hall: Hall, event: dict) -> Outcome:
     if kind.startswith("payout."):
         return Outcome("ignored", "payouts are matched in reconciliation")
     return Outcome("ignored", f"{kind} does not change the books")
+
+
+def _other_mode(tx: Tx, event: dict) -> Outcome | None:
+    """Books that have recorded live money never record a test-mode event (the sandbox's included).
+
+    Otherwise anyone could tick "sandbox" in Settings and pay a member's dues with a test card.  The first
+    event binds the books to its mode; the first live event moves test books to live for good (a hall that
+    tried the app in the sandbox, then went live).
+    """
+    live = event.get("livemode") is True
+    bound = setting_in(tx.session, "stripe_books_mode")
+    if bound == "live" and not live:
+        kind = event.get("type", "")
+        # Its own ref (not "event:..."): an ignored event resolves the items under its event ref.
+        open_item(tx, "failed_event", f"test_event:{event.get('id')}",
+                  f"A test-mode Stripe event ({kind}, {event.get('id')}) reached books that record live money; "
+                  f"nothing was recorded. If the window or a relay runs in sandbox or test mode against these "
+                  f"books, stop it.")
+        return Outcome("ignored", "a test-mode event in books that record live money; nothing recorded")
+    if bound != ("live" if live else "test") and (live or not bound):
+        set_setting(tx, "stripe_books_mode", "live" if live else "test")
+    return None
 
 
 # Payments ------------------------------------------------------------------------------------------------

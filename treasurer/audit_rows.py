@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Date, DateTime, Table, event, inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from . import models as m
@@ -54,6 +55,10 @@ def _iso(value: Any) -> Any:
 
 def _boolean(value: Any) -> Any:
     return bool(value) if value in (0, 1) else value     # SQLite keeps 0/1; anything else shows as it is
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "backslashreplace")
 
 
 def _digest(value: Any) -> Any:
@@ -90,11 +95,28 @@ class Reader:
             values = list(values)
             for i, convert in self.convert:
                 values[i] = convert(values[i])
-        return dict(zip(self.columns, values))
+        snap = dict(zip(self.columns, values))
+        if bytes in map(type, values):  # a BLOB where the app never writes one: kept as text that shows it
+            snap = {k: "blob:" + v.hex() if isinstance(v, bytes) else v for k, v in snap.items()}
+        return snap
 
     def rows(self, session: Session | Connection, keys: Sequence | None = None) -> Iterator[tuple[str, dict]]:
         """``(key, snapshot)`` for every row, or for the rows with these keys."""
         conn = session.connection() if isinstance(session, Session) else session
+        try:
+            return list(self._rows(conn, keys))
+        except OperationalError as exc:
+            if conn.dialect.name != "sqlite" or "decode" not in str(exc):
+                raise
+        # Text that is not UTF-8 (written behind the app's back): read it as it is, so it shows as a difference.
+        raw = conn.connection.dbapi_connection
+        raw.text_factory = _lenient_text
+        try:
+            return list(self._rows(conn, keys))
+        finally:
+            raw.text_factory = str
+
+    def _rows(self, conn: Connection, keys: Sequence | None) -> Iterator[tuple[str, dict]]:
         if keys is None:
             batches = [conn.exec_driver_sql(f'{self.select} ORDER BY "{self.key}"').fetchall()]
         else:

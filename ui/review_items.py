@@ -40,8 +40,10 @@ class Kind:
 
     label: str
     decide: Callable[[Hall, ReviewItem, bool, str, str, str], None] | None = None  # item, approve, officer, pin, note
-    resolve: Callable[[Hall, ReviewItem, str, str], None] | None = None           # item, note, member number
+    # item, note, member number, officer, PIN
+    resolve: Callable[[Hall, ReviewItem, str, str, str, str], None] | None = None
     needs_member: bool = False                                                     # resolving names a member
+    needs_pin: bool = False                         # resolving moves money: an officer proves it with their PIN
 
 
 def adjustment_items(hall: Hall) -> list[ReviewItem]:
@@ -62,30 +64,32 @@ def relay_items(hall: Hall) -> list[ReviewItem]:
                        i.created_at) for i in open_items(hall) if i.key.startswith("review:")]
 
 
-def _resolve(hall: Hall, item: ReviewItem, note: str, member_number: str) -> None:
+def _resolve(hall: Hall, item: ReviewItem, note: str, member_number: str, officer: str, pin: str) -> None:
     from treasurer import review
 
-    review.resolve(hall, item.ref, note)
+    review.resolve(hall, item.ref, note, officer=officer or None, pin=pin or None)
 
 
-def _assign(hall: Hall, item: ReviewItem, note: str, member_number: str) -> None:
+def _assign(hall: Hall, item: ReviewItem, note: str, member_number: str, officer: str, pin: str) -> None:
     from treasurer import review
 
-    review.assign_payment(hall, item.ref, member_number, note)
+    review.assign_payment(hall, item.ref, member_number, note, officer=officer, pin=pin)
 
 
-def _acknowledge(hall: Hall, item: ReviewItem, note: str, member_number: str) -> None:
+def _acknowledge(hall: Hall, item: ReviewItem, note: str, member_number: str, officer: str, pin: str) -> None:
     from treasurer import review
 
-    review.acknowledge_refund(hall, item.ref, note)
+    review.acknowledge_refund(hall, item.ref, note, officer=officer, pin=pin)
 
 
 def _relay_kinds() -> dict[str, Kind]:
-    from treasurer.review import KIND_LABELS
+    from treasurer.review import KIND_LABELS, MONEY_KINDS
 
-    kinds = {kind: Kind(label, resolve=_resolve) for kind, label in KIND_LABELS.items() if kind != "adjustment"}
-    kinds["unmatched_payment"] = Kind(KIND_LABELS["unmatched_payment"], resolve=_assign, needs_member=True)
-    kinds["refund"] = Kind(KIND_LABELS["refund"], resolve=_acknowledge)
+    kinds = {kind: Kind(label, resolve=_resolve, needs_pin=kind in MONEY_KINDS)
+             for kind, label in KIND_LABELS.items() if kind != "adjustment"}
+    kinds["unmatched_payment"] = Kind(KIND_LABELS["unmatched_payment"], resolve=_assign, needs_member=True,
+                                      needs_pin=True)
+    kinds["refund"] = Kind(KIND_LABELS["refund"], resolve=_acknowledge, needs_pin=True)
     return kinds
 
 

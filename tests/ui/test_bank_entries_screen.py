@@ -7,7 +7,7 @@ import datetime as dt
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from helpers import count, standard_hall
+from helpers import PAT_PIN, SAM_PIN, count, officers, standard_hall
 from treasurer.bank import bank_history, bank_status
 from treasurer.deposits import create_batch, mark_deposited
 from treasurer.dues import assess
@@ -17,6 +17,7 @@ from uitools import answer_next_dialog, press
 
 def _deposited(hall) -> None:
     standard_hall(hall, members=2)
+    officers(hall)
     assess(hall, "2026-10")
     day = dt.date(2026, 11, 2)
     record_payment(hall, "1001", 4500, "check", "1042", received_on=day)
@@ -68,6 +69,13 @@ def test_a_fee_added_through_the_dialog_is_ticked_and_the_statement_finishes_at_
         errors.append(dialog.error.text())
         assert dialog.isVisible()
         qtbot.keyClicks(dialog.memo, "monthly service fee")
+        dialog.officer.setCurrentText("Pat Morales")
+        qtbot.keyClicks(dialog.pin, "000000")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)     # a wrong PIN: refused, nothing saved
+        errors.append(dialog.error.text())
+        errors.append(count(hall, "bank_entries"))
+        dialog.pin.clear()
+        qtbot.keyClicks(dialog.pin, PAT_PIN)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
     answer_next_dialog(qtbot, fill)
@@ -76,6 +84,7 @@ def test_a_fee_added_through_the_dialog_is_ticked_and_the_statement_finishes_at_
     assert "without a sign" in errors[1]
     assert "more than two digits" in errors[2]
     assert "needs a memo" in errors[3]
+    assert errors[4:] == ["The PIN for Pat Morales is not right.", entries_before]
     assert count(hall, "bank_entries") == entries_before + 1
     rows = {i.ref: i for i in tab.items.proxy.records()}
     assert set(rows) == {"deposit:1", "entry:1"}
@@ -97,9 +106,12 @@ def test_a_fee_added_through_the_dialog_is_ticked_and_the_statement_finishes_at_
 def test_other_takes_the_direction_from_the_dialog(hall, make_window, qtbot, monkeypatch):
     monkeypatch.setenv("TREASURER_TODAY", "2026-11-20")
     standard_hall(hall, members=1)
+    officers(hall)
     tab = _bank_tab(make_window, hall)
 
     def fill(dialog):
+        dialog.officer.setCurrentText("Sam Okafor")
+        qtbot.keyClicks(dialog.pin, SAM_PIN)
         dialog.kind.setCurrentIndex(dialog.kind.findData("other"))
         assert dialog.direction.isEnabled()
         dialog.direction.setCurrentIndex(dialog.direction.findData(1))

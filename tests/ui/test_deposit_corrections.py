@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from helpers import PAT_PIN, count
 from test_reconciliation_screen import at_the_hall
 from treasurer.deposits import create_batch, deposit_slip, list_batches, mark_deposited
 from uitools import answer_next_dialog, press
@@ -45,6 +46,13 @@ def test_remove_a_payment_asks_the_reason_and_confirms(hall, make_window, qtbot,
         assert "Say why" in dialog.error.text()
         dialog.payment.setCurrentIndex(dialog.payment.findData(2))
         qtbot.keyClicks(dialog.reason, "member asked us to hold it")
+        dialog.officer.setCurrentText("Pat Morales")
+        qtbot.keyClicks(dialog.pin, "000000")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)     # a wrong PIN: said before the question
+        assert dialog.error.text() == "The PIN for Pat Morales is not right."
+        assert count(hall, "deposit_removals") == 0
+        dialog.pin.clear()
+        qtbot.keyClicks(dialog.pin, PAT_PIN)
         seen = answer_next_dialog(qtbot, press(answer), kind=QMessageBox)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
         assert seen and "R000002" in seen[0].text()
@@ -60,6 +68,7 @@ def test_remove_a_payment_asks_the_reason_and_confirms(hall, make_window, qtbot,
     qtbot.mouseClick(tab.remove_button, Qt.MouseButton.LeftButton)
     slip = deposit_slip(hall, 1)
     assert slip.total_cents == 7000 and [r.reason for r in slip.removed] == ["member asked us to hold it"]
+    assert [r.removed_by for r in slip.removed] == ["Pat Morales"]
     # The lists refresh: the money order is undeposited again, the batch shows 2 items.
     assert [x.receipt_no for x in tab.undeposited.proxy.records()] == ["R000002"]
     batch = tab.batches.view.current_record()
@@ -85,6 +94,8 @@ def test_void_a_batch_and_a_deposited_batch_cannot_be_corrected(hall, make_windo
     def void(dialog):
         assert dialog.objectName() == "deposit-void-dialog"
         qtbot.keyClicks(dialog.reason, "batch made by mistake")
+        dialog.officer.setCurrentText("Pat Morales")
+        qtbot.keyClicks(dialog.pin, PAT_PIN)
         answer_next_dialog(qtbot, press("Void batch"), kind=QMessageBox)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 

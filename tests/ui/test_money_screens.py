@@ -8,7 +8,7 @@ import datetime as dt
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from helpers import count, officers, raw, standard_hall
+from helpers import PAT_PIN, SAM_PIN, count, officers, raw, standard_hall
 from treasurer.adjustments import request_adjustment
 from treasurer.dues import assess
 from treasurer.ledger import member_standing
@@ -136,18 +136,25 @@ def test_close_a_period_needs_the_officers_pin(hall, make_window, qtbot):
     def close_it(dialog):
         dialog.period.setCurrentText("2026-10")
         dialog.officer.setCurrentText("Pat Morales")
-        qtbot.keyClicks(dialog.pin, "9999")
+        qtbot.keyClicks(dialog.pin, "999999")
         qtbot.keyClicks(dialog.note_text, "closed at the November meeting")
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
         errors.append(dialog.error.text())
+        errors.append(count(hall, "period_closings"))                 # nothing saved
         dialog.pin.clear()
-        qtbot.keyClicks(dialog.pin, "1234")
+        qtbot.keyClicks(dialog.pin, PAT_PIN)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
     answer_next_dialog(qtbot, close_it)
     qtbot.mouseClick(screen.close_period_button, Qt.MouseButton.LeftButton)
-    assert errors == ["The PIN for Pat Morales is not right."]
+    assert errors == ["The PIN for Pat Morales is not right.", 0]
     assert next(p for p in screen.periods.model.rows if p.code == "2026-10").closed
+    conn = raw(hall)
+    try:
+        seq, digest = conn.execute("SELECT anchor_seq, anchor_hash FROM period_closings").fetchone()
+    finally:
+        conn.close()
+    assert screen.result_label.text().startswith(f"Closed 2026-10. Anchor {seq}:{digest}: give it to the trustees")
 
 
 def test_request_in_dues_then_approve_in_review_with_a_second_officer(hall, make_window, qtbot, monkeypatch):
@@ -163,10 +170,21 @@ def test_request_in_dues_then_approve_in_review_with_a_second_officer(hall, make
         qtbot.keyClicks(dialog.amount, "45")
         qtbot.keyClicks(dialog.reason, "Out of work after injury")
         dialog.officer.setCurrentText("Pat Morales")
+        assert dialog.pin.echoMode() == dialog.pin.EchoMode.Password
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)       # no PIN: refused
+        said.append(dialog.error.text())
+        qtbot.keyClicks(dialog.pin, SAM_PIN)                                 # Sam's PIN in Pat's name: refused
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        said.append(dialog.error.text())
+        said.append(count(hall, "adjustments"))
+        dialog.pin.clear()
+        qtbot.keyClicks(dialog.pin, PAT_PIN)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
+    said = []
     answer_next_dialog(qtbot, request)
     qtbot.mouseClick(dues.request_adjustment_button, Qt.MouseButton.LeftButton)
+    assert said == ["The PIN for Pat Morales is not right."] * 2 + [0]
     assert window.status.review_label.text() == "Review: 1 item waiting"
     assert balance(hall, "1003") == 4500
 
@@ -177,7 +195,7 @@ def test_request_in_dues_then_approve_in_review_with_a_second_officer(hall, make
 
     def approve(dialog):
         offered.append([dialog.officer.itemText(i) for i in range(dialog.officer.count())])
-        qtbot.keyClicks(dialog.pin, "5678")
+        qtbot.keyClicks(dialog.pin, SAM_PIN)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
     answer_next_dialog(qtbot, approve)
@@ -243,7 +261,7 @@ def test_every_table_model_passes_the_model_tester(hall, qtmodeltester, monkeypa
     monkeypatch.setenv("TREASURER_TODAY", "2026-11-20")
     books(hall)
     record_payment(hall, "1001", 4500, "cash", received_on=dt.date(2026, 10, 3))
-    request_adjustment(hall, "1002", 1000, "waiver", "test", "Pat Morales")
+    request_adjustment(hall, "1002", 1000, "waiver", "test", "Pat Morales", pin=PAT_PIN)
     model = RecordTableModel(payment_columns(lambda: "usd"))
     model.set_rows(queries.payment_rows(hall))
     qtmodeltester.check(model)
@@ -277,7 +295,7 @@ def test_items_the_relay_raised_are_resolved_with_a_note_in_the_same_list(hall, 
     from treasurer.review import open_item
 
     books(hall)
-    request_adjustment(hall, "1002", 1000, "waiver", "E-Board vote", "Pat Morales")
+    request_adjustment(hall, "1002", 1000, "waiver", "E-Board vote", "Pat Morales", pin=PAT_PIN)
     with hall.write() as tx:
         open_item(tx, "held_event", "event:evt_123", "An event for a slip that does not exist was held", 4500)
     window = make_window(hall)

@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from helpers import count, officers, raw, standard_hall
+from helpers import PAT_PIN, SAM_PIN, count, officers, raw, standard_hall
 from treasurer.dues import assess
 from treasurer.periods import close_period
 from uitools import answer_next_dialog, press
@@ -18,7 +18,7 @@ def closed_books(hall):
     officers(hall)
     assess(hall, "2026-10")
     assess(hall, "2026-11")
-    close_period(hall, "2026-10", "Pat Morales", "closed at the November meeting", "1234")
+    close_period(hall, "2026-10", "Pat Morales", "closed at the November meeting", PAT_PIN)
     return hall
 
 
@@ -56,7 +56,7 @@ def test_reopen_needs_a_reason_and_the_pin_then_asks_and_records_it(hall, make_w
     def reopen(dialog):
         offered.append([dialog.period.itemText(i) for i in range(dialog.period.count())])
         dialog.officer.setCurrentText("Sam Okafor")
-        qtbot.keyClicks(dialog.pin, "5678")
+        qtbot.keyClicks(dialog.pin, SAM_PIN)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)        # no reason yet
         errors.append(dialog.error.text())
         qtbot.keyClicks(dialog.reason, "a check dated in October was found")
@@ -65,7 +65,7 @@ def test_reopen_needs_a_reason_and_the_pin_then_asks_and_records_it(hall, make_w
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)        # wrong PIN: no question asked
         errors.append(dialog.error.text())
         dialog.pin.clear()
-        qtbot.keyClicks(dialog.pin, "5678")
+        qtbot.keyClicks(dialog.pin, SAM_PIN)
         answer_next_dialog(qtbot, lambda box: (questions.append(box.text()), press("Reopen")(box)),
                            kind=QMessageBox)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -73,6 +73,11 @@ def test_reopen_needs_a_reason_and_the_pin_then_asks_and_records_it(hall, make_w
     open_reopen_dialog(qtbot, screen, reopen)
     assert offered == [["2026-10"]]                       # only closed periods are offered
     assert errors == ["Reopening a closed period needs a reason.", "The PIN for Sam Okafor is not right."]
+    conn = raw(hall)
+    try:                                       # the wrong PIN counts, as anywhere, and is in the log
+        assert conn.execute("SELECT count(*) FROM audit_log WHERE action = 'officer.pin_wrong'").fetchone()[0] == 1
+    finally:
+        conn.close()
     assert questions and questions[0].startswith("Reopen 2026-10?") and "Sam Okafor" in questions[0]
     assert closings(hall)[-1] == ("2026-10", "reopen", "a check dated in October was found")
     assert last_audit(hall) == ("period.reopen", "period", "2026-10",
@@ -89,7 +94,7 @@ def test_declining_the_question_reopens_nothing(hall, make_window, qtbot):
 
     def reopen_then_decline(dialog):
         dialog.officer.setCurrentText("Pat Morales")
-        qtbot.keyClicks(dialog.pin, "1234")
+        qtbot.keyClicks(dialog.pin, PAT_PIN)
         qtbot.keyClicks(dialog.reason, "mistake")
         answer_next_dialog(qtbot, press("Cancel"), kind=QMessageBox)
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)

@@ -1,4 +1,5 @@
-"""Request a waiver, hardship credit, write-off or correction; a second officer approves it in Review."""
+"""Request a waiver, hardship credit, write-off or correction, the requesting officer proving it with their PIN;
+a second officer approves it in Review."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from treasurer.money import parse_amount
 from .. import fmt
 from ..context import AppContext
 from .dues_dialogs import FormDialog, date_edit, py_date
-from .officer_pin import officer_combo
+from .officer_pin import OfficerPin, remind_short_pins
 
 
 class AdjustmentDialog(FormDialog):
@@ -34,18 +35,20 @@ class AdjustmentDialog(FormDialog):
             lambda _: self.increase.setEnabled(self.kind.currentData() == "correction"))
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
-        self.officer = officer_combo(ctx)
         self.effective = date_edit(clock.today(), "effective")
         self.form.addRow("&Member", self.member)
         self.form.addRow("&Kind", self.kind)
         self.form.addRow("&Amount", self.amount)
         self.form.addRow("", self.increase)
         self.form.addRow("&Reason", self.reason)
-        self.form.addRow("Requested &by", self.officer)
         self.form.addRow("&Effective", self.effective)
+        self.requester = OfficerPin(ctx, self.form, "Requested &by")
+        self.officer, self.pin = self.requester.officer, self.requester.pin
         self.note.setText("Nothing owed changes until a different officer approves it with their PIN (Review).")
 
     def apply(self) -> None:
         request_adjustment(self.ctx.hall, self.member.text(), parse_amount(self.amount.text()),
                            self.kind.currentData(), self.reason.text(), self.officer.currentText(),
-                           py_date(self.effective), self.increase.isChecked() and self.increase.isEnabled())
+                           py_date(self.effective), self.increase.isChecked() and self.increase.isEnabled(),
+                           pin=self.pin.text())
+        remind_short_pins(self, [self.requester.voucher()])

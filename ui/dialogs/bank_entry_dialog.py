@@ -13,6 +13,7 @@ from treasurer.money import parse_amount
 from .. import fmt
 from ..context import AppContext
 from .dues_dialogs import FormDialog, date_edit, py_date
+from .officer_pin import OfficerPin, remind_short_pins
 
 KIND_LABELS = {"fee": "Bank fee (out)", "interest": "Interest (in)", "withdrawal": "Withdrawal or check (out)",
                "transfer_in": "Transfer in (in)", "other": "Other (say in or out)"}
@@ -46,6 +47,8 @@ class BankEntryDialog(FormDialog):
         self.form.addRow("&Amount", self.amount)
         self.form.addRow("Di&rection", self.direction)
         self.form.addRow("&Memo", self.memo)
+        self.recorder = OfficerPin(ctx, self.form, "Recorded &by")
+        self.officer, self.pin = self.recorder.officer, self.recorder.pin
         self.note.setText("Fees, interest, checks the hall wrote and transfers that the statement shows, so they "
                           "can be ticked. A line is never changed afterwards: to undo a mistake, add one of kind "
                           "Other the opposite way, saying which line it reverses.")
@@ -69,7 +72,9 @@ class BankEntryDialog(FormDialog):
                                   f"whether it goes into or out of the account.")
         cents = parse_amount(text)
         sign = ENTRY_SIGNS.get(kind) or self.direction.currentData()
-        self.entry = record_bank_entry(self.ctx.hall, py_date(self.day), kind, sign * cents, self.memo.text())
+        self.entry = record_bank_entry(self.ctx.hall, py_date(self.day), kind, sign * cents, self.memo.text(),
+                                       officer=self.officer.currentText(), pin=self.pin.text())
+        remind_short_pins(self, [self.recorder.voucher()])
 
     def summary(self) -> str:
         e = self.entry

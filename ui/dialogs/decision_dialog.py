@@ -8,7 +8,7 @@ from .. import fmt
 from ..context import AppContext
 from ..review_items import KINDS, ReviewItem
 from .dues_dialogs import FormDialog
-from .officer_pin import officer_combo, pin_field
+from .officer_pin import officer_combo, pin_field, remind_short_pins
 
 
 class DecisionDialog(FormDialog):
@@ -35,5 +35,6 @@ class DecisionDialog(FormDialog):
     def apply(self) -> None:
         decide = KINDS[self.item.kind].decide
         assert decide is not None
-        decide(self.ctx.hall, self.item, self.approve, self.officer.currentText(),
-                                     self.pin.text(), self.decision_note.text())
+        decide(self.ctx.hall, self.item, self.approve, self.officer.currentText(), self.pin.text(),
+               self.decision_note.text())
+        remind_short_pins(self, [(self.officer.currentText(), self.pin.text())])

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from treasurer import clock
 from treasurer.deposits import DepositSlip, SlipLine, create_batch, mark_deposited, remove_payment, void_batch
 from treasurer.errors import UserFacingError
+from treasurer.officers import check_officer_pin
 
 from .. import fmt
 from ..context import AppContext
@@ -31,6 +32,7 @@ from ..errors import confirm, guarded
 from ..look import icon
 from ..slip_pdf import PAPERS, ensure_gui
 from .dues_dialogs import FormDialog, date_edit, py_date
+from .officer_pin import OfficerPin, remind_short_pins
 
 PDF_DPI = 300
 MARGIN_PT = 48.0
@@ -117,6 +119,8 @@ class RemovePaymentDialog(FormDialog):
         self.reason = _reason_edit()
         self.form.addRow("&Payment", self.payment)
         self.form.addRow("&Reason", self.reason)
+        self.by = OfficerPin(ctx, self.form, "Taken out &by")
+        self.officer, self.pin = self.by.officer, self.by.pin
         self.note.setText(f"Deposit {slip.batch_id} holds {len(slip.lines)} payments, "
                           f"{fmt.money(slip.total_cents, ctx.hall.currency)}. The payment taken out is undeposited "
                           "again and can go into another batch; the removal is kept with its reason.")
@@ -134,12 +138,15 @@ class RemovePaymentDialog(FormDialog):
         if not self.reason.text().strip():
             self.error.setText("Say why the payment is taken out (the reason is kept).")
             return False
+        check_officer_pin(self.ctx.hall, *self.by.voucher())       # a wrong PIN is said before the question
         if not confirm(self, "Remove payment",
                        f"Take {line.receipt_no} ({fmt.money(line.amount_cents, self.ctx.hall.currency)}, "
                        f"{line.member_name or line.member_number}) out of deposit {self.batch_slip.batch_id}?",
                        "Remove payment"):
             return False
-        self.slip = remove_payment(self.ctx.hall, self.batch_slip.batch_id, line.payment_id, self.reason.text())
+        self.slip = remove_payment(self.ctx.hall, self.batch_slip.batch_id, line.payment_id, self.reason.text(),
+                                   officer=self.by.name, pin=self.pin.text())
+        remind_short_pins(self, [self.by.voucher()])
         return None
 
 
@@ -156,6 +163,8 @@ class VoidBatchDialog(FormDialog):
         self.reason = _reason_edit()
         self.reason.setPlaceholderText("why, e.g. the batch was made by mistake")
         self.form.addRow("&Reason", self.reason)
+        self.by = OfficerPin(ctx, self.form, "Voided &by")
+        self.officer, self.pin = self.by.officer, self.by.pin
         self.note.setText(f"All {len(slip.lines)} payments ({fmt.money(slip.total_cents, ctx.hall.currency)}) come "
                           "out of the batch and are undeposited again; the batch stays listed as void.")
         self.reason.setFocus()
@@ -164,11 +173,14 @@ class VoidBatchDialog(FormDialog):
         if not self.reason.text().strip():
             self.error.setText("Say why the batch is voided (the reason is kept).")
             return False
+        check_officer_pin(self.ctx.hall, *self.by.voucher())       # a wrong PIN is said before the question
         if not confirm(self, "Void batch",
                        f"Void deposit {self.batch_slip.batch_id}: take all {len(self.batch_slip.lines)} payments "
                        f"({fmt.money(self.batch_slip.total_cents, self.ctx.hall.currency)}) out of it?", "Void batch"):
             return False
-        self.slip = void_batch(self.ctx.hall, self.batch_slip.batch_id, self.reason.text())
+        self.slip = void_batch(self.ctx.hall, self.batch_slip.batch_id, self.reason.text(), officer=self.by.name,
+                               pin=self.pin.text())
+        remind_short_pins(self, [self.by.voucher()])
         return None
 
 

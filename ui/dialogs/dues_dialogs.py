@@ -26,7 +26,7 @@ from treasurer.periods import close_period, next_period, period_for_date
 
 from .. import fmt, queries
 from ..context import AppContext
-from .officer_pin import officer_combo, pin_field
+from .officer_pin import officer_combo, pin_field, remind_short_pins
 
 
 def date_edit(day: dt.date, name: str) -> QDateEdit:
@@ -204,12 +204,15 @@ class ClosePeriodDialog(FormDialog):
         self.form.addRow("&Officer", self.officer)
         self.form.addRow("P&IN", self.pin)
         self.form.addRow("&Note", self.note_text)
+        self.closing = None
         self.note.setText("A closed period takes no new charges, payments or adjustments dated in it until it is "
-                          "reopened, and the reopening is recorded with its reason.")
+                          "reopened, and the reopening is recorded with its reason. Closing records the audit "
+                          "log's anchor for the trustees to keep.")
 
     def apply(self) -> None:
         if not self.note_text.text().strip():
             raise UserFacingError("Closing a period needs a note (why, or at which meeting).")
-        close_period(self.ctx.hall, self.period.currentText(), self.officer.currentText(), self.note_text.text(),
-                     self.pin.text())
+        self.closing = close_period(self.ctx.hall, self.period.currentText(), self.officer.currentText(),
+                                    self.note_text.text(), self.pin.text())
+        remind_short_pins(self, [(self.officer.currentText(), self.pin.text())])
 

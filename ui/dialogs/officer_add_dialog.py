@@ -1,4 +1,5 @@
-"""Adding an officer: a name, a role, a PIN typed twice, and (once the hall has officers) one who vouches."""
+"""Adding an officer: a name, a role, a PIN typed twice, and who vouches with their PIN: the hall's one officer,
+or two different officers once it has two or more (dual control)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from treasurer.errors import UserFacingError
 from treasurer.models import OFFICER_ROLES
 from treasurer.officers import add_officer
 
+from .. import queries
 from ..context import AppContext
 from .dues_dialogs import FormDialog
-from .officer_pin import officer_combo, pin_field
+from .officer_pin import pin_field, remind_short_pins, voucher_rows
 
 
 class AddOfficerDialog(FormDialog):
@@ -27,28 +29,28 @@ class AddOfficerDialog(FormDialog):
         self.role.setObjectName("role")
         for role in OFFICER_ROLES:
             self.role.addItem(role.capitalize(), role)
-        self.pin = pin_field()
-        self.pin_again = pin_field()
+        self.pin = pin_field(new=True)
+        self.pin_again = pin_field(new=True)
         self.pin_again.setObjectName("pin-again")
         self.form.addRow("&Name", self.name)
         self.form.addRow("&Role", self.role)
         self.form.addRow("&PIN", self.pin)
         self.form.addRow("PIN &again", self.pin_again)
-        self.voucher = officer_combo(ctx)
-        self.voucher.setObjectName("voucher")
-        self.voucher_pin = pin_field()
-        self.voucher_pin.setObjectName("voucher-pin")
-        if self.voucher.count():
-            self.form.addRow("&Vouched for by", self.voucher)
-            self.form.addRow("Their P&IN", self.voucher_pin)
+        self.vouchers = voucher_rows(ctx, self.form) if queries.officer_names(ctx.hall) else []
+        if self.vouchers:
+            self.voucher, self.voucher_pin = self.vouchers[0].officer, self.vouchers[0].pin
+        if len(self.vouchers) == 2:
+            self.second_voucher, self.second_voucher_pin = self.vouchers[1].officer, self.vouchers[1].pin
+        vouching = {0: "", 1: " The hall's officer vouches for the new one with their PIN.",
+                    2: " Two different officers vouch for the new one with their PINs (dual control: no one "
+                       "officer alone can make another)."}[len(self.vouchers)]
         self.note.setText("The officer types this PIN to approve credits, close periods and vouch for other "
-                          "officers. Only a salted hash of it is kept."
-                          + (" An officer of the hall vouches for the new one with their PIN." if self.voucher.count()
-                             else ""))
+                          "officers. Only a salted hash of it is kept." + vouching)
 
     def apply(self) -> None:
         if self.pin.text() != self.pin_again.text():
             raise UserFacingError("The two PINs are not the same; type the PIN again in both boxes.")
+        vouchers = [row.voucher() for row in self.vouchers]
         self.added = add_officer(self.ctx.hall, self.name.text(), self.role.currentData(), self.pin.text(),
-                                 vouched_by=self.voucher.currentText() or None,
-                                 vouching_pin=self.voucher_pin.text()).name
+                                 vouchers=vouchers).name
+        remind_short_pins(self, vouchers)

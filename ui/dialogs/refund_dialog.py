@@ -1,4 +1,5 @@
-"""Refunding an online payment: amount and reason, what will happen said plainly, then through the gateway."""
+"""Refunding an online payment: amount and reason, what will happen said plainly, the officer deciding it with
+their PIN, then through the gateway."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from treasurer.refunds import REASONS, plan_refund, refund_payment
 
 from .. import fmt
 from ..context import AppContext
+from .officer_pin import OfficerPin, remind_short_pins
 
 REASON_LABELS = {"requested_by_customer": "The member asked for it", "duplicate": "Paid twice",
                  "fraudulent": "Fraudulent payment"}
@@ -42,6 +44,8 @@ class RefundDialog(QDialog):
         form.addRow("Amount to refund", self.amount)
         form.addRow("Reason", self.reason)
         form.addRow("Note", self.note)
+        self.by = OfficerPin(ctx, form, "Refunded by")
+        self.officer, self.pin = self.by.officer, self.by.pin
         layout.addLayout(form)
         self.explain = QLabel()
         self.explain.setObjectName("refund-explain")
@@ -81,8 +85,10 @@ class RefundDialog(QDialog):
     def issue(self) -> None:
         try:
             self.refund = refund_payment(self.ctx.hall, self.ctx.require_gateway(), self.payment_id, self._amount(),
-                                         self.reason.currentData(), self.note.text())
+                                         self.reason.currentData(), self.note.text(), officer=self.by.name,
+                                         pin=self.pin.text())
         except UserFacingError as exc:
             self.error.setText(str(exc))
             return
+        remind_short_pins(self, [self.by.voucher()])
         self.accept()

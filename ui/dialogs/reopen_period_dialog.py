@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from treasurer.errors import UserFacingError
-from treasurer.officers import authenticate
+from treasurer.officers import check_officer_pin
 from treasurer.periods import reopen_period
 
 from .. import queries
 from ..context import AppContext
 from ..errors import confirm
 from .dues_dialogs import FormDialog
-from .officer_pin import officer_combo, pin_field
+from .officer_pin import officer_combo, pin_field, remind_short_pins
 
 
 class ReopenPeriodDialog(FormDialog):
@@ -48,12 +48,13 @@ class ReopenPeriodDialog(FormDialog):
             raise UserFacingError("No period is closed, so there is nothing to reopen.")
         if not self.reason.text().strip():
             raise UserFacingError("Reopening a closed period needs a reason.")
-        with self.ctx.hall.read() as session:       # a wrong PIN is said before the question, not after
-            officer = authenticate(session, self.officer.currentText(), self.pin.text()).name
+        # A wrong PIN is said before the question, not after (and counts, as anywhere).
+        officer = check_officer_pin(self.ctx.hall, self.officer.currentText(), self.pin.text())
         if not confirm(self, "Reopen period",
                        f"Reopen {code}? New charges, payments and adjustments can then be dated in it. "
                        f"This is recorded in the audit log with {officer}'s name and the reason.",
                        "Reopen"):
             return False
         reopen_period(self.ctx.hall, code, officer, self.reason.text(), self.pin.text())
+        remind_short_pins(self, [(officer, self.pin.text())])
         return True

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from treasurer.errors import UserFacingError
+from treasurer.periods import anchor_text
 
 from .. import fmt, queries
 from ..context import AppContext
@@ -144,7 +145,9 @@ class DuesScreen(Screen):
         current = self.periods.view.current_record()
         dialog = ClosePeriodDialog(self.ctx, self, current.code if current else "")
         if self._run(dialog):
-            self.result_label.setText(f"Closed {dialog.period.currentText()}.")
+            anchor = anchor_text(dialog.closing) if dialog.closing is not None else ""
+            self.result_label.setText(f"Closed {dialog.period.currentText()}. Anchor {anchor}: give it to the "
+                                      f"trustees ('treasurer audit verify --expect {anchor}' checks it).")
 
     @guarded
     def reopen_period(self) -> None:

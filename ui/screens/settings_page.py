@@ -232,7 +232,7 @@ class SettingsScreen(Screen):
         dialog = DeactivateOfficerDialog(self.ctx, name, self)
         if dialog.exec():
             self.refresh_officers()
-            self.officers_result.setText(f"{name} is deactivated.")
+            self.officers_result.setText(f"{name} is deactivated." + (f" {dialog.notice}" if dialog.notice else ""))
 
     @guarded
     def reactivate_officer(self, *args) -> None:

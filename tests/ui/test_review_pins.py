@@ -116,3 +116,35 @@ def test_approving_with_a_wrong_pin_saves_nothing(hall, make_window, qtbot):
     qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
     assert said == ["The PIN for Sam Okafor is not right.", 0]
     assert review.table.proxy.rowCount() == 1
+
+
+def test_an_officer_with_an_old_short_pin_is_asked_to_change_it(hall, make_window, qtbot):
+    import base64
+    import hashlib
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from treasurer.models import Officer
+
+    books(hall)
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"1234", salt=salt, n=2**14, r=8, p=1, dklen=32)
+    with hall.write() as tx:                   # books from before PINs had six digits
+        tx.session.query(Officer).filter_by(name="Pat Morales").one().pin_hash = \
+            f"scrypt${2**14}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    dues = make_window(hall).show_screen("Dues")
+    told = []
+
+    def request(dialog):
+        qtbot.keyClicks(dialog.member, "1001")
+        qtbot.keyClicks(dialog.amount, "10")
+        qtbot.keyClicks(dialog.reason, "hardship")
+        dialog.officer.setCurrentText("Pat Morales")
+        qtbot.keyClicks(dialog.pin, "1234")
+        answer_next_dialog(qtbot, lambda box: (told.append(box.text()), box.accept()), kind=QMessageBox)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, request)
+    qtbot.mouseClick(dues.request_adjustment_button, Qt.MouseButton.LeftButton)
+    assert count(hall, "adjustments") == 1
+    assert told and told[0].startswith("Pat Morales's PIN is shorter than 6 digits; please change it")

@@ -106,8 +106,11 @@ def _officer(tx: Tx, item: ReviewItem, officer: str | None, pin: str | None) -> 
     """Who resolves ``item``: an officer with their PIN (required for MONEY_KINDS), else the hall's actor."""
     if officer or pin or item.kind in MONEY_KINDS:
         if not officer or not pin:
-            raise PermissionDenied(f"Resolving a {KIND_LABELS.get(item.kind, item.kind).lower()} moves money, so "
-                                   f"an officer must do it with their PIN; nothing was changed.")
+            if item.kind in MONEY_KINDS:
+                raise PermissionDenied(f"Resolving a {KIND_LABELS.get(item.kind, item.kind).lower()} moves money, "
+                                       f"so an officer must do it with their PIN; nothing was changed.")
+            raise PermissionDenied("An officer who resolves an item gives both their name and their PIN; nothing "
+                                   "was changed.")
         return authenticate(tx, officer, pin).name
     return tx.actor
 

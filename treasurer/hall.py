@@ -17,6 +17,8 @@ from . import audit, audit_rows, config
 from .db import Database, open_database
 from .errors import PinRejected, UserFacingError, ValidationError
 from .models import Setting
+from .money import parse_amount, plain_cents
+from .text_input import clean_name
 
 SETTINGS = {
     # key: (default, description)
@@ -111,6 +113,10 @@ class Hall:
         if key in INTERNAL_SETTINGS:
             raise ValidationError(f"The setting {key} is kept by Hall Treasurer itself and cannot be changed by "
                                   f"hand.")
+        if key == "amount_ceiling":
+            value = plain_cents(parse_amount(value, field="amount ceiling"))
+        elif key in ("hall_name", "treasurer_name"):
+            value = clean_name(value, SETTINGS[key][1], required=key == "hall_name")
         with self.write() as tx:
             set_setting(tx, key, value)
 
@@ -163,7 +169,7 @@ def open_hall(data_dir: str | None = None, database_url: str | None = None,
 
 
 def init_hall(hall: Hall, hall_name: str, currency: str = "usd", address: str = "") -> None:
-    name = hall_name.strip()
+    name = clean_name(hall_name, "hall name", required=False)
     if not name:
         raise ValidationError("The hall needs a name (for example \"IBEW Local 000\").")
     currency = currency.strip().lower()

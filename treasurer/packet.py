@@ -24,6 +24,7 @@ from .officers import dual_control_notice
 from .money import format_cents, plain_cents
 from .payments import receipt_number
 from .pdf import write_text_pdf
+from .private_files import make_private_dir, private_open, write_private
 from .reconcile import Discrepancy, InBalance, PayoutReport, reconcile
 from .reports import PerCapitaReport, PeriodReport, per_capita_report, period_report
 from .review import Item, open_items
@@ -93,7 +94,7 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
     folder = Path(out_dir)
     if folder.exists() and any(folder.iterdir()):
         raise ValidationError(f"The folder {folder} is not empty; choose a new folder for the packet.")
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_dir(folder)            # names members and amounts: the owner's alone
     currency = hall.currency
     periods = [period_report(hall, code) for code in months_between(start, end)]
     per_capita = [per_capita_report(hall, code) for code in months_between(start, end)]
@@ -140,9 +141,9 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
              [[a.period, a.closed_at, a.closed_by, a.anchor] for a in anchors]),
     ]
     readme = folder / "README.txt"
-    readme.write_text(README.format(hall=hall.setting("hall_name"), start=start.isoformat(), end=end.isoformat(),
+    write_private(readme, README.format(hall=hall.setting("hall_name"), start=start.isoformat(), end=end.isoformat(),
                                     made=clock.stamp(), actor=hall.actor, entries=chain.entries,
-                                    chain="OK" if chain.ok else "BROKEN", head=chain.head), encoding="utf-8")
+                                    chain="OK" if chain.ok else "BROKEN", head=chain.head))
     lines = _pdf_lines(hall.setting("hall_name"), currency, start, end, periods, per_capita, payouts,
                        discrepancies, items, chain, waiting)
     lines[3:3] = _trust_lines(books, anchors, control)
@@ -191,7 +192,7 @@ def _cents(value: int | None) -> str:
 
 
 def _csv(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with private_open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)

@@ -26,12 +26,15 @@ from sqlalchemy import Boolean, Date, Integer, String, Table, Text, UniqueConstr
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
-from helpers import PAT, SAM_PIN, pin_works, run_treasurer
+from helpers import LEE_PIN, PAT, PAT_PIN, SAM_PIN, pin_works, run_treasurer
 from tamper_hall import Built, build
 from test_postgres import _server_url, raw_engine
 from treasurer import audit_check, audit_rows
 from treasurer.bank import record_bank_entry
+from treasurer.errors import PermissionDenied
 from treasurer.hall import Hall, open_hall
+from treasurer.officers import check_officer_pin
+from treasurer.periods import anchor_text, close_period
 from treasurer.models import (BANK_RECONCILIATION_STATUSES, DEPOSIT_STATUSES, MEMBER_STATUSES, PAYMENT_STATUSES,
                               SLIP_STATUSES, Base)
 
@@ -507,22 +510,51 @@ def test_a_pin_hash_copied_from_another_officer_is_found(books):
     assert check(books).ok
 
 
+def test_a_lockout_lifted_behind_the_apps_back_is_found(books):
+    """Five wrong PINs lock Lee out (audited); clearing locked_until by hand would let someone go on guessing."""
+    for _ in range(5):
+        with pytest.raises(PermissionDenied):
+            check_officer_pin(books.hall, "Lee Chen", "000000")
+    with pytest.raises(PermissionDenied, match="locked out"):
+        check_officer_pin(books.hall, "Lee Chen", LEE_PIN)
+    officers = COVERED["officers"]
+    with books.engine.connect() as conn:
+        lee = conn.execute(select(officers).where(officers.c.name == "Lee Chen")).one()
+    assert lee.locked_until and lee.lockouts == 1
+
+    behind_the_apps_back(books, "officers", lambda conn: conn.execute(
+        officers.update().where(officers.c.id == lee.id).values(locked_until=None)))
+    try:
+        assert check_officer_pin(books.hall, "Lee Chen", LEE_PIN) == "Lee Chen"     # the lockout is gone
+        report = check(books)
+    finally:
+        behind_the_apps_back(books, "officers", lambda conn: conn.execute(
+            officers.update().where(officers.c.id == lee.id).values(locked_until=lee.locked_until)))
+    assert [(d.table, d.row) for d in report.differences] == [("officers", str(lee.id))], report.lines()
+    assert f'locked_until is null, the log has "{lee.locked_until}"' in report.differences[0].problem
+    assert check(books).ok
+
+
 # The newest audit entries cut off ----------------------------------------------------------------------------
 
 CUT = 3
 
 
 def test_the_newest_audit_entries_cut_off(books):
+    """October is closed (the app prints the chain's anchor, which the trustees write down); then the newest
+    entries, the closing's among them, are deleted from the log."""
     log = sa.table("audit_log", *[sa.column(c) for c in ("seq", "at", "actor", "action", "entity_type", "entity_id",
                                                          "before_json", "after_json", "rows_json", "prev_hash",
                                                          "hash")])
-    anchor = audit_check.parse_anchor(books.closing_anchor)   # written down by the trustees at the closing
-    before = check(books, (anchor,))
+    closing = close_period(books.hall, "2026-10", "Pat Morales", "October books closed", PAT_PIN)
+    older, newest = books.closing_anchor, anchor_text(closing)      # September's, October's
+    anchor = audit_check.parse_anchor(newest)
+    before = check(books, (audit_check.parse_anchor(older), anchor))
     assert before.ok, before.lines()
-    kept = verify_command(books, "--expect", books.closing_anchor)
+    kept = verify_command(books, "--expect", older, "--expect", newest)
     assert kept.returncode == 0, kept.stdout + kept.stderr
     last = before.chain.entries
-    assert anchor.seq > last - CUT            # the anchor is among the entries to be cut
+    assert anchor.seq == last - 1             # the head just before the closing's own entry: both are cut
 
     with books.engine.connect() as conn:
         removed = [dict(r) for r in conn.execute(select(log).where(log.c.seq > last - CUT)).mappings()]
@@ -532,7 +564,7 @@ def test_the_newest_audit_entries_cut_off(books):
     assert "audit_log_no_delete" in dropped
     try:
         cut = check(books)
-        with_anchor = verify_command(books, "--expect", books.closing_anchor)
+        with_anchors = verify_command(books, "--expect", older, "--expect", newest)
     finally:
         with books.engine.begin() as conn:
             conn.execute(log.insert(), removed)
@@ -542,12 +574,14 @@ def test_the_newest_audit_entries_cut_off(books):
     assert not cut.ok and cut.differences, cut.lines()
     written = {(t, k) for r in removed if r["rows_json"] for t, k, _ in json.loads(r["rows_json"])}
     assert {(d.table, d.row) for d in cut.differences} <= written
-    assert any(d.table == "period_closings" and "is not in the audit log" in d.problem for d in cut.differences)
-    # The anchor kept on paper names the cut.
-    assert with_anchor.returncode == 1, with_anchor.stdout + with_anchor.stderr
-    assert (f"anchor: entry {anchor.seq} is not in the log, which ends at entry {last - CUT}: entries were cut off"
-            in with_anchor.stdout), with_anchor.stdout
-    assert "books DIFFER from the audit log" in with_anchor.stdout
+    assert ("period_closings", str(closing.id)) in {(d.table, d.row) for d in cut.differences}
+    assert all("is not in the audit log" in d.problem for d in cut.differences if d.table == "period_closings")
+    # The newest anchor kept on paper names the cut; September's, older than the cut, still holds.
+    assert with_anchors.returncode == 1, with_anchors.stdout + with_anchors.stderr
+    anchor_lines = [line for line in with_anchors.stdout.splitlines() if line.startswith("anchor: ")]
+    assert anchor_lines == [f"anchor: entry {anchor.seq} is not in the log, which ends at entry {last - CUT}: "
+                            f"entries were cut off after the anchor was written down."], with_anchors.stdout
+    assert "books DIFFER from the audit log" in with_anchors.stdout
     assert check(books, (anchor,)).ok
 
 

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -33,10 +34,10 @@ from treasurer import audit_check, audit_rows
 from treasurer.bank import record_bank_entry
 from treasurer.errors import PermissionDenied
 from treasurer.hall import Hall, open_hall
-from treasurer.officers import check_officer_pin
-from treasurer.periods import anchor_text, close_period
 from treasurer.models import (BANK_RECONCILIATION_STATUSES, DEPOSIT_STATUSES, MEMBER_STATUSES, PAYMENT_STATUSES,
                               SLIP_STATUSES, Base)
+from treasurer.officers import check_officer_pin
+from treasurer.periods import anchor_text, close_period
 
 COVERED = audit_rows.COVERED
 
@@ -55,8 +56,8 @@ class Books:
     hall: Hall
     url: str
     engine: sa.Engine           # a plain connection: what someone going behind the app's back would use
-    folder: object              # the hall's data folder (the SQLite file is in it)
-    closing_anchor: str
+    folder: Path                # the hall's data folder (the SQLite file is in it)
+    closing_anchor: str         # September's, printed when the build closed it
 
     @property
     def is_pg(self) -> bool:

@@ -34,7 +34,7 @@ class ChangePinDialog(FormDialog):
         self.old_pin.setObjectName("old-pin")
         self.form.addRow("&Officer", self.officer)
         self.form.addRow("&How", self.way)
-        self.form.addRow("&Old PIN", self.old_pin)
+        self.form.addRow("Ol&d PIN", self.old_pin)
         self.vouchers = [OfficerPin(ctx, self.form, "&Vouched for by", name="voucher", pin_label="Their P&IN"),
                          OfficerPin(ctx, self.form, "&And by", name="second-voucher", pin_label="Their PI&N")]
         self.new_pin = pin_field(new=True)
@@ -46,7 +46,6 @@ class ChangePinDialog(FormDialog):
         self.officer.currentTextChanged.connect(self._fill_vouchers)
         self.way.currentIndexChanged.connect(self._show_way)
         self._fill_vouchers()
-        self._show_way()
 
     def _fill_vouchers(self, *args) -> None:
         others = [n for n in queries.officer_names(self.ctx.hall) if n != self.officer.currentText()]
@@ -54,6 +53,7 @@ class ChangePinDialog(FormDialog):
             row.officer.clear()
             row.officer.addItems(others)
             row.officer.setCurrentIndex(min(i, len(others) - 1))
+        self._show_way()
 
     def _show_way(self, *args) -> None:
         reset = self.way.currentData() == RESET

@@ -97,8 +97,15 @@ class BooksReport:
         return out
 
 
+def check_hall(hall, expect: Iterable[Anchor] = ()) -> BooksReport:
+    """The whole check on a hall's books, read at one moment (the app may go on writing meanwhile)."""
+    with hall.db.snapshot() as session:
+        return check(session, expect)
+
+
 def check(session: Session, expect: Iterable[Anchor] = ()) -> BooksReport:
-    """The chain, the anchors and every covered row, read in one transaction."""
+    """The chain, the anchors and every covered row, read in ``session``'s transaction, which must see the
+    database at one moment (``Database.snapshot``)."""
     latest: dict[tuple[str, str], tuple[int, dict | None]] = {}
 
     def collect(entry: Sequence) -> None:

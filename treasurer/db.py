@@ -111,6 +111,19 @@ class Database:
             _refuse_unaudited(session)
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read that sees the whole database at one moment, however long it takes: what a check comparing
+        tables with each other needs.  A SQLite read transaction already is one; PostgreSQL's READ COMMITTED
+        is not (each statement would see the writes committed meanwhile), so it reads in REPEATABLE READ."""
+        if self.engine.dialect.name != "postgresql":
+            with self.read() as session:
+                yield session
+            return
+        engine = self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with Session(engine) as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: commits when the block ends, rolls everything back on error."""
         with self._writer() as session, session.begin():

@@ -104,8 +104,8 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
     discrepancies = [d for d in rec.discrepancies if d.payout is None or d.payout in inside]
     waiting = [p for p in rec.in_balance if p.received_on <= end]
     items = open_items(hall)
+    books = audit_check.check_hall(hall)
     with hall.read() as s:
-        books = audit_check.check(s)
         anchors = period_anchors(s, start, end)
         control = dual_control_notice(s)
     chain = books.chain

@@ -23,8 +23,7 @@ def register(commands) -> None:
 def cmd_verify(args) -> int:
     expect = [audit_check.parse_anchor(text) for text in args.expect]
     hall = hall_from(args)
-    with hall.read() as s:
-        report = audit_check.check(s, expect)
+    report = audit_check.check_hall(hall, expect)
     for line in report.lines(None if args.all else 50):
         print(line)
     return 0 if report.ok else 1

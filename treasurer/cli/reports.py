@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..private_files import private_open
 from ..reconcile import Reconciliation, reconcile, resolve_discrepancy
 from .common import add_command, group, hall_from, money, parse_day
 from .pins import add_officer_options, proven_officer
@@ -35,8 +36,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     # Stripe agreeing with the books proves nothing if the books were edited behind the app's back.
     from .. import audit_check
 
-    with hall.read() as s:
-        books = audit_check.check(s)
+    books = audit_check.check_hall(hall)
     if not books.ok:
         print(f"The books cannot be trusted: they do not agree with the audit log ({books.first_problem}). "
               f"Run 'treasurer audit verify' for every difference.")
@@ -160,7 +160,7 @@ def cmd_deposits_slip(args: argparse.Namespace) -> int:
     if args.csv == "-":
         print(slip_csv(slip), end="")
     elif args.csv:
-        with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+        with private_open(args.csv, "w", encoding="utf-8", newline="") as fh:
             fh.write(slip_csv(slip))
         print(f"Wrote deposit {slip.batch_id} to {args.csv}.")
     else:
@@ -317,7 +317,7 @@ def _write_csv(target: str | None, text: str) -> None:
     if target == "-":
         print(text, end="")
     elif target:
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+        with private_open(target, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         print(f"Wrote {target}.")
 

@@ -100,8 +100,7 @@ class AuditScreen(Screen):
     @guarded
     def verify(self) -> None:
         def work(progress):
-            with self.hall.read() as s:
-                return audit_check.check(s)
+            return audit_check.check_hall(self.hall)
 
         report, _ = run_with_progress(self, "Verifying", "Checking the audit chain and every row of the books…",
                                       work, cancellable=False)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from .text_input import clean_name
 from . import clock
 from .audit import snapshot
 from .errors import NotFound, PermissionDenied, ValidationError
@@ -46,7 +47,8 @@ def request_adjustment(hall: Hall, member_number: str, amount_cents: int, kind: 
         raise ValidationError("The amount must be more than zero.")
     if increase and kind != "correction":
         raise ValidationError("Only a correction can increase what a member owes.")
-    if not reason.strip():
+    reason = clean_name(reason, "reason", required=False)
+    if not reason:
         raise ValidationError("An adjustment needs a reason.")
     day = effective_on or clock.today()
     with hall.write() as tx:
@@ -84,7 +86,8 @@ def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve:
             ensure_open_date(tx.session, adjustment.effective_on, "adjustment")
             check_amount(tx.session, adjustment.amount_cents, "adjustment amount")
         row = AdjustmentDecision(adjustment_id=adjustment_id, decision="approved" if approve else "denied",
-                                 officer_id=officer.id, note=note.strip(), at=clock.stamp())
+                                 officer_id=officer.id, note=clean_name(note, "note", required=False),
+                                 at=clock.stamp())
         tx.session.add(row)
         tx.session.flush()
         tx.audit(f"adjustment.{row.decision}", "adjustment", adjustment_id, None,

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .text_input import clean_name
 from . import clock
 from .deposits import live_item
 from .errors import ValidationError
@@ -123,7 +124,7 @@ def record_bank_entry(hall: Hall, day: dt.date, kind: str, amount_cents: int, me
             f"{_A_KIND[kind]} {'adds to' if sign > 0 else 'takes from'} the bank balance, so its amount must be "
             f"{'positive' if sign > 0 else 'negative'}; got {format_cents(amount_cents)}. For a line the other "
             f"way round use the kind 'other'.")
-    text = (memo or "").strip()
+    text = clean_name(memo or "", "memo", required=False)
     if not text:
         raise ValidationError("A bank entry needs a memo saying what the line on the statement is.")
     if day > clock.today():

@@ -17,6 +17,7 @@ import io
 
 from sqlalchemy import func, select
 
+from .text_input import clean_name
 from . import clock
 from .errors import NotFound, ValidationError
 from .hall import Hall
@@ -235,7 +236,7 @@ def _open_batch(s, batch_id: int, doing: str) -> DepositBatch:
 
 
 def _reason(reason: str) -> str:
-    text = (reason or "").strip()
+    text = clean_name(reason or "", "reason", required=False)
     if not text:
         raise ValidationError("A reason is needed (for example 'the member asked us to hold the check'); "
                               "nothing was changed.")

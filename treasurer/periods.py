@@ -10,6 +10,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .text_input import clean_name
 from . import clock
 from .errors import PeriodClosed, ValidationError
 from .audit import GENESIS
@@ -130,7 +131,8 @@ def _set_closed(hall: Hall, code: str, officer_name: str, note: str, action: str
             raise ValidationError(f"Period {span.code} is already closed.")
         if action == "reopen" and not closed:
             raise ValidationError(f"Period {span.code} is not closed.")
-        row = PeriodClosing(period_id=period.id, action=action, officer_id=officer.id, note=note.strip(),
+        row = PeriodClosing(period_id=period.id, action=action, officer_id=officer.id,
+                            note=clean_name(note, "note", required=False),
                             at=clock.stamp())
         record = {"officer": officer.name, "note": row.note}
         if action == "close":

@@ -20,6 +20,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .text_input import clean_name
 from . import clock
 from .errors import NotFound, ValidationError
 from .hall import Hall
@@ -166,7 +167,8 @@ def open_discrepancy_count(hall: Hall, today: dt.date | None = None, stale_days:
 
 def resolve_discrepancy(hall: Hall, key: str, note: str) -> Discrepancy:
     """Record the treasurer's note on one open discrepancy (``kind:ref``, as ``Discrepancy.key``)."""
-    if not note.strip():
+    note = clean_name(note, "note", required=False)
+    if not note:
         raise ValidationError("Resolving a discrepancy needs a note saying what was found or done.")
     current = {d.key: d for d in reconcile(hall).discrepancies}
     found = current.get(key.strip())

@@ -6,6 +6,7 @@ import dataclasses
 
 from sqlalchemy import select
 
+from .text_input import clean_name
 from .errors import NotFound, ValidationError
 from .gateway import Gateway
 from .hall import Hall
@@ -63,6 +64,7 @@ def refund_payment(hall: Hall, gateway: Gateway, payment_id: int, amount_cents: 
     """Refund through the gateway, an officer deciding it with their PIN (audited before any money moves)."""
     if reason not in REASONS:
         raise ValidationError(f"The refund reason must be one of: {', '.join(REASONS)}.")
+    note = clean_name(note or "", "note", required=False)
     plan = plan_refund(hall, payment_id, amount_cents)
     with hall.write() as tx:
         who = authenticate(tx, officer, pin).name

@@ -6,6 +6,7 @@ import dataclasses
 
 from sqlalchemy import select
 
+from .text_input import clean_name
 from . import clock
 from .adjustments import ADJUSTMENT_FIELDS, pending_adjustments
 from .audit import snapshot
@@ -93,9 +94,10 @@ def _item(tx: Tx, item_id: int) -> ReviewItem:
 
 
 def _note(note: str) -> str:
-    if not note.strip():
+    note = clean_name(note, "note", required=False)
+    if not note:
         raise ValidationError("Resolving a review item needs a note saying what was done.")
-    return note.strip()
+    return note
 
 
 # Items whose resolution moves money or says whose it is: the officer resolving one proves it with their PIN.

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from treasurer.private_files import protect, write_private
 from treasurer import clock
 from treasurer.deposits import DepositSlip, SlipLine, create_batch, mark_deposited, remove_payment, void_batch
 from treasurer.errors import UserFacingError
@@ -293,6 +294,7 @@ def save_deposit_slip_pdf(slip: DepositSlip, out_path: str | Path, hall_name: st
     ensure_gui()
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
+    write_private(out, b"")          # the file is the treasurer's alone before Qt writes into it
     writer = QPdfWriter(str(out))
     writer.setResolution(PDF_DPI)
     writer.setTitle(f"Deposit slip {slip.batch_id} — {hall_name}")
@@ -303,6 +305,7 @@ def save_deposit_slip_pdf(slip: DepositSlip, out_path: str | Path, hall_name: st
     pages = paint_deposit_slip(writer, slip, hall_name, currency, QRectF(points), PDF_DPI / 72.0)
     if not out.exists():
         raise UserFacingError(f"The PDF could not be written to {out}; check the folder's permissions.")
+    protect(out)
     return pages
 
 

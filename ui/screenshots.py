@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                 screen.table.view.selectRow(0)
             if title == "Dues":
                 screen.tabs.setCurrentIndex(1)
+            if title == "Audit":
+                screen.verify()          # the verdict in words: the chain and the books against it
             settle(app)
             path = out / f"{i:02d}-{title.lower()}.png"
             window.grab().save(str(path))

@@ -130,7 +130,8 @@ def head(session: Session) -> tuple[int, str]:
 def verify_rows(rows: Iterable[Sequence], on_entry: Callable[[Sequence], None] | None = None) -> ChainReport:
     """Check rows of ``AUDIT_COLUMNS`` in sequence order (from any connection).
 
-    ``on_entry`` sees each entry once its hash holds (the books check collects row snapshots there).
+    ``on_entry`` sees each entry that carries row snapshots, once its hash holds (the books check collects
+    them there).
     """
     prev = GENESIS
     expected_seq = 1
@@ -146,7 +147,7 @@ def verify_rows(rows: Iterable[Sequence], on_entry: Callable[[Sequence], None] |
         if digest != stored:
             return ChainReport(False, count, prev, seq, "its content was changed after it was written",
                                digest, stored)
-        if on_entry is not None:
+        if on_entry is not None and rows_json:
             on_entry(row)
         prev = stored
         expected_seq += 1

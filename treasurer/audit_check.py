@@ -109,10 +109,9 @@ def check(session: Session, expect: Iterable[Anchor] = ()) -> BooksReport:
     latest: dict[tuple[str, str], tuple[int, dict | None]] = {}
 
     def collect(entry: Sequence) -> None:
-        rows_json = entry[ROWS_JSON]
-        if rows_json:
-            seq = entry[0]
-            latest.update(((table, key), (seq, snap)) for table, key, snap in json.loads(rows_json))
+        seq = entry[0]
+        for table, key, snap in json.loads(entry[ROWS_JSON]):
+            latest[table, key] = (seq, snap)
 
     chain = audit.verify(session, on_entry=collect)
     anchors = tuple(_check_anchors(session, expect))
@@ -155,7 +154,7 @@ def _what_differs(found: dict, logged: dict, seq: int) -> str:
 
 
 def _show(value) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=lambda v: f"blob:{v.hex()}" if isinstance(v, bytes) else str(v))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

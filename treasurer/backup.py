@@ -55,9 +55,10 @@ def backup_to(db: Database, target: str | Path) -> BackupReport:
             src.close()
     try:
         report = check_backup(partial)
-    except UserFacingError:
+    except UserFacingError as exc:
         partial.unlink(missing_ok=True)
-        raise
+        said = str(exc).replace(f"The database in {partial} does not", "the books do not")
+        raise UserFacingError(f"No backup was kept: {said}") from None
     protect(partial)
     partial.replace(target)
     return BackupReport(target, target.stat().st_size, report.chain, report)

@@ -9,7 +9,7 @@ import sys
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from helpers import standard_hall
+from helpers import raw, standard_hall
 from treasurer import credentials
 from treasurer.dues import assess
 from treasurer.hall import open_hall
@@ -119,8 +119,30 @@ def test_back_up_now(hall, make_window, qtbot, tmp_path):
     screen = make_window(hall).show_screen("Settings")
     screen.backup_folder.setText(str(tmp_path / "copies"))
     qtbot.mouseClick(screen.backup_button, Qt.MouseButton.LeftButton)
-    assert "the copy opens and its audit chain checks out" in screen.backup_result.text()
+    assert "the copy opens, its audit chain checks out" in screen.backup_result.text()
     assert len(list((tmp_path / "copies").glob("treasurer-*.sqlite3"))) == 1
+
+
+def test_back_up_now_refuses_books_changed_behind_the_apps_back(hall, make_window, qtbot, tmp_path):
+    books(hall)
+    conn = raw(hall)
+    conn.execute("UPDATE members SET last_name = 'Mallory' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    screen = make_window(hall).show_screen("Settings")
+    screen.backup_folder.setText(str(tmp_path / "copies"))
+    said = []
+
+    def read_and_close(box):
+        said.append(box.text())
+        box.accept()
+
+    answer_next_dialog(qtbot, read_and_close, timeout_ms=30_000, kind=QMessageBox)
+    qtbot.mouseClick(screen.backup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(said), timeout=10_000)
+    assert said[0].startswith("No backup was kept: the books do not verify: members row 1: last_name is "
+                              "\"Mallory\", the log has "), said[0]
+    assert not list((tmp_path / "copies").glob("treasurer-*"))      # no copy kept, not even a partial one
 
 
 def test_first_run_wizard_starts_the_books_with_demo_data(tmp_path, qtbot, app_settings, monkeypatch):

@@ -181,6 +181,24 @@ def test_the_packet_says_when_dual_control_is_not_in_force(hall, tmp_path):
     assert b"Dual control is not in force: the hall has only one active officer" in (tmp_path / "packet" / "packet.pdf").read_bytes()
 
 
+def test_the_packet_shows_a_lapse_of_dual_control_that_is_over(hall, tmp_path):
+    """Pat deactivates Sam and brings him back with a new PIN, alone (the way back from a lost PIN in a hall
+    of two): for that while Pat was two people.  The packet says so although dual control holds again."""
+    from treasurer.officers import deactivate_officer, reactivate_officer
+
+    officers(hall)
+    deactivate_officer(hall, "Sam Okafor", "Pat Morales", PAT_PIN)
+    reactivate_officer(hall, "Sam Okafor", [("Pat Morales", PAT_PIN)], new_pin="424242")
+    today = dt.date.today()
+    result = build_packet(hall, today - dt.timedelta(days=1), today + dt.timedelta(days=1), tmp_path / "packet")
+    assert result.dual_control is None                                  # in force now
+    (first_setup, lapse) = result.dual_control_lapses
+    assert first_setup.startswith("Not in force from ") and "(Pat Morales added)" in first_setup
+    assert "(Sam Okafor deactivated by Pat Morales) to " in lapse and lapse.endswith(
+        "(Sam Okafor reactivated by Pat Morales).")
+    assert b"In this range it lapsed" in (tmp_path / "packet" / "packet.pdf").read_bytes()
+
+
 def test_the_packet_lists_money_still_in_the_stripe_balance(hall, gateway, sandbox_url, tmp_path):
     from sandbox.testing import pay
     from treasurer.payouts import sync_payouts

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -70,6 +71,7 @@ class PacketResult:
     open_review_items: int
     anchors: tuple = ()
     dual_control: str | None = None     # the notice when dual control is not in force
+    dual_control_lapses: tuple[str, ...] = ()
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:
@@ -108,6 +110,7 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
     with hall.read() as s:
         anchors = period_anchors(s, start, end)
         control = dual_control_notice(s)
+        lapses = dual_control_lapses(s, start, end)
     chain = books.chain
 
     files = [
@@ -146,14 +149,14 @@ def build_packet(hall: Hall, start: dt.date, end: dt.date, out_dir: str | Path) 
                                     chain="OK" if chain.ok else "BROKEN", head=chain.head))
     lines = _pdf_lines(hall.setting("hall_name"), currency, start, end, periods, per_capita, payouts,
                        discrepancies, items, chain, waiting)
-    lines[3:3] = _trust_lines(books, anchors, control)
+    lines[3:3] = _trust_lines(books, anchors, control, lapses)
     pdf = folder / "packet.pdf"
     codes = [(f"Anchor of {a.period}, closed {a.closed_at[:10]} by {a.closed_by}", a.anchor) for a in anchors
              if a.anchor]
     pages = write_text_pdf(pdf, lines, f"Trustees' packet {start.isoformat()} to {end.isoformat()}", codes)
     return PacketResult(folder, pdf, tuple(files) + (readme,), pages, books.ok, chain.entries, chain.head,
                         sum(1 for d in discrepancies if not d.resolved), len(items), tuple(anchors),
-                        control)
+                        control, tuple(lapses))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,9 +180,48 @@ def period_anchors(session, start: dt.date, end: dt.date) -> list[PeriodAnchor]:
     return [PeriodAnchor(code, at, name, f"{seq}:{digest}" if digest else "") for code, at, name, seq, digest in rows]
 
 
-def _trust_lines(books: audit_check.BooksReport, anchors: list[PeriodAnchor], control: str | None) -> list[str]:
-    out = ["DUAL CONTROL", f"  {control or 'In force: two or more active officers; no officer alone can approve a credit.'}",
-           "", "THE BOOKS AGAINST THE AUDIT LOG"]
+def dual_control_lapses(session, start: dt.date, end: dt.date) -> list[str]:
+    """Each stretch of the range during which the hall had fewer than two active officers, from the audit
+    log: while it lasted one person alone could add officers or approve credits, so the trustees are told,
+    even if it was over by the time the packet was made."""
+    entries = session.execute(select(AuditEntry.at, AuditEntry.action, AuditEntry.actor, AuditEntry.after_json)
+                              .where(AuditEntry.action.in_(("officer.add", "officer.deactivate",
+                                                            "officer.reactivate")))
+                              .order_by(AuditEntry.seq)).all()
+    first, last = start.isoformat(), (end + dt.timedelta(days=1)).isoformat()
+    active, began, out = 0, None, []
+    for at, action, actor, after_json in entries:
+        after = json.loads(after_json or "{}")
+        active += -1 if action == "officer.deactivate" else 1
+        what = f"{after.get('name', '?')} {_DONE[action]}" + (
+            f" by {_names(after.get('by') or after.get('vouched_by'))}" if after.get("by") or after.get("vouched_by")
+            else "")
+        if active < 2 and began is None:
+            began = (at, what)
+        elif active >= 2 and began is not None:
+            if began[0] < last and at >= first:
+                out.append(f"Not in force from {began[0][:16]} ({began[1]}) to {at[:16]} ({what}).")
+            began = None
+    if began is not None and began[0] < last:
+        out.append(f"Not in force since {began[0][:16]} ({began[1]}).")
+    return out
+
+
+_DONE = {"officer.add": "added", "officer.deactivate": "deactivated", "officer.reactivate": "reactivated"}
+
+
+def _names(value) -> str:
+    return " and ".join(value) if isinstance(value, list) else str(value)
+
+
+def _trust_lines(books: audit_check.BooksReport, anchors: list[PeriodAnchor], control: str | None,
+                 lapses: list[str]) -> list[str]:
+    out = ["DUAL CONTROL", f"  {control or 'In force: two or more active officers; no officer alone can approve a credit.'}"]
+    if lapses:
+        out.append("  In this range it lapsed (fewer than two active officers: one person alone could add "
+                   "officers and approve credits):")
+        out += [f"    {lapse}" for lapse in lapses]
+    out += ["", "THE BOOKS AGAINST THE AUDIT LOG"]
     out += [f"  {line}" for line in books.lines(20)]
     out += ["", "PERIOD ANCHORS (keep this page: 'treasurer audit verify --expect SEQ:HASH' must pass for each)"]
     out += [f"  {a.period} closed {a.closed_at[:19]} by {a.closed_by}: {a.anchor or '(closed before anchors)'}"

@@ -16,6 +16,7 @@ from .limits import check_amount
 from .members import find_member
 from .models import Adjustment, AdjustmentDecision, Member, Officer
 from .officers import authenticate
+from .payment_links import close_now, link_ids, settle_open_slips
 from .periods import ensure_open_date
 
 CREDIT_KINDS = ("waiver", "hardship_credit", "write_off")     # always lower what is owed
@@ -68,7 +69,11 @@ def request_adjustment(hall: Hall, member_number: str, amount_cents: int, kind: 
         return adjustment
 
 
-def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve: bool, note: str = "") -> None:
+def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve: bool, note: str = "",
+           gateway=None) -> None:
+    """Approve or deny; an approval supersedes the member's open slips (links off after commit: at once with
+    ``gateway``, else by the link-closure queue)."""
+    links: list[str] = []
     with hall.write() as tx:
         adjustment = tx.session.get(Adjustment, adjustment_id)
         if adjustment is None:
@@ -92,6 +97,9 @@ def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve:
         tx.session.flush()
         tx.audit(f"adjustment.{row.decision}", "adjustment", adjustment_id, None,
                  {"officer": officer.name, "note": row.note})
+        if approve:
+            links = link_ids(settle_open_slips(tx, [adjustment.member_id], f"adjustment {adjustment_id} approved"))
+    close_now(hall, gateway, links)
 
 
 def pending_adjustments(hall: Hall) -> list[PendingAdjustment]:

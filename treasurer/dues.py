@@ -13,6 +13,7 @@ from .errors import NotFound, PeriodClosed, ValidationError
 from .hall import Hall
 from .limits import check_amount
 from .models import FREQUENCIES, Charge, Classification, DuesRate, Member
+from .payment_links import close_now, link_ids, settle_open_slips
 from .periods import get_or_create_period, is_closed, parse_period
 from .text_input import clean_name
 
@@ -145,8 +146,12 @@ def preview_assessment(hall: Hall, code: str) -> Assessment:
     return Assessment(parse_period(code).code, len(planned), sum(p["amount_cents"] for p in planned), already, no_rate)
 
 
-def assess(hall: Hall, code: str) -> Assessment:
-    """Charge every assessable member for the period once; running it again adds nothing."""
+def assess(hall: Hall, code: str, gateway=None) -> Assessment:
+    """Charge every assessable member for the period once; running it again adds nothing.
+
+    Each member charged has their open slips superseded (links off after commit: at once with ``gateway``,
+    else by the link-closure queue)."""
+    links: list[str] = []
     span = parse_period(code)
     settings = hall.settings()
     with hall.write() as tx:
@@ -166,4 +171,7 @@ def assess(hall: Hall, code: str) -> Assessment:
         total = sum(p["amount_cents"] for p in planned)
         if planned:
             tx.audit("dues.assess", "period", span.code, None, {"charges": len(planned), "total_cents": total})
+            links = link_ids(settle_open_slips(tx, [p["member_id"] for p in planned],
+                                               f"dues for {span.code} assessed"))
+    close_now(hall, gateway, links)
     return Assessment(span.code, len(planned), total, already, no_rate)

@@ -4,7 +4,17 @@ A link is switched off in Stripe first and recorded here after; when the call
 fails (no network), the slip's status has still moved on and its link is found
 again by ``links_to_close`` and retried on the next sync or relay catch-up.
 Meanwhile the link's limit of one completed payment protects a paid slip, and a
-payment through a superseded link is recorded and credited like any other.
+payment through a superseded link is recorded once, credited like any other and
+put in Review ('stale_slip_payment').
+
+The one slip rule: a slip is open only for exactly what its member owes.  Whatever
+changes what a member owes (a counter payment, an approved adjustment, a new
+assessment, a refund) calls ``settle_open_slips`` in its own write transaction: the
+member's open slips become 'superseded' (or 'paid', for a counter payment that
+paid everything the slip asked for), audited, and their links join the queue
+above.  No network call happens inside the transaction; a caller with a gateway
+switches the links off after commit (``close_links``), otherwise the next sync or
+relay catch-up does.
 """
 
 from __future__ import annotations
@@ -20,10 +30,12 @@ from . import clock
 from .errors import UserFacingError
 from .gateway import Gateway
 from .hall import Hall, Tx
-from .models import LinkClosure, Slip
+from .audit import snapshot
+from .models import LinkClosure, Payment, Slip
 
 log = logging.getLogger(__name__)
 CLOSED_SLIP_STATUSES = ("paid", "superseded", "void", "expired")
+SLIP_FIELDS = ("member_id", "periods", "covers", "amount_cents", "currency", "status", "link_id", "url", "pay_by")
 
 
 @dataclasses.dataclass
@@ -39,6 +51,47 @@ def links_to_close(session: Session, limit: int | None = None) -> list[str]:
              .where(Slip.status.in_(CLOSED_SLIP_STATUSES), Slip.link_id.is_not(None), LinkClosure.id.is_(None))
              .order_by(Slip.id).limit(limit))
     return list(session.scalars(query))
+
+
+def settle_open_slips(tx: Tx, member_ids: Iterable[int], why: str, payment: Payment | None = None) -> list[Slip]:
+    """The members' open slips no longer say what they owe: each becomes 'superseded', audited with ``why``.
+
+    With ``payment`` (money received, already flushed), a slip whose whole amount that payment covers becomes
+    'paid' instead (the member paid what the slip asked; oldest slip first when there are several).  Returns
+    the slips it closed; their links (``link_ids``) are in the closure queue from now on, so a caller without
+    a gateway leaves them to the next sync or relay catch-up.
+    """
+    wanted = sorted({m for m in member_ids if m is not None})
+    if not wanted:
+        return []
+    slips = list(tx.session.scalars(select(Slip).where(Slip.member_id.in_(wanted), Slip.status == "open")
+                                    .order_by(Slip.id)))
+    left = payment.amount_cents if payment is not None and payment.status == "completed" else 0
+    for slip in slips:
+        status = "superseded"
+        if payment is not None and payment.member_id == slip.member_id and 0 < slip.amount_cents <= left:
+            status, left = "paid", left - slip.amount_cents
+        before = snapshot(slip, SLIP_FIELDS)
+        slip.status = status
+        tx.session.flush()
+        tx.audit(f"slip.{status}", "slip", slip.id, before, snapshot(slip, SLIP_FIELDS) | {"why": why})
+    return slips
+
+
+def link_ids(slips: Iterable[Slip]) -> list[str]:
+    return [slip.link_id for slip in slips if slip.link_id]
+
+
+def close_now(hall: Hall, gateway: Gateway | None, link_ids: Iterable[str]) -> ClosedLinks | None:
+    """After commit: switch links off at once when a gateway is at hand (a failure stays in the queue)."""
+    wanted = list(link_ids)
+    if gateway is None or not wanted:
+        return None
+    try:
+        return close_links(hall, gateway, wanted)
+    except UserFacingError as exc:  # the money is recorded; the queue retries the links
+        log.warning("could not switch off payment links %s now: %s", wanted, exc)
+        return ClosedLinks(0, [f"{link}: {exc}" for link in wanted])
 
 
 def record_closed_in(tx: Tx, link_ids: Iterable[str]) -> int:

@@ -14,6 +14,7 @@ from .hall import Hall
 from .ledger import Standing, allocate, load_entries, standing
 from .limits import check_amount
 from .members import find_member
+from .payment_links import close_now, link_ids, settle_open_slips
 from .models import PAYMENT_METHODS, Charge, DuesPeriod, Payment
 from .periods import ensure_open_date
 from .text_input import clean_name
@@ -48,10 +49,13 @@ class Receipt:
     received_on: dt.date
     covers: list[tuple[str, int]]   # (period or item, cents) this payment paid, oldest first
     standing: Standing
+    slips: tuple[tuple[int, str], ...] = ()   # (slip id, 'paid' or 'superseded'): the member's slips it closed
 
 
 def record_payment(hall: Hall, member_number: str, amount_cents: int, method: str, reference: str = "",
-                   received_on: dt.date | None = None, allow_duplicate: bool = False) -> Receipt:
+                   received_on: dt.date | None = None, allow_duplicate: bool = False, gateway=None) -> Receipt:
+    """Record money received; the member's open slips are marked paid (when it paid all they asked) or
+    superseded, and their links switched off after commit (at once with ``gateway``, else by the queue)."""
     if method not in PAYMENT_METHODS:
         raise ValidationError(f"The payment method {method!r} is not one of: {', '.join(PAYMENT_METHODS)}.")
     if amount_cents <= 0:
@@ -82,10 +86,14 @@ def record_payment(hall: Hall, member_number: str, amount_cents: int, method: st
         tx.session.add(payment)
         tx.session.flush()
         tx.audit("payment.record", "payment", payment.id, None, snapshot(payment, PAYMENT_FIELDS))
+        settled = settle_open_slips(tx, [member.id], f"payment {receipt_number(payment.id)} received", payment)
+        links, closed = link_ids(settled), tuple((slip.id, slip.status) for slip in settled)
         covers, now_standing = covers_of(tx.session, member.id, payment.id, today)
-        return Receipt(payment.id, receipt_number(payment.id), member.member_number,
-                       f"{member.first_name} {member.last_name}".strip(), amount_cents, method, payment.reference,
-                       day, covers, now_standing)
+        receipt = Receipt(payment.id, receipt_number(payment.id), member.member_number,
+                          f"{member.first_name} {member.last_name}".strip(), amount_cents, method, payment.reference,
+                          day, covers, now_standing, closed)
+    close_now(hall, gateway, links)
+    return receipt
 
 
 def covers_of(session, member_id: int, payment_id: int, today: dt.date) -> tuple[list[tuple[str, int]], Standing]:

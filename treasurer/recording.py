@@ -25,6 +25,7 @@ from .hall import Hall, Tx, set_setting, setting_in
 from .ledger import member_standing
 from .models import Dispute, Member, Payment, Refund, ReviewItem, Slip, StripeEvent
 from .money import format_cents
+from .payment_links import link_ids, settle_open_slips
 from .payments import PAYMENT_FIELDS, receipt_number
 from .periods import closed_period_containing
 from .review import open_item, post_refund_adjustment, resolve_items, reverse_refund_adjustment
@@ -298,9 +299,11 @@ def _record(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, statu
                   f"Member {member.member_number} paid {money} on slip {slip.id}, which was {slip.status}. "
                   f"The payment is recorded; check the member's balance.", amount)
     elif slip is not None and slip.status == "paid":
+        credit = -member_standing(tx.session, member.id, clock.today()).balance_cents
+        now = f": the member now has a credit of {format_cents(credit, hall_currency)}" if credit > 0 else (
+            "; it is a credit on the member's account")
         open_item(tx, "overpayment", f"payment:{payment.id}",
-                  f"Member {member.member_number} paid slip {slip.id} a second time ({money}); it is a credit "
-                  f"on the member's account.", amount)
+                  f"Member {member.member_number} paid slip {slip.id} a second time ({money}){now}.", amount)
     elif status == "completed":
         standing = member_standing(tx.session, member.id, clock.today())
         if standing.balance_cents < 0:
@@ -311,16 +314,21 @@ def _record(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, statu
 
 
 def _mark_slip_paid(tx: Tx, payment: Payment) -> tuple[str, ...]:
-    if payment.slip_id is None or payment.member_id is None:
+    """The slip paid online is 'paid'; the member's other open slips no longer say what they owe (one slip
+    rule): superseded.  Returns the links to switch off (the relay does it after commit, else the queue)."""
+    if payment.member_id is None:
         return ()
-    slip = tx.session.get(Slip, payment.slip_id)
-    if slip.status != "open":
-        return ()
-    before = snapshot(slip, SLIP_FIELDS)
-    slip.status = "paid"
-    tx.session.flush()
-    tx.audit("slip.paid", "slip", slip.id, before, snapshot(slip, SLIP_FIELDS))
-    return (slip.link_id,) if slip.link_id else ()
+    links = []
+    slip = tx.session.get(Slip, payment.slip_id) if payment.slip_id is not None else None
+    if slip is not None and slip.status == "open" and slip.member_id == payment.member_id:
+        before = snapshot(slip, SLIP_FIELDS)
+        slip.status = "paid"
+        tx.session.flush()
+        tx.audit("slip.paid", "slip", slip.id, before, snapshot(slip, SLIP_FIELDS))
+        links += [slip.link_id] if slip.link_id else []
+    links += link_ids(settle_open_slips(tx, [payment.member_id], f"online payment {receipt_number(payment.id)}",
+                                        payment))
+    return tuple(links)
 
 
 def _ach_failed(tx: Tx, payment: Payment, pi_id: str) -> Outcome:
@@ -415,8 +423,10 @@ def apply_refund(tx: Tx, refund: dict) -> Outcome:
         return Outcome("applied", f"refund {refund_id} ({status}) changes nothing already recorded")
     money = format_cents(amount, _currency(tx))
     failed = row.status in ("failed", "canceled")
+    posted_before = row.adjustment_id
+    reversed_ = None
     if failed and row.adjustment_id is not None:
-        reverse_refund_adjustment(tx, row)
+        reversed_ = reverse_refund_adjustment(tx, row)
         open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
                   f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status} after it was "
                   f"posted: the money stayed with the hall, so the posting was reversed and the member is "
@@ -434,7 +444,11 @@ def apply_refund(tx: Tx, refund: dict) -> Outcome:
         open_item(tx, "refund", f"refund:{refund_id}:{row.status}",
                   f"The refund of {money} on payment {receipt_number(payment.id)} is {row.status}; "
                   f"nothing was posted to the ledger.", amount)
-    return Outcome("applied", f"refund {refund_id} is {row.status}")
+    links: tuple[str, ...] = ()
+    if (row.adjustment_id != posted_before or reversed_ is not None) and payment.member_id is not None:
+        # what the member owes changed: their open slips are superseded (one slip rule)
+        links = tuple(link_ids(settle_open_slips(tx, [payment.member_id], f"refund {refund_id} {row.status}")))
+    return Outcome("applied", f"refund {refund_id} is {row.status}", deactivate_links=links)
 
 
 def _charge_refunded(tx: Tx, charge: dict) -> Outcome:

@@ -14,6 +14,7 @@ from .limits import check_amount
 from .models import Payment, Refund
 from .officers import authenticate
 from .money import format_cents
+from .payment_links import close_now
 from .payments import receipt_number
 from .recording import apply_refund
 
@@ -78,6 +79,7 @@ def refund_payment(hall: Hall, gateway: Gateway, payment_id: int, amount_cents: 
                                    metadata={"treasurer_refund": "1", "payment_id": str(payment_id),
                                              "officer": who, "note": note[:400]})
     with hall.write() as tx:
-        apply_refund(tx, refund)
+        outcome = apply_refund(tx, refund)
+    close_now(hall, gateway, outcome.deactivate_links)  # the member's superseded slips, when the refund posted
     with hall.read() as s:
         return s.scalar(select(Refund).where(Refund.stripe_refund_id == refund["id"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -22,11 +23,10 @@ from .gateway import Gateway
 from .hall import Hall
 from .ledger import allocate, load_entries
 from .members import find_member
-from .models import Charge, DuesPeriod, Member, Slip
-from .payment_links import record_closed_in
+from .models import AuditEntry, Charge, DuesPeriod, LinkClosure, Member, Slip
+from .payment_links import SLIP_FIELDS, close_links, record_closed_in
 from .periods import parse_period
 
-SLIP_FIELDS = ("member_id", "periods", "covers", "amount_cents", "currency", "status", "link_id", "url", "pay_by")
 MAX_LINE_ITEMS = 20  # Stripe's limit per payment link
 
 
@@ -129,6 +129,10 @@ def create_slips(hall: Hall, gateway: Gateway, code: str, member_numbers: list[s
         ids = [find_member(s, n).id for n in member_numbers] if member_numbers else None
         plan, notes = owed(s, code, arrears, ids)
         due = pay_by(s, code, clock.today())
+    # Links of slips superseded since (a counter payment, an adjustment...) go off first; a failure stays queued.
+    queued = close_links(hall, gateway)
+    if queued.failed:
+        notes.append(f"{len(queued.failed)} old payment links could not be switched off yet; the next sync retries.")
     outcomes = []
     for index, item in enumerate(plan):
         if progress is not None and progress(index, len(plan)) is False:
@@ -207,3 +211,58 @@ def list_slips(hall: Hall, status: str | None = None) -> list[Slip]:
         if status:
             query = query.where(Slip.status == status)
         return list(s.scalars(query))
+
+
+@dataclasses.dataclass(frozen=True)
+class SlipHistory:
+    """One of a member's slips and what became of it."""
+    slip_id: int
+    status: str
+    amount_cents: int
+    currency: str
+    periods: str
+    covers: str
+    created_at: str
+    changed_at: str | None      # when it stopped being open (None while open)
+    why: str                    # what closed it, in words ("payment R000012 received"), or ""
+    link_closed: bool           # Stripe confirmed its payment link is switched off
+
+    @property
+    def periods_text(self) -> str:
+        labels = self.periods.split(",")
+        return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]} ({len(labels)} items)"
+
+    @property
+    def when(self) -> str:
+        return (self.changed_at or self.created_at)[:16].replace("T", " ")
+
+
+def member_slips(hall: Hall, member_number: str) -> list[SlipHistory]:
+    """The member's slips, newest first, each with its status, when it changed and why (from the audit log)."""
+    with hall.read() as s:
+        member = find_member(s, member_number)
+        slips = list(s.scalars(select(Slip).where(Slip.member_id == member.id).order_by(Slip.id.desc())))
+        if not slips:
+            return []
+        ids = [str(x.id) for x in slips]
+        changes: dict[str, tuple[str, str]] = {}
+        for entity_id, action, at, after in s.execute(
+                select(AuditEntry.entity_id, AuditEntry.action, AuditEntry.at, AuditEntry.after_json)
+                .where(AuditEntry.entity_type == "slip", AuditEntry.entity_id.in_(ids),
+                       AuditEntry.action.not_in(("slip.create", "slip.link")))
+                .order_by(AuditEntry.seq)):
+            try:
+                why = str((json.loads(after) if after else {}).get("why") or "")
+            except (ValueError, AttributeError):
+                why = ""
+            changes[entity_id] = (at, why or _WHY.get(action, ""))
+        closed = set(s.scalars(select(LinkClosure.slip_id).where(LinkClosure.slip_id.in_([x.id for x in slips]))))
+    result = []
+    for x in slips:
+        at, why = changes.get(str(x.id), (None, "")) if x.status != "open" else (None, "")
+        result.append(SlipHistory(x.id, x.status, x.amount_cents, x.currency, x.periods, x.covers, x.created_at,
+                                  at, why, x.id in closed))
+    return result
+
+
+_WHY = {"slip.paid": "paid online", "slip.superseded": "replaced by a newer slip", "slip.void": "voided"}

@@ -17,14 +17,14 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .text_input import clean_name
 from . import clock
 from .errors import NotFound, ValidationError
 from .hall import Hall
-from .models import DiscrepancyResolution, Dispute, Payout, Refund, ReviewItem
+from .models import DiscrepancyResolution, Dispute, Payment, Payout, Refund, ReviewItem
 from .money import format_cents
 from .payments import receipt_number
 from .payouts import ONLINE_METHODS, PAYOUT_RETURN_TYPES
@@ -42,7 +42,11 @@ KIND_LABELS = {
     "dispute_unreviewed": "Dispute not reviewed",
     "payout_failed": "Payout failed after paid",
     "payout_total_differs": "Payout total differs",
+    "payment_unassigned": "Payment no member owns",
 }
+
+# Discrepancies that a note cannot settle: the books must change (the payment given to its member).
+SETTLED_IN_REVIEW = ("payment_unassigned",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,10 +128,37 @@ class InBalance:
 
 
 @dataclasses.dataclass(frozen=True)
+class Unassigned:
+    """An online payment recorded without a member (it waits in Review for its owner)."""
+    payment_id: int
+    amount_cents: int
+    received_on: dt.date
+    stripe_object: str | None         # the charge (or payment intent) id
+    payout: str | None                # the payout that carried it, if one did
+    review_item_id: int | None        # its open unmatched_payment review item, if any
+
+
+@dataclasses.dataclass(frozen=True)
+class MoneyReview:
+    """An open review item that touches money (a refund, a dispute, an unmatched or failed payment...)."""
+    item_id: int
+    kind: str
+    label: str
+    amount_cents: int | None
+    summary: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Reconciliation:
     payouts: tuple[PayoutReport, ...]
     discrepancies: tuple[Discrepancy, ...]     # every one, resolved ones included
     in_balance: tuple[InBalance, ...] = ()     # ledger payments still in the Stripe balance, oldest first
+    unassigned: tuple[Unassigned, ...] = ()    # online payments no member owns (paid out or not)
+    money_reviews: tuple[MoneyReview, ...] = ()    # open review items that touch money, oldest first
+
+    @property
+    def unassigned_in_payouts(self) -> tuple[Unassigned, ...]:
+        return tuple(u for u in self.unassigned if u.payout is not None)
 
     @property
     def in_balance_cents(self) -> int:
@@ -176,6 +207,9 @@ def resolve_discrepancy(hall: Hall, key: str, note: str) -> Discrepancy:
         raise NotFound(f"There is no discrepancy {key!r} now; 'treasurer reconcile' lists them.")
     if found.resolved:
         raise ValidationError(f"The discrepancy {key} was already resolved by {found.resolved_by}.")
+    if found.kind in SETTLED_IN_REVIEW:
+        raise ValidationError(f"A payment no member owns is not settled with a note: give it to its member "
+                              f"('treasurer review assign', or Review in the window) and {key} goes away.")
     with hall.write() as tx:
         row = DiscrepancyResolution(kind=found.kind, ref=found.ref, note=note.strip(), resolved_by=tx.actor,
                                     resolved_at=clock.stamp())
@@ -190,7 +224,38 @@ def resolve_discrepancy(hall: Hall, key: str, note: str) -> Discrepancy:
 
 def reconcile_session(s: Session, currency: str, since: dt.date | None, today: dt.date,
                       stale_days: int = STALE_DAYS) -> Reconciliation:
-    return _compute(s, currency, since, today, stale_days, all_rows(s, since))
+    result = _compute(s, currency, since, today, stale_days, all_rows(s, since))
+    return dataclasses.replace(result, unassigned=_unassigned(s, result), money_reviews=_money_reviews(s))
+
+
+# Review items whose kind touches money even when the item carries no amount.
+MONEY_REVIEW_KINDS = ("unmatched_payment", "refund", "dispute", "ach_failed", "overpayment", "stale_slip_payment")
+
+
+def _unassigned(s: Session, result: Reconciliation) -> tuple[Unassigned, ...]:
+    """Every completed online payment without a member, with the payout that carried it (whatever ``since``)."""
+    carried = {int(line.ledger_row.split(":")[1]): p.stripe_payout_id for p in result.payouts for line in p.lines
+               if line.kind == "charge" and line.ledger_row and line.ledger_row.startswith("payment:")}
+    carried.update({int(d.ref.split(":")[1]): d.payout for d in result.discrepancies
+                    if d.kind == "payment_unassigned"})
+    items = {ref: item_id for item_id, ref in s.execute(select(ReviewItem.id, ReviewItem.ref).where(
+        ReviewItem.kind == "unmatched_payment", ReviewItem.resolved_at.is_(None)))}
+    rows = s.execute(select(Payment.id, Payment.amount_cents, Payment.received_on, Payment.stripe_charge_id,
+                            Payment.stripe_payment_intent_id).where(
+        Payment.member_id.is_(None), Payment.status == "completed",
+        or_(Payment.stripe_charge_id.is_not(None), Payment.stripe_payment_intent_id.is_not(None)))
+        .order_by(Payment.received_on, Payment.id))
+    return tuple(Unassigned(r.id, r.amount_cents, r.received_on, r.stripe_charge_id or r.stripe_payment_intent_id,
+                            carried.get(r.id), items.get(f"payment:{r.id}")) for r in rows)
+
+
+def _money_reviews(s: Session) -> tuple[MoneyReview, ...]:
+    from .review import KIND_LABELS
+
+    rows = s.scalars(select(ReviewItem).where(ReviewItem.resolved_at.is_(None), or_(
+        ReviewItem.kind.in_(MONEY_REVIEW_KINDS), ReviewItem.amount_cents.is_not(None))).order_by(ReviewItem.id))
+    return tuple(MoneyReview(r.id, r.kind, KIND_LABELS.get(r.kind, r.kind), r.amount_cents, r.summary)
+                 for r in rows)
 
 
 def _compute(s: Session, currency: str, since: dt.date | None, today: dt.date, stale_days: int,
@@ -277,6 +342,12 @@ def _compute(s: Session, currency: str, since: dt.date | None, today: dt.date, s
                 elif match.statuses is not None and row.status not in match.statuses:
                     mine.append(add("status_differs", t.stripe_txn_id, match.status_differs(t, row, po, money),
                                     match.stripe_object(t), t.amount_cents, ledger, match.ledger_amount(row), po))
+                if match.is_payment and row.member_id is None:
+                    mine.append(add("payment_unassigned", f"payment:{row.id}",
+                                    f"Payout {po} carried online payment {receipt_number(row.id)} of "
+                                    f"{money(row.amount_cents)} ({t.charge_id or t.source_id}) that no member owns: "
+                                    f"give it to its member with 'treasurer review assign' (Review in the window).",
+                                    match.stripe_object(t), t.amount_cents, ledger, row.amount_cents, po))
                 if match.review_kind and open_reviews.get(t.source_id) and t.source_id not in reviewed:
                     reviewed.add(t.source_id)
                     mine.append(add(match.review_kind, t.source_id, match.unreviewed(t, row, po, money),

@@ -35,7 +35,7 @@ _TXN_COLUMNS = (BalanceTransaction.payout_id, BalanceTransaction.stripe_txn_id, 
                 BalanceTransaction.net_cents, BalanceTransaction.source_id, BalanceTransaction.charge_id,
                 BalanceTransaction.payment_intent_id)
 _PAYMENT_COLUMNS = (Payment.id, Payment.amount_cents, Payment.status, Payment.method, Payment.received_on,
-                    Payment.stripe_charge_id, Payment.stripe_payment_intent_id)
+                    Payment.stripe_charge_id, Payment.stripe_payment_intent_id, Payment.member_id)
 _ONLINE = or_(Payment.stripe_charge_id.is_not(None), Payment.stripe_payment_intent_id.is_not(None))
 
 
@@ -70,7 +70,11 @@ def count_rows(s: Session, cutoff: dt.date) -> Rows:
                                           by_intent.stripe_payment_intent_id == bt.payment_intent_id)))
     amount = func.coalesce(by_charge.amount_cents, by_intent.amount_cents)
     status = func.coalesce(by_charge.status, by_intent.status)
-    disagreeing = matched.where(or_(amount.is_(None), amount != bt.amount_cents, status != "completed"))
+    # A line whose payment no member owns is a discrepancy too (payment_unassigned), so the loop sees it.
+    owner_missing = and_(func.coalesce(by_charge.id, by_intent.id).is_not(None),
+                         func.coalesce(by_charge.member_id, by_intent.member_id).is_(None))
+    disagreeing = matched.where(or_(amount.is_(None), amount != bt.amount_cents, status != "completed",
+                                    owner_missing))
     lines_by_payout: dict[int, list] = defaultdict(list)
     for row in s.execute(select(bt.id.label("line"), *_TXN_COLUMNS).where(~is_charge)
                          .union_all(disagreeing).subquery().select().order_by(literal_column("line"))):

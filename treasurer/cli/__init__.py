@@ -20,8 +20,9 @@ from ..db import explain
 from ..errors import ImportFailed, UserFacingError
 from ..private_files import private_umask
 from . import books, common, members, money, records, relay, reports, stripe
+from . import review as review_commands
 
-COMMAND_MODULES = (books, members, money, records, stripe, relay, reports)
+COMMAND_MODULES = (books, members, money, records, stripe, relay, reports, review_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

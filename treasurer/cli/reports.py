@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..payments import receipt_number
 from ..private_files import private_open
 from ..reconcile import Reconciliation, reconcile, resolve_discrepancy
 from .common import add_command, group, hall_from, money, parse_day
@@ -40,7 +41,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     if not books.ok:
         print(f"The books cannot be trusted: they do not agree with the audit log ({books.first_problem}). "
               f"Run 'treasurer audit verify' for every difference.")
-    return 0 if result.ok and books.ok else 1
+    return 0 if result.ok and books.ok and not result.unassigned_in_payouts else 1
 
 
 def _sync(hall, since) -> str:
@@ -68,6 +69,26 @@ def print_reconciliation(hall, result: Reconciliation) -> None:
     for d in result.discrepancies:
         state = f"resolved by {d.resolved_by}: {d.resolution}" if d.resolved else "OPEN"
         print(f"{d.key}  [{state}]\n    {d.explanation}")
+    if result.unassigned:
+        total = sum(u.amount_cents for u in result.unassigned)
+        k = len(result.unassigned)
+        print(f"Online payments no member owns: {k}, {money(hall, total)} (give each to its member with "
+              f"'treasurer review assign ID MEMBER').")
+        for u in result.unassigned:
+            where = f"paid out in {u.payout}" if u.payout else "not paid out yet"
+            item = f"review item {u.review_item_id}" if u.review_item_id else "no open review item"
+            print(f"    {receipt_number(u.payment_id)}  {money(hall, u.amount_cents):>12}  received "
+                  f"{u.received_on.isoformat()}  {u.stripe_object or ''}  {where}; {item}")
+    if result.money_reviews:
+        k = len(result.money_reviews)
+        print(f"Open review items that touch money: {k} ('treasurer review list' shows them; 'review resolve' or "
+              f"'review assign' settles one).")
+        for r in result.money_reviews:
+            amount = money(hall, r.amount_cents) if r.amount_cents is not None else "-"
+            print(f"    {r.item_id:>5}  {r.label:19} {amount:>12}  {r.summary}")
+    if result.unassigned_in_payouts:
+        k = len(result.unassigned_in_payouts)
+        print(f"Not reconciled: {k} paid-out payment{' is' if k == 1 else 's are'} owned by no member.")
 
 
 def cmd_discrepancy_resolve(args: argparse.Namespace) -> int:

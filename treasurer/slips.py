@@ -226,6 +226,8 @@ class SlipHistory:
     changed_at: str | None      # when it stopped being open (None while open)
     why: str                    # what closed it, in words ("payment R000012 received"), or ""
     link_closed: bool           # Stripe confirmed its payment link is switched off
+    url: str
+    pay_by: dt.date
 
     @property
     def periods_text(self) -> str:
@@ -235,6 +237,20 @@ class SlipHistory:
     @property
     def when(self) -> str:
         return (self.changed_at or self.created_at)[:16].replace("T", " ")
+
+    @property
+    def outcome(self) -> str:
+        """What became of the slip, in words."""
+        if self.status == "open":
+            return "open: its link takes payment" if self.url else "open: no payment link yet"
+        what = {"paid": "Paid", "superseded": "Superseded", "void": "Voided", "expired": "Expired"}.get(
+            self.status, self.status.capitalize())
+        link = "" if not self.url else "; link switched off" if self.link_closed else "; link still to switch off"
+        return f"{what}{': ' + self.why if self.why else ''}{link}"
+
+    @property
+    def search(self) -> str:
+        return f"{self.slip_id} {self.periods} {self.status} {self.why} {self.url}".casefold()
 
 
 def member_slips(hall: Hall, member_number: str) -> list[SlipHistory]:
@@ -261,7 +277,7 @@ def member_slips(hall: Hall, member_number: str) -> list[SlipHistory]:
     for x in slips:
         at, why = changes.get(str(x.id), (None, "")) if x.status != "open" else (None, "")
         result.append(SlipHistory(x.id, x.status, x.amount_cents, x.currency, x.periods, x.covers, x.created_at,
-                                  at, why, x.id in closed))
+                                  at, why, x.id in closed, x.url or "", x.pay_by))
     return result
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from treasurer.audit import latest
+from treasurer.slips import member_slips
 from treasurer.statement import member_statement
 
 from .. import fmt, queries
@@ -56,13 +57,18 @@ class MemberPage(QDialog):
             Column("Status", lambda p: p.status, warn=lambda p: p.status == "failed"),
             Column("Reference", lambda p: p.reference or p.stripe_id),
         ], lambda p: p.search, self)
+        # Each slip and what became of it: paid, superseded by a counter payment or adjustment, voided...
         self.slips = Table(ctx, "member-slips", [
-            Column("Slip", lambda s: s.id, width=60),
-            Column("Covers", lambda s: s.periods, width=160),
-            Column("Amount", lambda s: fmt.money(s.amount_cents, cur), sort=lambda s: s.amount_cents, numeric=True),
-            Column("Status", lambda s: s.status),
-            Column("Pay by", lambda s: fmt.day(s.pay_by), sort=lambda s: s.pay_by),
-            Column("Payment link", lambda s: s.url or "(no link yet)"),
+            Column("Slip", lambda s: s.slip_id, sort=lambda s: s.slip_id, numeric=True, width=60),
+            Column("Status", lambda s: s.status.capitalize(), width=95),
+            Column("Amount", lambda s: fmt.money(s.amount_cents, cur), sort=lambda s: s.amount_cents, numeric=True,
+                   width=90),
+            Column("Periods", lambda s: s.periods_text, tooltip=lambda s: s.periods.replace(",", ", "), width=170),
+            Column("When", lambda s: fmt.stamp(s.changed_at or s.created_at),
+                   sort=lambda s: s.changed_at or s.created_at, width=130),
+            Column("What became of it", lambda s: s.outcome, tooltip=lambda s: s.url or s.outcome,
+                   warn=lambda s: s.status != "open" and bool(s.url) and not s.link_closed),
+            Column("Payment link", lambda s: s.url if s.status == "open" else ""),
         ], lambda s: s.search, self)
         self.history = Table(ctx, "member-history", [
             Column("#", lambda e: e.seq, numeric=True, width=60),
@@ -123,7 +129,7 @@ class MemberPage(QDialog):
         self.ledger.set_rows(statement.lines)
         self.ledger.view.scrollToBottom()          # the latest lines are what the treasurer came for
         self.payments.set_rows(queries.payment_rows(self.ctx.hall, m.id))
-        self.slips.set_rows(queries.slip_rows(self.ctx.hall, m.id))
+        self.slips.set_rows(member_slips(self.ctx.hall, m.member_number))
         with self.ctx.hall.read() as s:
             entries = latest(s, limit=500, entity_type="member", entity_id=str(m.id))
             rows = [queries.AuditRow(e.seq, e.at, e.actor, e.action, e.entity_type, e.entity_id,

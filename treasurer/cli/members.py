@@ -86,6 +86,17 @@ def cmd_show(args) -> int:
           f"Months in arrears: {s.months_in_arrears}.")
     if s.pending_cents:
         print(f"Pending (not yet counted): {money(hall, s.pending_cents)}.")
+    from ..slips import member_slips  # this command's own: the member's slips and what became of each
+
+    slips = member_slips(hall, m.member_number)
+    if not slips:
+        print("Slips: none.")
+        return 0
+    print("Slips:")
+    print(f"  {'slip':>6}  {'status':10} {'amount':>11}  {'periods':30} {'when':16}  what became of it")
+    for slip in slips:
+        print(f"  {slip.slip_id:>6}  {slip.status:10} {money(hall, slip.amount_cents):>11}  "
+              f"{slip.periods_text:30} {slip.when:16}  {slip.outcome}")
     return 0
 
 

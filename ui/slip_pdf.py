@@ -17,6 +17,7 @@ from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QGuiApplication,
     QImage,
     QPageLayout,
@@ -172,7 +173,7 @@ def paint_slips(device: QPagedPaintDevice, faces: Sequence[SlipFace], layout: st
 def paint_page(painter: QPainter, paper: QRectF, faces: Sequence[SlipFace], layout: str) -> None:
     area = paper.marginsRemoved(QMarginsF(MARGIN_PT, MARGIN_PT, MARGIN_PT, MARGIN_PT))
     if layout == "1up":
-        paint_slip(painter, QRectF(area.left(), area.top(), area.width(), area.height() * 0.45), faces[0])
+        paint_one_up(painter, paper, faces[0])
         return
     height = paper.height() / 3
     for i, face in enumerate(faces):
@@ -189,9 +190,147 @@ def paint_page(painter: QPainter, paper: QRectF, faces: Sequence[SlipFace], layo
         painter.drawText(QPointF(12, y - 2), "cut here")
 
 
-def _font(size: float, bold: bool = False) -> QFont:
-    font = QFont("DejaVu Sans")
-    font.setStyleHint(QFont.StyleHint.SansSerif)
+# The 1-up page, in points: the member's part (who, what, how much, the QR code, the full payment address,
+# the other ways to pay), a dashed cut line, and the stub that goes back with a check.  Body type is 11 pt.
+BODY_PT = 11.0
+STUB_H_PT = 210.0
+
+
+class _Column:
+    """Paragraphs stacked top down in a column of ``width`` points starting at ``left``."""
+
+    def __init__(self, painter: QPainter, left: float, top: float, width: float):
+        self.painter, self.left, self.y, self.width = painter, left, top, width
+
+    def text(self, text: str, size: float, bold: bool = False, colour: str = "#111111", gap: float = 3.0,
+             mono: bool = False) -> None:
+        painter = self.painter
+        painter.setFont(_font(size, bold, mono))
+        painter.setPen(QColor(colour))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        box = painter.boundingRect(QRectF(self.left, self.y, self.width, 2000), flags, text)
+        painter.drawText(QRectF(self.left, self.y, self.width, box.height()), flags, text)
+        self.y += box.height() + gap
+
+    def url(self, url: str, size: float, gap: float = 3.0) -> None:
+        """The whole address in a typewriter face, broken into lines of whole characters that fit."""
+        font = _font(size, True, mono=True)
+        per_line = max(8, int(self.width / QFontMetricsF(font).horizontalAdvance("M")))
+        for i in range(0, len(url), per_line):
+            self.text(url[i:i + per_line], size, bold=True, colour="#0b2e5c", gap=0, mono=True)
+        self.y += gap
+
+    def field(self, label: str, value: str, label_w: float, size: float = BODY_PT, bold: bool = False,
+              gap: float = 4.0) -> None:
+        """``label`` in grey, ``value`` beside it (wrapped in its own column)."""
+        painter = self.painter
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        painter.setFont(_font(10))
+        painter.setPen(QColor("#555555"))
+        painter.drawText(QRectF(self.left, self.y + (size - 10) * 0.8, label_w, size * 2), flags, label)
+        painter.setFont(_font(size, bold))
+        painter.setPen(QColor("#111111"))
+        value_rect = QRectF(self.left + label_w, self.y, self.width - label_w, 2000)
+        box = painter.boundingRect(value_rect, flags, value)
+        painter.drawText(QRectF(value_rect.left(), self.y, value_rect.width(), box.height()), flags, value)
+        self.y += box.height() + gap
+
+
+def one_line_address(address: str) -> str:
+    return ", ".join(part.strip() for part in address.splitlines() if part.strip())
+
+
+def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace) -> None:
+    """A whole page for one member: their part above a dashed cut line, the stub to return below it."""
+    margin = 36.0
+    area = paper.marginsRemoved(QMarginsF(margin, margin, margin, margin))
+    payee = face.hall_name or "the hall"
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+
+    # The member's part.
+    qr_side = 190.0
+    qr_rect = QRectF(area.right() - qr_side, area.top(), qr_side, qr_side)
+    left = _Column(painter, area.left(), area.top(), area.width() - qr_side - 18)
+    left.text(face.hall_name or "Your union hall", 18, bold=True, gap=2)
+    if face.hall_address:
+        left.text(one_line_address(face.hall_address), 10, colour="#444444", gap=10)
+    left.text(f"DUES PAYMENT SLIP  ·  No. {face.slip_id}", 10, bold=True, colour="#1f4e8c", gap=8)
+    left.text(face.member_name, 16, bold=True, gap=1)
+    left.text(f"Member no. {face.member_number}", 12, colour="#333333", gap=8)
+    left.text(face.covers, 12, colour="#222222", gap=8)
+    left.text(f"Amount due  {face.amount}", 22, bold=True, gap=3)
+    left.text(f"Please pay by {face.pay_by}", 12, gap=4)
+    if face.status != "open":
+        left.text(f"This slip is {face.status}: do not pay it.", 12, bold=True, colour="#b3261e", gap=4)
+
+    below = _Column(painter, area.left(), max(left.y, qr_rect.bottom() + 22) + 10, area.width())
+    if face.url:
+        draw_qr(painter, face.url, qr_rect)
+        painter.setFont(_font(10))
+        painter.setPen(QColor("#333333"))
+        painter.drawText(QRectF(qr_rect.left() - 20, qr_rect.bottom() + 2, qr_rect.width() + 20, 18),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Scan with a phone camera")
+        below.text("Pay online", 13, bold=True, gap=3)
+        below.text("Scan the code with a phone, or type this address into a web browser on any computer "
+                   "(a card or a bank account):", BODY_PT, gap=5)
+        below.url(face.url, 12.5, gap=14)
+    else:
+        painter.setFont(_font(BODY_PT))
+        painter.setPen(QColor("#555555"))
+        painter.drawText(qr_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         "No online payment link on this slip: pay by check, money order or cash.")
+    below.text("Other ways to pay", 13, bold=True, gap=3)
+    mail = (f"mail it with the part below to {payee}, {one_line_address(face.hall_address)}, or bring it to the "
+            "hall office" if face.hall_address else "bring it with the part below to the hall office")
+    below.text(f"By check or money order made out to {payee}, with your member number {face.member_number} "
+               f"on the memo line: {mail}.", BODY_PT, gap=5)
+    below.text("In cash at the hall office: bring the part below and ask for a receipt.", BODY_PT, gap=5)
+    below.text("Keep the top of this page for your records.", BODY_PT, colour="#555555")
+
+    # The cut line, edge to edge.
+    cut_y = area.bottom() - STUB_H_PT - 14
+    painter.setPen(QPen(QColor("#555555"), 0.9, Qt.PenStyle.DashLine))
+    painter.drawLine(QPointF(paper.left() + 14, cut_y), QPointF(paper.right() - 14, cut_y))
+    painter.setFont(_font(9))
+    painter.setPen(QColor("#555555"))
+    label = "✂  cut here and return the part below with your payment"
+    label_rect = QRectF(area.left(), cut_y - 7, QFontMetricsF(_font(9)).horizontalAdvance(label) + 2, 14)
+    painter.fillRect(label_rect.adjusted(-5, 0, 5, 0), Qt.GlobalColor.white)
+    painter.drawText(label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+
+    # The stub.
+    stub = QRectF(area.left(), cut_y + 14, area.width(), area.bottom() - cut_y - 14)
+    painter.setPen(QPen(QColor("#444444"), 0.8))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(stub, 5, 5)
+    inner = stub.adjusted(14, 12, -14, -12)
+    mail_w = inner.width() * 0.40
+    facts = _Column(painter, inner.left(), inner.top(), inner.width() - mail_w - 16)
+    facts.text("Return this part with your payment", 14, bold=True, gap=8)
+    facts.field("Member", face.member_name, 92, bold=True)
+    facts.field("Member no.", face.member_number, 92)
+    facts.field("Covers", face.covers, 92)
+    facts.field("Amount due", face.amount, 92, size=13, bold=True)
+    facts.field("Pay by", face.pay_by, 92)
+    facts.field("Slip no.", str(face.slip_id), 92, gap=10)
+    facts.field("Amount paid", "$ ____________", 92)
+    facts.field("Check no.", "____________", 92, gap=0)
+    to = _Column(painter, inner.right() - mail_w, inner.top() + 2, mail_w)
+    to.text("Mail or bring to", 10, colour="#555555", gap=3)
+    to.text(payee, 12, bold=True, gap=2)
+    if face.hall_address:
+        to.text("\n".join(p.strip() for p in face.hall_address.splitlines() if p.strip()), 12, gap=10)
+    else:
+        to.text("the hall office", 12, gap=10)
+    to.text(f"Checks payable to {payee}. Write {face.member_number} on the memo line.", 10, colour="#333333")
+    painter.restore()
+
+
+def _font(size: float, bold: bool = False, mono: bool = False) -> QFont:
+    font = QFont("DejaVu Sans Mono" if mono else "DejaVu Sans")
+    font.setStyleHint(QFont.StyleHint.Monospace if mono else QFont.StyleHint.SansSerif)
     font.setPixelSize(max(1, round(size)))
     font.setBold(bold)
     return font

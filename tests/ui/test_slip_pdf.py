@@ -1,8 +1,11 @@
-"""Slips on paper: page counts per layout, and the printed QR code decodes to the payment link."""
+"""Slips on paper: page counts per layout, the printed QR code decodes to the payment link, and the 1-up page
+has the full link in words, readable type and a stub to return with a check."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+import unicodedata
 
 import pytest
 import zxingcpp
@@ -63,3 +66,49 @@ def test_short_urls_stay_short():
     assert short_url("https://buy.stripe.com/test_abc") == "buy.stripe.com/test_abc"
     long = "https://checkout.example.com/c/pay/" + "x" * 80
     assert len(short_url(long)) < 45 and short_url(long).startswith("checkout.example.com/…")
+
+
+def page_words(pdf, page: int) -> list[tuple[str, float, float, float]]:
+    """(word, x, y, font size in points) for every word poppler finds on a page (1-based)."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)
+    # DejaVu's box is 1.164 em tall (ascent + descent), so the box's height gives the size it was set in.
+    return [(unicodedata.normalize("NFKC", w.replace("&amp;", "&")), float(x), float(y0), (float(y1) - float(y0)) / 1.164)
+            for x, y0, y1, w in found]
+
+
+def test_the_one_up_page_prints_the_full_link_and_a_stub_to_return_below_a_cut_line(slipped, tmp_path):
+    slips = list_slips(slipped, "open")
+    out = tmp_path / "slips.pdf"
+    render_slips_pdf(slipped, slips, out, layout="1up")
+    for number, slip in enumerate(slips, start=1):
+        words = page_words(out, number)
+        text = " ".join(w for w, *_ in words)
+        # The whole payment address, character for character (wrapped lines joined), not a shortened one.
+        assert slip.url in "".join(text.split()) and len(slip.url) > 44
+        assert short_url(slip.url) != slip.url and "…" not in text
+        # The stub: below the dashed cut line, saying who, what for, how much, and where to send it.
+        cut_y = next(y for w, x, y, size in words if w == "cut")
+        stub = " ".join(w for w, x, y, size in words if y > cut_y)
+        member = slip.member
+        for expected in ("Return this part with your payment", f"{member.first_name} {member.last_name}",
+                         f"Member no. {member.member_number}", "Covers Dues 2026-10", "Amount due $45.00",
+                         "IBEW Local 000", "1 Union Plaza Springfield, IL 62701", f"Slip no. {slip.id}"):
+            assert expected in stub, f"{expected!r} not on the stub of page {number}: {stub}"
+        assert "Other ways to pay" in text and "made out to IBEW Local 000" in text
+        # Readable type: nothing under 9 pt on the page, and the ways to pay in body type of 10 pt or more.
+        assert min(size for *_, size in words) >= 8.9
+        body = [size for w, x, y, size in words if w in ("check", "money", "order", "memo", "receipt.")]
+        assert body and min(body) >= 10.0
+
+
+def test_the_stub_says_where_to_bring_it_when_the_hall_has_no_address(hall, gateway, tmp_path):
+    standard_hall(hall, members=1)
+    assess(hall, "2026-10")
+    create_slips(hall, gateway, "2026-10")
+    out = tmp_path / "one.pdf"
+    render_slips_pdf(hall, list_slips(hall, "open"), out)
+    text = " ".join(w for w, *_ in page_words(out, 1))
+    assert "Mail or bring to IBEW Local 000 the hall office" in text
+    assert "bring it with the part below to the hall office" in text

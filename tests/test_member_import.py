@@ -87,3 +87,85 @@ def test_export_then_import_round_trips(roll):
     text = export_members(roll)
     result = import_members_text(roll, text)
     assert (result.added, result.updated, result.unchanged) == (0, 0, 1)
+
+
+# A blank cell leaves the roll as it is; (clear) empties a field; the preview shows what would change ---------
+
+def test_a_blank_cell_leaves_an_existing_members_field_as_it_is(roll):
+    import_members_text(roll, HEADER + "1001,Ann,Lee,ann@example.org,555-0100,Journeyman Wireman,active,2020-01-02\n")
+    result = import_members_text(roll, HEADER + "1001,,,,,,,\n")
+    assert (result.added, result.updated, result.unchanged) == (0, 0, 1)
+    (ann,) = list_members(roll)
+    assert (ann.first_name, ann.last_name, ann.email, ann.phone, ann.status, str(ann.join_date)) == (
+        "Ann", "Lee", "ann@example.org", "555-0100", "active", "2020-01-02")
+    # Only the cells the file fills change anything.
+    result = import_members_text(roll, HEADER + "1001,,,,555-0199,,,\n")
+    (ann,) = list_members(roll)
+    assert result.updated == 1 and (ann.phone, ann.email) == ("555-0199", "ann@example.org")
+
+
+def test_clear_empties_a_field_and_is_refused_where_a_field_is_needed(roll):
+    import_members_text(roll, HEADER + "1001,Ann,Lee,ann@example.org,555-0100,Journeyman Wireman,active,2020-01-02\n")
+    result = import_members_text(roll, HEADER + "1001,,,(clear),(CLEAR),,,(clear)\n")
+    (ann,) = list_members(roll)
+    assert result.updated == 1 and (ann.email, ann.phone, ann.join_date) == ("", "", None)
+    with pytest.raises(ImportFailed) as failed:
+        import_members_text(roll, HEADER + "1001,(clear),Lee,,,(clear),,\n")
+    assert failed.value.problems == [
+        "line 2, column first_name: the first name cannot be cleared; (clear) works only for email, phone, "
+        "address, notes, join date",
+        "line 2, column classification: the classification cannot be cleared; (clear) works only for email, "
+        "phone, address, notes, join date"]
+    (ann,) = list_members(roll)
+    assert ann.first_name == "Ann"
+
+
+def test_a_new_member_still_needs_a_name_and_a_classification(roll):
+    with pytest.raises(ImportFailed) as failed:
+        import_members_text(roll, HEADER + "1009,,,,,,,\n")
+    assert failed.value.problems == ["line 2, column last_name: the name is missing",
+                                     "line 2, column classification: the classification is missing"]
+
+
+def test_the_preview_shows_each_change_field_by_field_and_writes_nothing(roll):
+    from treasurer.member_import import preview_import
+
+    import_members_text(roll, HEADER + "1001,Ann,Lee,ann@example.org,,Journeyman Wireman,active,\n"
+                                       "1002,Bob,Ray,,,Retiree,retired,\n")
+    before = count(roll, "audit_log")
+    preview = preview_import(roll, HEADER + "1001,,Lee-Smith,(clear),555-0100,Retiree,,\n"
+                                            "1002,,,,,,,\n"
+                                            "1003,Cy,Doe,,,Retiree,,\n")
+    assert [(m.member_number, m.describe()) for m in preview.members] == [
+        ("1001", "last name: Lee -> Lee-Smith; classification: Journeyman Wireman -> Retiree; email: "
+                 "ann@example.org -> (empty); phone: (empty) -> 555-0100"),
+        ("1002", "no change"),
+        ("1003", "new member")]
+    assert preview.summary() == ("Nothing was written. Importing this file would add 1, change 1 and leave 1 "
+                                 "unchanged.")
+    assert count(roll, "audit_log") == before
+
+
+def test_the_preview_command_in_its_own_process(tmp_path):
+    from helpers import run_treasurer
+
+    home = tmp_path / "hall"
+    assert run_treasurer("init", "--hall-name", "IBEW Local 000", data_dir=home).returncode == 0
+    assert run_treasurer("classes", "add", "Journeyman Wireman", "--rate", "45.00", data_dir=home).returncode == 0
+    first = tmp_path / "roll.csv"
+    first.write_text(HEADER + "".join(f"{1000 + n},First{n},Last{n},m{n}@example.org,,Journeyman Wireman,active,\n"
+                                      for n in range(1, 401)), encoding="utf-8")
+    done = run_treasurer("members", "import", str(first), data_dir=home)
+    assert done.returncode == 0, done.stderr
+    second = tmp_path / "again.csv"
+    second.write_text(HEADER + "1001,,,,555-0100,,,\n1002,,,,,,,\n1500,New,Person,,,Journeyman Wireman,,\n",
+                      encoding="utf-8")
+    shown = run_treasurer("members", "import", str(second), "--preview", data_dir=home)
+    assert shown.returncode == 0 and shown.stderr == ""
+    assert shown.stdout.splitlines() == [
+        "1001 First1 Last1: phone: (empty) -> 555-0100",
+        "1500 New Person: new member",
+        "Nothing was written. Importing this file would add 1, change 1 and leave 1 unchanged."]
+    member = run_treasurer("member", "show", "1001", data_dir=home)
+    assert "555-0100" not in member.stdout and "m1@example.org" in run_treasurer(
+        "members", "export", data_dir=home).stdout

@@ -2,6 +2,11 @@
 
 Import is all-or-nothing: every row is checked first, and any problem (listed
 as ``line N, column C: what is wrong``) means nothing is written.
+
+For a member already on the roll a blank cell leaves that field as it is (a
+spreadsheet with an empty column must not erase the roll); to clear a field,
+write ``(clear)`` in the cell.  ``preview_import`` shows, member by member and
+field by field, what an import would change.
 """
 
 from __future__ import annotations
@@ -21,7 +26,13 @@ from .dues import find_classification
 from .errors import ImportFailed, NotFound, ValidationError
 from .hall import Hall
 from .members import MemberData, apply_changes, check_email, check_status, clean_field, insert_member, text_problem
-from .models import Member
+from .models import Classification, Member
+
+CLEAR = "(clear)"              # a cell that empties the field (a blank cell leaves it as it is)
+CLEARABLE = ("email", "phone", "address", "notes", "join_date")
+FIELD_LABELS = {"member_number": "member number", "first_name": "first name", "last_name": "last name",
+                "email": "email", "phone": "phone", "address": "address", "notes": "notes",
+                "join_date": "join date", "classification_id": "classification", "status": "status"}
 
 EXPORT_COLUMNS = ("member_number", "first_name", "last_name", "email", "phone", "classification", "status",
                   "join_date", "address", "notes")
@@ -168,31 +179,103 @@ def _read_rows(reader, delimiter: str) -> tuple[dict[str, str], list[_Row], list
     return written, rows, ignored, problems
 
 
-def import_members(hall: Hall, path: str | Path) -> ImportResult:
+def read_import_file(path: str | Path) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    return import_members_text(hall, decode(data))
+    return decode(data)
 
 
-def check_members_text(hall: Hall, text: str) -> tuple[list[dict], list[str], list[str]]:
-    """Validated rows, problems, ignored columns; writes nothing (the GUI's preview)."""
+def import_members(hall: Hall, path: str | Path) -> ImportResult:
+    return import_members_text(hall, read_import_file(path))
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberChange:
+    """One line of the preview: a new member, or what would change for one on the roll."""
+
+    member_number: str
+    name: str
+    new: bool
+    changes: tuple[tuple[str, str, str], ...]      # (field, as it is, as it would be), as a person reads them
+
+    def describe(self) -> str:
+        if self.new:
+            return "new member"
+        if not self.changes:
+            return "no change"
+        return "; ".join(f"{field}: {old or '(empty)'} -> {new or '(empty)'}" for field, old, new in self.changes)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportPreview:
+    members: tuple[MemberChange, ...]
+    ignored_columns: list[str]
+
+    @property
+    def added(self) -> int:
+        return sum(1 for m in self.members if m.new)
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for m in self.members if not m.new and m.changes)
+
+    def summary(self) -> str:
+        unchanged = len(self.members) - self.added - self.changed
+        return (f"Nothing was written. Importing this file would add {self.added}, change {self.changed} and "
+                f"leave {unchanged} unchanged.")
+
+
+def preview_import(hall: Hall, text: str) -> ImportPreview:
+    """What ``import_members_text`` would do, member by member and field by field; writes nothing.
+
+    Raises ``ImportFailed`` with every problem, as the import itself would.
+    """
     written, rows, ignored, problems = read_rows(text)
     with hall.read() as session:
-        checked = _check_rows(session, written, rows, problems)
-    return checked, problems, ignored
+        existing = _existing(session)
+        checked = _check_rows(session, written, rows, problems, existing)
+        if problems:
+            raise ImportFailed(problems)
+        classes = dict(session.execute(select(Classification.id, Classification.name)).all())
+        out = []
+        for values in checked:
+            member = existing.get(values["member_number"])
+            if member is None:
+                name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+                out.append(MemberChange(values["member_number"], name, True, ()))
+                continue
+            changes = tuple((label, _shown(old, classes, field), _shown(new, classes, field))
+                            for label, old, new, field in (
+                                (FIELD_LABELS[f], getattr(member, f), v, f) for f, v in values.items()
+                                if f != "member_number" and getattr(member, f) != v))
+            out.append(MemberChange(member.member_number, f"{member.first_name} {member.last_name}".strip(),
+                                    False, changes))
+    return ImportPreview(tuple(out), ignored)
+
+
+def _shown(value, classes: dict, field: str) -> str:
+    if field == "classification_id":
+        return classes.get(value, "")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _existing(session) -> dict[str, Member]:
+    return {m.member_number: m for m in session.scalars(select(Member))}
 
 
 def import_members_text(hall: Hall, text: str) -> ImportResult:
     written, rows, ignored, problems = read_rows(text)
     with hall.write() as tx:
-        checked = _check_rows(tx.session, written, rows, problems)
+        existing = _existing(tx.session)
+        checked = _check_rows(tx.session, written, rows, problems, existing)
         if problems:
             raise ImportFailed(problems)
         if not checked:
             raise ImportFailed(["line 2: the file has a header but no members"])
-        existing = {m.member_number: m for m in tx.session.scalars(select(Member))}
         added = updated = unchanged = 0
         for values in checked:
             member = existing.get(values["member_number"])
@@ -210,7 +293,10 @@ def import_members_text(hall: Hall, text: str) -> ImportResult:
     return ImportResult(added, updated, unchanged, ignored)
 
 
-def _check_rows(session, written: dict[str, str], rows: list[_Row], problems: list[str]) -> list[dict]:
+def _check_rows(session, written: dict[str, str], rows: list[_Row], problems: list[str],
+                existing: dict[str, Member]) -> list[dict]:
+    """Each row as the values to write: for a member on the roll only the fields the file gives (a blank cell
+    leaves the field as it is; ``(clear)`` empties it), for a new member every field."""
     def col(field: str) -> str:
         return written.get(field, field)
 
@@ -225,7 +311,6 @@ def _check_rows(session, written: dict[str, str], rows: list[_Row], problems: li
                 v[field] = clean_field(field, cell)
             except ValidationError as exc:
                 problems.append(f"{where}{col(field)}: {text_problem(exc)}")
-        values: dict = {}
         number = v.get("member_number", "")
         if not number:
             problems.append(f"{where}{col('member_number')}: the member number is missing")
@@ -233,43 +318,54 @@ def _check_rows(session, written: dict[str, str], rows: list[_Row], problems: li
             problems.append(f"{where}{col('member_number')}: member number {number} is already on line {seen[number]}")
         else:
             seen[number] = row.line
-        values["member_number"] = number
+        on_roll = number in existing
+        for field in ("member_number", "first_name", "last_name", "name", "classification", "status"):
+            if v.get(field, "").lower() == CLEAR:
+                problems.append(f"{where}{col(field)}: the {FIELD_LABELS.get(field, field)} cannot be cleared; "
+                                f"{CLEAR} works only for {', '.join(FIELD_LABELS[f] for f in CLEARABLE)}")
+                v[field] = ""
+        values: dict = {"member_number": number}
         if "name" in v and "last_name" not in v:
-            first, last = split_name(v["name"])
+            first, last = split_name(v["name"]) if v["name"] else ("", "")
         else:
             first, last = v.get("first_name", ""), v.get("last_name", "")
-        if not first and not last:
+        if on_roll:   # a blank name cell keeps the name on the roll
+            values |= {k: x for k, x in (("first_name", first), ("last_name", last)) if x}
+        elif not first and not last:
             problems.append(f"{where}{col('name' if 'name' in v else 'last_name')}: the name is missing")
-        values["first_name"], values["last_name"] = first, last
+        else:
+            values["first_name"], values["last_name"] = first, last
         klass = v.get("classification", "")
-        if klass not in classes:
-            try:
-                classes[klass] = find_classification(session, klass).id if klass else None
-            except NotFound:
-                classes[klass] = None
-        if classes[klass] is None:
-            what = "the classification is missing" if not klass else f"unknown classification {klass!r}"
-            problems.append(f"{where}{col('classification')}: {what}")
-        values["classification_id"] = classes[klass]
-        if "email" in v:
-            if msg := check_email(v["email"]):
-                problems.append(f"{where}{col('email')}: {msg}")
-            values["email"] = v["email"]
-        if "status" in v:
-            status = v["status"].lower() or "active"
+        if klass or not on_roll:
+            if klass not in classes:
+                try:
+                    classes[klass] = find_classification(session, klass).id if klass else None
+                except NotFound:
+                    classes[klass] = None
+            if classes[klass] is None:
+                what = "the classification is missing" if not klass else f"unknown classification {klass!r}"
+                problems.append(f"{where}{col('classification')}: {what}")
+            values["classification_id"] = classes[klass]
+        if v.get("status") or not on_roll:
+            status = v.get("status", "").lower() or "active"
             if msg := check_status(status):
                 problems.append(f"{where}{col('status')}: {msg}")
             values["status"] = status
-        if "join_date" in v:
-            values["join_date"] = None
-            if v["join_date"]:
-                try:
-                    values["join_date"] = parse_date(v["join_date"])
-                except ValueError as exc:
-                    problems.append(f"{where}{col('join_date')}: {exc}")
-        for field in ("phone", "address", "notes"):
-            if field in v:
-                values[field] = v[field]
+        for field in CLEARABLE:
+            cell = v.get(field, "")
+            if cell.lower() == CLEAR:
+                values[field] = None if field == "join_date" else ""
+            elif cell:
+                values[field] = cell
+            elif not on_roll:
+                values[field] = None if field == "join_date" else ""
+        if values.get("email") and (msg := check_email(values["email"])):
+            problems.append(f"{where}{col('email')}: {msg}")
+        if values.get("join_date"):
+            try:
+                values["join_date"] = parse_date(values["join_date"])
+            except ValueError as exc:
+                problems.append(f"{where}{col('join_date')}: {exc}")
         checked.append(values)
     return checked
 
@@ -297,5 +393,5 @@ def export_members(hall: Hall) -> str:
     return out.getvalue()
 
 
-__all__ = ["ImportResult", "MemberData", "export_members", "import_members", "import_members_text",
-           "check_members_text"]
+__all__ = ["CLEAR", "ImportPreview", "ImportResult", "MemberChange", "MemberData", "export_members",
+           "import_members", "import_members_text", "preview_import", "read_import_file"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .. import arrears
-from ..member_import import export_members, import_members
+from ..member_import import export_members, import_members, preview_import, read_import_file
 from ..members import MemberData, add_member
 from ..models import MEMBER_STATUSES
 from ..private_files import write_private
@@ -15,8 +15,13 @@ from .common import add_command, group, hall_from, money, parse_day
 
 def register(commands) -> None:
     roll = group(commands, "members", "the member roll")
-    p = add_command(roll, "import", cmd_import, "import members from a CSV file (all or nothing)")
-    p.add_argument("file")
+    p = add_command(roll, "import", cmd_import, "import members from a CSV file (all or nothing)",
+                    epilog="example: treasurer members import roll.csv --preview   (then again without "
+                           "--preview). For a member already on the roll a blank cell leaves the field as it "
+                           "is; write (clear) in a cell to empty an email, phone, address, notes or join date.")
+    p.add_argument("file", help="the CSV file saved from the spreadsheet (CSV UTF-8)")
+    p.add_argument("--preview", action="store_true",
+                   help="show, member by member and field by field, what the import would change; write nothing")
     p = add_command(roll, "export", cmd_export, "export the roll as CSV (to a file or standard output)")
     p.add_argument("file", nargs="?")
     p = add_command(roll, "add", cmd_add, "add one member")
@@ -42,6 +47,15 @@ def register(commands) -> None:
 
 def cmd_import(args) -> int:
     hall = hall_from(args)
+    if args.preview:
+        preview = preview_import(hall, read_import_file(args.file))
+        for change in preview.members:
+            if change.new or change.changes:
+                print(f"{change.member_number} {change.name}: {change.describe()}")
+        print(preview.summary())
+        if preview.ignored_columns:
+            print(f"Columns not imported: {', '.join(preview.ignored_columns)}.")
+        return 0
     result = import_members(hall, args.file)
     print(result.summary())
     if result.ignored_columns:

@@ -1,4 +1,5 @@
-"""CSV import: every problem by line is shown before anything is written; import is all or nothing."""
+"""CSV import: every problem by line, and what would change for each member field by field, is shown before
+anything is written; import is all or nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from treasurer.errors import ImportFailed, UserFacingError
-from treasurer.member_import import check_members_text, decode, import_members_text
+from treasurer.member_import import ImportPreview, decode, import_members_text, preview_import
 
 from ..context import AppContext
 from ..filter_proxy import RecordFilterProxy
@@ -26,12 +27,9 @@ from ..table_model import Column, RecordTableModel
 from ..table_view import RecordTableView
 
 PREVIEW_COLUMNS = [
-    Column("Number", lambda r: r["member_number"], width=90),
-    Column("First name", lambda r: r["first_name"], width=120),
-    Column("Last name", lambda r: r["last_name"], width=140),
-    Column("Classification", lambda r: r.get("classification", ""), width=160),
-    Column("Status", lambda r: r.get("status", ""), width=80),
-    Column("Email", lambda r: r.get("email", ""), width=180),
+    Column("Number", lambda r: r.member_number, width=90),
+    Column("Name", lambda r: r.name, width=200),
+    Column("What the import does", lambda r: r.describe(), tooltip=lambda r: r.describe()),
 ]
 
 
@@ -51,7 +49,9 @@ class ImportDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(self.path, 1)
         top.addWidget(browse)
-        self.verdict = QLabel("Nothing is written until you press Import, and only if every line is right.")
+        self.verdict = QLabel("Nothing is written until you press Import, and only if every line is right. For a "
+                              "member already on the roll a blank cell leaves the field as it is; (clear) in a "
+                              "cell empties an email, phone, address, notes or join date.")
         self.verdict.setWordWrap(True)
         self.problems = QPlainTextEdit()
         self.problems.setObjectName("problems")
@@ -59,7 +59,7 @@ class ImportDialog(QDialog):
         self.problems.setMaximumHeight(150)
         self.problems.hide()
         self.model = RecordTableModel(PREVIEW_COLUMNS, self)
-        self.proxy = RecordFilterProxy(lambda r: " ".join(str(v) for v in r.values()).casefold(), self)
+        self.proxy = RecordFilterProxy(lambda r: f"{r.member_number} {r.name} {r.describe()}".casefold(), self)
         self.proxy.setSourceModel(self.model)
         self.preview = RecordTableView("import-preview", self.proxy, ctx.settings, self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -93,23 +93,14 @@ class ImportDialog(QDialog):
     def load_text(self, text: str) -> None:
         self.text = text
         try:
-            rows, problems, ignored = check_members_text(self.ctx.hall, text)
+            preview = preview_import(self.ctx.hall, text)
         except ImportFailed as exc:
-            rows, problems, ignored = [], exc.problems, []
-        names = self._class_names()
-        for row in rows:
-            row["classification"] = names.get(row.get("classification_id"), "")
-        self._show(rows, problems, ignored)
+            self._show([], exc.problems, [])
+            return
+        self._show(list(preview.members), [], preview.ignored_columns, preview)
 
-    def _class_names(self) -> dict[int, str]:
-        from sqlalchemy import select
-
-        from treasurer.models import Classification
-
-        with self.ctx.hall.read() as s:
-            return dict(s.execute(select(Classification.id, Classification.name)).all())
-
-    def _show(self, rows: list[dict], problems: list[str], ignored: list[str]) -> None:
+    def _show(self, rows: list, problems: list[str], ignored: list[str], preview: ImportPreview | None = None
+              ) -> None:
         self.model.set_rows(rows)
         if problems:
             self.verdict.setText(f"Nothing can be imported: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -119,7 +110,10 @@ class ImportDialog(QDialog):
             self.problems.show()
         else:
             extra = f" Ignored columns: {', '.join(ignored)}." if ignored else ""
-            self.verdict.setText(f"{len(rows)} members ready to import.{extra}")
+            counts = (f"{preview.added} new, {preview.changed} changed, "
+                      f"{len(rows) - preview.added - preview.changed} unchanged" if preview else f"{len(rows)}")
+            self.verdict.setText(f"{len(rows)} members in the file ({counts}); nothing is written until you press "
+                                 f"Import.{extra}")
             self.verdict.setObjectName("inline-ok")
             self.problems.hide()
         self.verdict.style().unpolish(self.verdict)

@@ -188,3 +188,28 @@ def test_the_member_slips_history_says_what_became_of_each(books, gateway, sandb
     assert history[1].why == f"payment {receipt.receipt_no} received" and history[1].changed_at
     assert history[1].link_closed and not history[0].link_closed
     assert history[0].periods_text == "2026-08 to 2026-10 (3 items)" and history[0].changed_at is None
+
+
+def test_a_refund_made_in_stripe_and_acknowledged_in_review_supersedes_through_the_queue(
+        books, gateway, sandbox_url):
+    """The Review flow posts the refund's adjustment; the next sync supersedes the slip it made wrong."""
+    from treasurer.review import acknowledge_refund, open_items
+
+    officers(books)
+    (october,), _ = create_slips(books, gateway, "2026-10", ["1002"])
+    pay(sandbox_url, link_of(october))
+    sync.catch_up(books, gateway)
+    (payment,) = online_payments(books, "1002")
+    (arrears,), _ = create_slips(books, gateway, "2026-10", ["1002"], arrears=True)
+    gateway.create_refund(payment.stripe_payment_intent_id, 1500, "requested_by_customer", "dashboard-refund-1")
+    sync.catch_up(books, gateway)                        # recorded, waiting in Review: nothing posted yet
+    assert status(books, arrears.slip_id) == "open"
+    (item,) = [i for i in open_items(books) if i.kind == "refund"]
+    acknowledge_refund(books, int(item.key.split(":")[1]), "agreed with the member", **PAT)
+    assert active(gateway, link_of(arrears))
+    report = sync.catch_up(books, gateway)
+    assert report.links.closed == 1
+    assert status(books, arrears.slip_id) == "superseded" and not active(gateway, link_of(arrears))
+    assert slip_audit(books, arrears.slip_id)[-1][1]["why"].endswith("posted")
+    (new,), _ = create_slips(books, gateway, dt.date.today().strftime("%Y-%m"), ["1002"], arrears=True)
+    assert new.amount_cents == arrears.amount_cents + 1500     # what the refund gave back is owed again

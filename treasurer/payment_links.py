@@ -31,7 +31,7 @@ from .errors import UserFacingError
 from .gateway import Gateway
 from .hall import Hall, Tx
 from .audit import snapshot
-from .models import LinkClosure, Payment, Slip
+from .models import Adjustment, LinkClosure, Payment, Slip
 
 log = logging.getLogger(__name__)
 CLOSED_SLIP_STATUSES = ("paid", "superseded", "void", "expired")
@@ -118,7 +118,38 @@ def record_closed(hall: Hall, link_ids: Iterable[str]) -> int:
         return record_closed_in(tx, wanted)
 
 
+def posted_since(session: Session) -> dict[int, list[int]]:
+    """Open slips (by member) older than an adjustment posted without approval for that member.
+
+    Refunds acknowledged and disputes lost in Review post such adjustments (treasurer/review.py); the queue
+    supersedes the slips they left open, so a slip never stays open for what the member no longer owes.
+    """
+    rows = session.execute(
+        select(Slip.member_id, Adjustment.id).join(Adjustment, Adjustment.member_id == Slip.member_id)
+        .where(Slip.status == "open", Adjustment.needs_approval.is_(False), Adjustment.created_at > Slip.created_at)
+        .order_by(Adjustment.id)).all()
+    found: dict[int, list[int]] = {}
+    for member_id, adjustment_id in rows:
+        if adjustment_id not in found.setdefault(member_id, []):
+            found[member_id].append(adjustment_id)
+    return found
+
+
+def supersede_outdated(hall: Hall) -> int:
+    """Supersede the open slips that an adjustment posted since has made wrong; how many were closed."""
+    with hall.read() as s:
+        if not posted_since(s):
+            return 0
+    closed = 0
+    with hall.write() as tx:
+        for member_id, adjustments in posted_since(tx.session).items():
+            why = f"adjustment {', '.join(map(str, adjustments))} posted"
+            closed += len(settle_open_slips(tx, [member_id], why))
+    return closed
+
+
 def still_to_close(hall: Hall) -> list[str]:
+    supersede_outdated(hall)
     with hall.read() as s:
         return links_to_close(s)
 

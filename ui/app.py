@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from treasurer.errors import UserFacingError
@@ -30,7 +31,35 @@ def application() -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("Hall Treasurer")
     apply_style(app)
+    quiet_offscreen_size_hints(app)
     return app
+
+
+SIZE_HINTS_WARNING = "This plugin does not support propagateSizeHints()"
+_message_filter: list = []      # [our handler, the one it replaced], once installed
+
+
+def quiet_offscreen_size_hints(app: QApplication) -> None:
+    """Under the offscreen platform (tests, screenshots, a headless run) drop Qt's one warning that means nothing.
+
+    Qt tells the platform each time a window's minimum or maximum size changes (a layout settling when a
+    screen or dialog is shown); the offscreen plugin has no window manager to tell, and says
+    "This plugin does not support propagateSizeHints()" every time. Every other message goes on as before.
+    """
+    if _message_filter or app.platformName() != "offscreen":
+        return
+
+    def handler(mode, context, message: str) -> None:
+        if message == SIZE_HINTS_WARNING:
+            return
+        previous = _message_filter[1]
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(qFormatLogMessage(mode, context, message) + "\n")
+
+    _message_filter.extend([handler, None])
+    _message_filter[1] = qInstallMessageHandler(handler)
 
 
 def create_window(hall: Hall, args: Any, settings: AppSettings | None = None, relay: Any | None = None

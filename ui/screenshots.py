@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
 import os
 import socket
 import subprocess
@@ -87,7 +88,29 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QEvent, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    # The demo halls and the window's settings live in a scratch folder, gone when the shots are taken.
+    with tempfile.TemporaryDirectory(prefix="treasurer-shots-", ignore_cleanup_errors=True) as scratch:
+        work = Path(scratch)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qsettings"))
+        shots = _shoot(out, work, args.members)
+        # Every window, its settings and the halls closed before the folder goes: nothing writes into it after.
+        app = QApplication.instance()
+        for widget in QApplication.topLevelWidgets():
+            widget.close()
+            widget.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        gc.collect()
+    for path in shots:
+        print(path)
+    return 0
+
+
+def _shoot(out: Path, work: Path, members_count: int) -> list[Path]:
+    """Every screen and dialog of a demo hall in ``work``, saved as PNG files in ``out``."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from treasurer.demo import fill_demo
@@ -98,11 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     from .context import StripeSetup
     from .settings import AppSettings
 
-    work = Path(tempfile.mkdtemp(prefix="treasurer-shots-"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qsettings"))
     app = application()
     hall = open_hall(str(work / "hall"), actor="Pat Morales")
-    fill_demo(hall, members=args.members, months=24)
+    fill_demo(hall, members=members_count, months=24)
     _history(hall)
     with sandbox() as url:
         setup = StripeSetup("sandbox", SANDBOX_KEY, url) if url else StripeSetup("none")
@@ -188,9 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         wizard.next()
     wizard.reject()
     fresh.close()
-    for path in shots:
-        print(path)
-    return 0
+    return shots
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ COMMAND_MODULES = (books, members, money, records, stripe, relay, reports, revie
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = common.Parser(
         prog="treasurer", description="Hall Treasurer: dues, payments and payment slips for a union hall.",
         parents=[common.global_options(suppress=False)])
     parser.add_argument("--version", action="version", version=f"Hall Treasurer {__version__}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import datetime as dt
 import getpass
 import os
@@ -14,6 +15,30 @@ from ..errors import UserFacingError, ValidationError
 from ..hall import Hall, open_hall
 from ..money import format_cents
 from ..private_files import make_private_dir, open_to_others, private_open
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse for people: a choice is matched whatever its case (``--method Check``), and a mistyped
+    command or choice gets "did you mean ...?" instead of the whole list.  Subcommands' parsers are made
+    from their parent's class, so the whole tree behaves alike."""
+
+    def _get_value(self, action, arg_string):
+        value = super()._get_value(action, arg_string)
+        if action.choices is not None and isinstance(value, str) and value not in action.choices:
+            folded = [c for c in action.choices if isinstance(c, str) and c.casefold() == value.casefold()]
+            if len(folded) == 1:
+                return folded[0]
+        return value
+
+    def _check_value(self, action, value):
+        if action.choices is None or value in action.choices:
+            return
+        choices = [c for c in action.choices if isinstance(c, str)]
+        close = difflib.get_close_matches(str(value).casefold(), [c.casefold() for c in choices], n=1, cutoff=0.6)
+        if close:
+            guess = next(c for c in choices if c.casefold() == close[0])
+            raise argparse.ArgumentError(action, f"{value!r} is not one of the choices; did you mean {guess!r}?")
+        raise argparse.ArgumentError(action, f"{value!r} is not one of the choices: {', '.join(choices)}")
 
 
 def global_options(suppress: bool = True) -> argparse.ArgumentParser:

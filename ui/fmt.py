@@ -31,3 +31,46 @@ def method(value: str) -> str:
 
 def kind(value: str) -> str:
     return KIND_LABELS.get(value, value.replace("_", " ").capitalize())
+
+
+def change(json_text: str, currency: str = "usd") -> str:
+    """An audit entry's before or after as a person reads it: ``amount: $45.00; kind: waiver``, not JSON."""
+    import json
+
+    if not json_text:
+        return ""
+    try:
+        value = json.loads(json_text)
+    except ValueError:
+        return json_text
+    if not isinstance(value, dict):
+        return str(value)
+    parts = []
+    for key, item in value.items():
+        label = key.removesuffix("_cents").removesuffix("_id").replace("_", " ")
+        if key.endswith("_cents") and isinstance(item, int) and not isinstance(item, bool):
+            shown = money(item, currency)
+        elif isinstance(item, bool):
+            shown = "yes" if item else "no"
+        elif item is None:
+            shown = "—"
+        elif isinstance(item, list):
+            shown = ", ".join(str(x) for x in item)
+        else:
+            shown = str(item)
+        parts.append(f"{label}: {shown}")
+    return "; ".join(parts)
+
+
+def who(actor: str, after_json: str) -> str:
+    """The officer an entry names (the approver, the voucher) before the computer's user who ran it."""
+    import json
+
+    try:
+        after = json.loads(after_json) if after_json else {}
+    except ValueError:
+        return actor
+    named = after.get("officer") or after.get("by") if isinstance(after, dict) else None
+    if isinstance(named, list):
+        named = " and ".join(map(str, named))
+    return str(named) if named else actor

@@ -35,6 +35,8 @@ def test_member_show_lists_the_slips_and_what_became_of_each(hall, gateway, sand
     assert row[:4] == [first_id, "superseded", "$45.00", "2026-10"]
     assert slips[2].endswith("Superseded: payment R000001 received; link still to switch off")
     assert gateway.retrieve_payment_link(first_url.rsplit("/", 1)[1])["active"] is True
+    printed = run_treasurer("slips", "pdf", "--out", str(tmp_path / "slips.pdf"), data_dir=data_dir, env=env)
+    assert printed.returncode == 1 and "no open slips" in printed.stderr   # no "Amount due" for a closed slip
 
     treasurer("sync")
     assert gateway.retrieve_payment_link(first_url.rsplit("/", 1)[1])["active"] is False

@@ -212,7 +212,7 @@ class Ingest:
             self.on_processed({})
         return report
 
-    async def _read_and_store(self, source: str, waiter: _Waiter) -> sync.CatchUp:
+    async def _read_and_store(self, source: str, waiter: _Waiter, again: bool = True) -> sync.CatchUp:
         report = await self.run_in_ledger_thread(sync.start_catch_up, self.hall)
         self._queue(await self.run_in_ledger_thread(inbox.waiting, self.hall, ("pending",), 100_000), waiter)
         pages = sync.read_pages(self.gateway, report, source)
@@ -220,8 +220,16 @@ class Ingest:
             while page := await self.on_stripe(next, pages, None):
                 self._queue(await self.run_in_ledger_thread(sync.store_page, self.hall, page, report), waiter)
         except GatewayError as exc:
+            told = len(report.warnings)
             await self.run_in_ledger_thread(sync.read_failed, self.hall, report, exc)
             await waiter.done.wait()  # what was stored is in the books before the error is told
+            if again and len(report.warnings) > told:
+                # Stripe forgot the cursor's event (a sandbox reset, events past 30 days): the cursor was
+                # dropped, so read again by date now, and say so in a sentence rather than failing.
+                log.info("%s", report.warnings[-1])
+                retried = await self._read_and_store(source, waiter, again=False)
+                retried.warnings[:0] = report.warnings
+                return retried
             raise
         return report
 

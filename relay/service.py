@@ -16,6 +16,7 @@ from treasurer.errors import UserFacingError
 from treasurer.gateway import HANDLED_EVENTS, Gateway
 from treasurer.hall import Hall
 
+from .ports import DEFAULT_PORT
 from .ingest import Ingest
 from .receiver import PATH, Receiver
 from .stripe_cli import StripeCli, find_stripe_cli
@@ -28,7 +29,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @dataclasses.dataclass(frozen=True)
 class RelayStatus:
     mode: str
-    state: str                  # listening | polling | webhook | starting | stopped | error
+    state: str                  # listening | polling | webhook | receiving | starting | stopped | error
     message: str
     last_event_at: str | None = None
     last_event_type: str | None = None
@@ -40,7 +41,7 @@ class RelayStatus:
 
 class Relay:
     def __init__(self, hall: Hall, gateway: Gateway | None, *, mode: str = "auto", host: str = "127.0.0.1",
-                 port: int = 8787, public: bool = False, cli_path: str | None = None,
+                 port: int = DEFAULT_PORT, public: bool = False, cli_path: str | None = None,
                  poll_interval: float = 60.0, gap_seconds: float = 600.0, cli_options: dict | None = None):
         if mode not in MODES:
             raise UserFacingError(f"The relay mode {mode!r} is not one of: {', '.join(MODES)}.")
@@ -57,12 +58,14 @@ class Relay:
         self.ingest = Ingest(hall, gateway, self._processed)
         self._cli_secret: list[str] = []
         self._session_secrets: list[str] = []
-        self.receiver = Receiver(self.ingest, lambda: credentials.webhook_secrets() + self._session_secrets,
+        self.receiver = Receiver(self.ingest, self._signing_secrets,
                                  lambda: self._cli_secret,
                                  None if gateway is None else gateway.mode == "live", self._received)
         self.cli: StripeCli | None = None
         self._poller: asyncio.Task | None = None
-        self._state, self._message, self._warning = "stopped", "the relay is not running", None
+        self._state, self._message, self._warning = "stopped", "The relay is not running.", None
+        # What ``auto`` chose at start: cli | webhook | poll (the mode itself for the other modes).
+        self.resolved_mode: str | None = None
         # A relay gap stays on show until the listener delivers again; a later quiet catch-up does not clear it.
         self._gap: str | None = None
         self._last_arrival = time.monotonic()
@@ -82,21 +85,31 @@ class Relay:
             self.port = self.receiver.port
             if self.public:
                 log.warning("the webhook receiver is listening on %s:%s, beyond this computer", self.host, self.port)
+        # auto: the Stripe CLI when installed, else the webhook receiver when a signing secret is set, else
+        # polling; the Events API is read in every mode that has a key (the backstop, and the CLI's catch-up).
         binary = find_stripe_cli(self.cli_path) if self.mode in ("auto", "cli") else None
         if self.mode == "cli" and binary is None:
-            self._set("error", "the Stripe CLI was not found; install it or set its path in Settings")
+            self._set("error", "The Stripe CLI was not found. Install it, set its path in Settings, or choose "
+                               "Automatic.")
         if binary and self.gateway is not None:
+            self.resolved_mode = "cli"
             self.cli = StripeCli(binary, self.gateway.key_for_stripe_cli(), f"http://127.0.0.1:{self.port}{PATH}", HANDLED_EVENTS,
                                  api_base=self.gateway.api_base, on_state=self._cli_state,
                                  on_secret=self._on_cli_secret, on_started=self._after_cli_start,
                                  **self.cli_options)
             await self.cli.start()
         elif self.mode == "webhook" or (self.mode == "auto" and self.gateway is None):
-            self._set("webhook", f"webhook only, on port {self.port}")
+            self.resolved_mode = "webhook"
+            self._set("webhook", f"Webhooks only, on port {self.port}.")
+        elif self.mode == "auto" and self._signing_secrets():
+            self.resolved_mode = "webhook"
+            self._set("receiving", self._receiving_message())
         if self.gateway is not None and self.mode in ("auto", "poll", "cli"):
             self._poller = asyncio.create_task(self._poll_loop(), name="events-poller")
-            if self.mode == "poll" or (self.mode == "auto" and self.cli is None):
-                self._set("polling", "polling Stripe's Events API")
+            if self.mode == "poll" or (self.mode == "auto" and self.resolved_mode is None):
+                self.resolved_mode = "poll"
+                self._set("polling", "Polling Stripe's Events API.")
+        self.resolved_mode = self.resolved_mode or self.mode
         await self.refresh_counts()
 
     async def stop(self) -> None:
@@ -110,11 +123,21 @@ class Relay:
             await self.cli.stop()
         await self.receiver.stop()
         await self.ingest.stop()
-        self._set("stopped", "the relay is stopped")
+        self._set("stopped", "The relay is stopped.")
 
     def add_webhook_secret(self, secret: str) -> None:
         """A signing secret for this session only (kept in memory, never stored)."""
         self._session_secrets.append(secret)
+        if self.mode == "auto" and self.cli is None and self.receiver.port and self._state == "polling":
+            self.resolved_mode = "webhook"     # auto: a signing secret now set, so webhooks are received
+            self._set("receiving", self._receiving_message())
+
+    def _signing_secrets(self) -> list[str]:
+        return credentials.webhook_secrets() + self._session_secrets
+
+    def _receiving_message(self) -> str:
+        return (f"Receiving Stripe's webhooks on port {self.port}; the Events API is read as a backstop."
+                if self.gateway is not None else f"Receiving Stripe's webhooks on port {self.port}.")
 
     @property
     def webhook_url(self) -> str | None:
@@ -126,7 +149,8 @@ class Relay:
         try:
             report = await self.ingest.catch_up()
         except UserFacingError as exc:
-            self._warning = f"Catching up from Stripe failed: {exc}"
+            self._warning = f"Catching up from Stripe failed: {_sentence(str(exc))}"
+            log.warning("%s", self._warning)
             self._notify()
             return
         for warning in report.warnings:
@@ -174,7 +198,7 @@ class Relay:
         self._notify()
 
     def _set(self, state: str, message: str) -> None:
-        self._state, self._message = state, message
+        self._state, self._message = state, _sentence(message)
         log.info("relay: %s (%s)", state, message)
         self._notify()
 
@@ -190,6 +214,15 @@ class Relay:
         return RelayStatus(self.mode, self._state, self._message, self._last[0], self._last[1],
                            self._counts.get("held", 0), self._counts.get("failed", 0), self._warning or self._gap,
                            dict(self._counts))
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence of its own: a capital first letter and a full stop."""
+    text = " ".join(str(text).split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
 
 
 def _snapshot(hall: Hall) -> tuple[dict[str, int], tuple[str | None, str | None]]:

@@ -110,7 +110,13 @@ class Gateway:
             except stripe.StripeError as exc:
                 error = explain(exc)
                 if not error.retryable or attempt >= self._retries:
-                    log.warning("stripe %s failed: %s", what, error.code)
+                    # The caller turns the error into a sentence for the treasurer; here, one for the log. A
+                    # refusal (a forgotten cursor, an unknown id) is the caller's to handle: not a warning.
+                    if error.retryable:
+                        log.warning("Stripe's %s did not succeed after %d tries (%s): %s", what, attempt + 1,
+                                    error.code, error)
+                    else:
+                        log.info("Stripe refused %s (%s): %s", what, error.code, error)
                     raise error from None
                 delay = self._backoff * (2 ** attempt) * (0.5 + random.random())
                 log.info("stripe %s: %s, retrying in %.1fs", what, error.code, delay)

@@ -156,7 +156,8 @@ def store_page(hall: Hall, page: list[inbox.Incoming], report: CatchUp) -> list[
 
 def read_failed(hall: Hall, report: CatchUp, exc: GatewayError) -> None:
     """Stripe forgot the cursor's event: read by date next time instead of failing for ever."""
-    if exc.code == "invalid" and report.cursor and "No such" in str(exc):
+    # Stripe's code for it is resource_missing (GatewayError keeps Stripe's code, "invalid" when it gives none).
+    if exc.code in ("invalid", "resource_missing") and report.cursor and "No such" in str(exc):
         report.warnings.append(f"Stripe no longer knows the last event read ({report.cursor}); reading by "
                                f"date instead.")
         inbox.set_state(hall, CURSOR, "")

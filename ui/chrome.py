@@ -76,11 +76,12 @@ class StatusBar(QStatusBar):
         row.addStretch(1)
         self.addPermanentWidget(holder, 1)
 
-    def show_relay(self, relay: Any | None) -> None:
-        view = relay_view(relay)
+    def show_relay(self, relay: Any | None, hall: Any | None = None) -> None:
+        """The relay's state; the last event is the books' (``hall``), whether or not this window's relay runs."""
+        view = relay_view(relay, hall)
         self.dot.set_colour(view.colour)
         self.relay_label.setText(f"Relay: {view.words}")
-        self.relay_label.setToolTip(view.message)
+        self.relay_label.setToolTip("\n".join(view.messages))
         self.event_label.setText(f"Last event: {view.last_event}")
 
     def show_review_count(self, count: int) -> None:

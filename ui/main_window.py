@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        self.status.show_relay(self.ctx.relay)
+        self.status.show_relay(self.ctx.relay, self.ctx.hall)
         self.status.show_review_count(self.review_count())
         self.trust_banner.show_notices(trust_notices(self.ctx.hall))
 

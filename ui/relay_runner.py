@@ -19,7 +19,8 @@ from .settings import AppSettings
 
 log = logging.getLogger(__name__)
 # Settings' choices (ui.settings.RELAY_MODES) as the relay's modes; "off" starts no relay.
-RELAY_MODE_FOR_SETTING: dict[str, str | None] = {"cli": "cli", "polling": "poll", "webhook": "webhook", "off": None}
+RELAY_MODE_FOR_SETTING: dict[str, str | None] = {"auto": "auto", "cli": "cli", "polling": "poll", "webhook": "webhook",
+                                                  "off": None}
 
 
 async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings, sandbox: bool) -> Relay | None:
@@ -33,7 +34,8 @@ async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings
     try:
         await relay.start()
     except OSError as exc:
-        log.warning("the relay's port %s is taken (%s): polling instead", settings.relay_port, exc)
+        log.warning("The relay's port %s is taken (%s), perhaps by treasurer-relay: this window polls Stripe "
+                    "instead.", settings.relay_port, exc)
         await relay.stop()
         relay = Relay(hall, gateway, mode="poll", **options)
         await relay.start()

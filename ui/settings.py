@@ -12,10 +12,13 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from relay.ports import DEFAULT_PORT
+
 T = TypeVar("T")
 ORGANISATION = "HallTreasurer"
 APPLICATION = "HallTreasurer"
-RELAY_MODES = ("cli", "polling", "webhook", "off")
+# auto: the Stripe CLI when installed, else the webhook receiver when a signing secret is set, else polling.
+RELAY_MODES = ("auto", "cli", "polling", "webhook", "off")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,8 +42,8 @@ def qsettings() -> QSettings:
 
 
 class AppSettings:
-    relay_mode = Option("relay/mode", "cli", str)
-    relay_port = Option("relay/port", 8765, int)
+    relay_mode = Option("relay/mode", "auto", str)        # works out of the box, Stripe CLI or not
+    relay_port = Option("relay/port", DEFAULT_PORT, int)  # the same port as treasurer-relay and the README
     stripe_cli_path = Option("relay/stripe_cli_path", "", str)
     # Practise with the offline sandbox even when a Stripe key is stored (``treasurer gui`` reads it at start).
     # Off unless chosen (first-run wizard or Settings): a stored key is used as it is.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from relay.ports import DEFAULT_PORT   # a constant only: nothing of the relay is started here
+
 from .. import inbox
 from ..errors import NotFound
 from ..models import StripeEvent
@@ -16,9 +18,12 @@ from .stripe import gateway_for
 def register(commands) -> None:
     relay = group(commands, "relay", "the relay that brings Stripe's events into the books")
     p = add_command(relay, "run", cmd_run, "run the relay without a window (Ctrl+C stops it)")
-    p.add_argument("--mode", default="auto", choices=("auto", "webhook", "cli", "poll"))
-    p.add_argument("--port", type=int, default=8787)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--mode", default="auto", choices=("auto", "webhook", "cli", "poll"),
+                   help="auto (the default): the Stripe CLI when installed, else the webhook receiver when a "
+                        "signing secret is set, else polling Stripe's Events API")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"the webhook receiver's port (default {DEFAULT_PORT}, as the window's)")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this computer only)")
     p.add_argument("--public", action="store_true", help="allow listening beyond this computer (warns)")
     p.add_argument("--stripe-cli", metavar="PATH", help="the stripe program (default: found on PATH)")
     p.add_argument("--poll-interval", type=float, default=60.0, metavar="SECONDS")

@@ -149,14 +149,13 @@ class DashboardScreen(Screen):
         run_in_background(lambda: open_discrepancy_count(hall), shown)
 
     def refresh_relay(self) -> None:
-        view = relay_view(self.ctx.relay)
+        view = relay_view(self.ctx.relay, self.hall)      # the last event is the books', relay or not
         self.relay_dot.set_colour(view.colour)
         self.relay_state.setText(view.words.capitalize())
-        lines = [f"Last event: {view.last_event}"]
+        lines = [f"Last event: {view.last_event}."]
         if view.held or view.failed:
-            lines.append(f"{view.held} held for review, {view.failed} failed")
-        if view.message:
-            lines.append(view.message)
+            lines.append(f"{view.held} held for review, {view.failed} failed.")
+        lines.extend(view.messages)                       # each state and error a sentence on its own line
         self.relay_detail.setText("\n".join(lines))
 
     def _chart(self, d: Dashboard) -> None:

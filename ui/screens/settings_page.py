@@ -36,7 +36,8 @@ from ..table_model import Column
 from ..workers import run_with_progress
 from .base import Screen, Table, toolbar_row
 
-RELAY_LABELS = {"cli": "Stripe CLI (listen)", "polling": "Poll Stripe's Events API", "webhook": "Webhook only",
+RELAY_LABELS = {"auto": "Automatic (Stripe CLI, else webhooks, else polling)", "cli": "Stripe CLI (listen)",
+                "polling": "Poll Stripe's Events API", "webhook": "Webhook only",
                 "off": "Off"}
 
 

@@ -235,3 +235,36 @@ def test_every_review_command_has_an_example_and_help_for_each_option():
         assert "examples:" in text and f"treasurer review {command}" in text
     text = subprocess.run([str(exe), "review", "--help"], capture_output=True, text=True).stdout
     assert "examples:" in text
+
+
+from test_postgres import db_url  # noqa: E402,F401  (SQLite, and PostgreSQL when TREASURER_TEST_POSTGRES_URL is set)
+
+
+def test_reconcile_and_assign_on_each_database(db_url, gateway, sandbox_url, tmp_path):  # noqa: F811
+    """The count the dashboard runs in the database agrees with the reconciliation, on SQLite and PostgreSQL."""
+    from treasurer.hall import init_hall, open_hall
+    from treasurer.payouts import sync_payouts
+    from treasurer.reconcile import open_discrepancy_count, reconcile
+
+    hall = open_hall(str(tmp_path / "hall"), db_url, actor="tester")
+    try:
+        init_hall(hall, "IBEW Local 000", "usd")
+        standard_hall(hall, members=2)
+        officers(hall)
+        assess(hall, "2026-10")
+        b = Books(hall, gateway, sandbox_url, tmp_path / "hall")
+        _pay_slip(b, "1001")
+        _stray(b, "7777", 4500, "stray-pg")
+        control(sandbox_url, "clock", advance_seconds=3 * DAY)
+        control(sandbox_url, "payouts")
+        sync_payouts(hall, gateway)
+        result = reconcile(hall)
+        assert [d.kind for d in result.open_discrepancies] == ["payment_unassigned"]
+        assert open_discrepancy_count(hall) == 1 and [u.amount_cents for u in result.unassigned_in_payouts] == [4500]
+        (item,) = b.items("unmatched_payment")
+        done = b.cli("--database-url", db_url, "review", "assign", str(item.id), "1002", "--note", "his",
+                     "--officer", "Pat Morales", "--pin-stdin", stdin=f"{PAT_PIN}\n")
+        assert done.returncode == 0, done.stderr
+        assert reconcile(hall).ok and open_discrepancy_count(hall) == 0 and reconcile(hall).unassigned == ()
+    finally:
+        hall.close()

@@ -261,10 +261,17 @@ def test_reconcile_and_assign_on_each_database(db_url, gateway, sandbox_url, tmp
         result = reconcile(hall)
         assert [d.kind for d in result.open_discrepancies] == ["payment_unassigned"]
         assert open_discrepancy_count(hall) == 1 and [u.amount_cents for u in result.unassigned_in_payouts] == [4500]
+        # The only thing wrong is a paid-out payment no member owns: the old reconcile said RECONCILED, exit 0.
+        told = b.cli("--database-url", db_url, "reconcile", "--no-sync")
+        assert told.returncode == 1 and " RECONCILED " not in told.stdout and "UNRECONCILED" in told.stdout
+        assert "Online payments no member owns: 1, $45.00" in told.stdout
+        assert "Not reconciled: 1 paid-out payment is owned by no member." in told.stdout
         (item,) = b.items("unmatched_payment")
         done = b.cli("--database-url", db_url, "review", "assign", str(item.id), "1002", "--note", "his",
                      "--officer", "Pat Morales", "--pin-stdin", stdin=f"{PAT_PIN}\n")
         assert done.returncode == 0, done.stderr
         assert reconcile(hall).ok and open_discrepancy_count(hall) == 0 and reconcile(hall).unassigned == ()
+        told = b.cli("--database-url", db_url, "reconcile", "--no-sync")
+        assert told.returncode == 0 and " RECONCILED " in told.stdout, told.stdout + told.stderr
     finally:
         hall.close()

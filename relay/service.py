@@ -125,6 +125,10 @@ class Relay:
         await self.ingest.stop()
         self._set("stopped", "The relay is stopped.")
 
+    def explain(self, message: str) -> None:
+        """Say, as the current state's sentence, why the relay runs as it does (a port taken: polling instead)."""
+        self._set(self._state, message)
+
     def add_webhook_secret(self, secret: str) -> None:
         """A signing secret for this session only (kept in memory, never stored)."""
         self._session_secrets.append(secret)

@@ -39,6 +39,8 @@ async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings
         await relay.stop()
         relay = Relay(hall, gateway, mode="poll", **options)
         await relay.start()
+        relay.explain(f"Port {settings.relay_port} is taken, perhaps by treasurer-relay, so this window polls "
+                      f"Stripe's Events API instead.")
     if sandbox and relay.webhook_url:
         # The sandbox delivers webhooks like Stripe does; its secret lives in memory for this session.
         secret = await asyncio.get_running_loop().run_in_executor(

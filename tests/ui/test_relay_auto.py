@@ -168,3 +168,29 @@ def test_a_cursor_stripe_forgot_is_a_sentence_and_the_catch_up_goes_on(hall, gat
     assert not [r for r in caplog.records if "Catching up from Stripe failed" in r.getMessage()]
     assert inbox.get_state(hall, CURSOR) not in ("", "evt_forgotten_by_stripe")     # read by date: moved on
     control(sandbox_url, "reset")
+
+
+def test_a_port_taken_by_a_headless_relay_is_said_and_the_window_polls(hall, gateway, app_settings, qapp,
+                                                                       monkeypatch):
+    import socket
+
+    monkeypatch.setattr("relay.service.find_stripe_cli", lambda configured=None: None)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        app_settings.relay_port = port = taken.getsockname()[1]
+
+        async def scenario():
+            relay = await start_relay(hall, gateway, app_settings, sandbox=False)
+            try:
+                return relay.mode, relay.status()
+            finally:
+                await relay.stop()
+
+        mode, status = run_on_qt(qapp, scenario)
+    finally:
+        taken.close()
+    assert mode == "poll" and status.state == "polling"
+    assert status.message == (f"Port {port} is taken, perhaps by treasurer-relay, so this window polls Stripe's "
+                              f"Events API instead.")

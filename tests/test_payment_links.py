@@ -84,3 +84,20 @@ def test_voiding_and_superseding_record_the_closed_link(hall, gateway, sandbox_u
     links = {first.url.rsplit("/", 1)[1], second.url.rsplit("/", 1)[1]}
     assert closed(hall) == links and to_close(hall) == []
     assert all(gateway.retrieve_payment_link(link)["active"] is False for link in links)
+
+
+def test_the_relay_switches_off_the_link_of_a_slip_a_counter_payment_closed(hall, gateway, sandbox_url):
+    """The counter has no gateway: the payment supersedes the slip, the running relay's next catch-up
+    switches its link off in the sandbox."""
+    from treasurer.payments import record_payment
+
+    standard_hall(hall, members=1)
+    assess(hall, "2026-10")
+    (slip,), _ = create_slips(hall, gateway, "2026-10")
+    link_id = slip.url.rsplit("/", 1)[1]
+    with RelayThread(hall, gateway, mode="poll", port=0, poll_interval=0.2):
+        receipt = record_payment(hall, "1001", 2000, "cash")
+        assert receipt.slips == ((slip.slip_id, "superseded"),)
+        wait_for(lambda: link_id in closed(hall), timeout=30, what="the relay to switch the superseded link off")
+    assert gateway.retrieve_payment_link(link_id)["active"] is False
+    assert to_close(hall) == []

@@ -213,3 +213,23 @@ def test_a_refund_made_in_stripe_and_acknowledged_in_review_supersedes_through_t
     assert slip_audit(books, arrears.slip_id)[-1][1]["why"].endswith("posted")
     (new,), _ = create_slips(books, gateway, dt.date.today().strftime("%Y-%m"), ["1002"], arrears=True)
     assert new.amount_cents == arrears.amount_cents + 1500     # what the refund gave back is owed again
+
+
+def test_a_bank_payment_pending_on_a_slip_a_counter_payment_superseded_counts_once_and_goes_to_review(
+        books, gateway, sandbox_url):
+    from sandbox.testing import control
+
+    (slip,), _ = create_slips(books, gateway, "2026-10", ["1001"])
+    session = pay(sandbox_url, link_of(slip), method="us_bank_account")
+    sync.catch_up(books, gateway)
+    (pending,) = online_payments(books, "1001")
+    assert pending.status == "pending" and status(books, slip.slip_id) == "open"
+    record_payment(books, "1001", 2000, "cash", gateway=gateway)       # the member also pays at the counter
+    assert status(books, slip.slip_id) == "superseded" and not active(gateway, link_of(slip))
+    control(sandbox_url, f"payment_intents/{session['payment_intent']}/settle")
+    sync.catch_up(books, gateway)
+    sync.catch_up(books, gateway)
+    (settled,) = online_payments(books, "1001")
+    assert settled.id == pending.id and settled.status == "completed"
+    assert review_kinds(books) == ["stale_slip_payment"]
+    assert status(books, slip.slip_id) == "superseded"

@@ -233,6 +233,8 @@ def _recorded(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, sta
             return Outcome("applied", f"payment {receipt_number(existing.id)} was already recorded")
         tx.session.flush()
         tx.audit("payment.update", "payment", existing.id, before, snapshot(existing, PAYMENT_FIELDS))
+        if before["status"] == "pending" and existing.status == "completed":
+            _settled_on_a_closed_slip(tx, existing)
         links = _mark_slip_paid(tx, existing) if existing.status == "completed" else ()
         return Outcome("applied", f"payment {receipt_number(existing.id)} is now {existing.status}",
                        deactivate_links=links)
@@ -311,6 +313,19 @@ def _record(tx: Tx, hall: Hall, pi_id, amount, currency, metadata, method, statu
                       f"Member {member.member_number} now has a credit of "
                       f"{format_cents(-standing.balance_cents, hall_currency)} after paying {money} online.", amount)
     return payment
+
+
+def _settled_on_a_closed_slip(tx: Tx, payment: Payment) -> None:
+    """A bank payment that settles on a slip superseded while it was pending (a counter payment came in
+    meanwhile): it counts, once, and the treasurer looks at the member's balance."""
+    slip = tx.session.get(Slip, payment.slip_id) if payment.slip_id is not None else None
+    if slip is None or payment.member_id is None or slip.status not in ("superseded", "expired"):
+        return
+    member = tx.session.get(Member, payment.member_id)
+    open_item(tx, "stale_slip_payment", f"payment:{payment.id}",
+              f"Member {member.member_number}'s bank payment of {format_cents(payment.amount_cents, _currency(tx))} "
+              f"on slip {slip.id} settled after the slip was {slip.status}. The payment is recorded; check the "
+              f"member's balance.", payment.amount_cents)
 
 
 def _mark_slip_paid(tx: Tx, payment: Payment) -> tuple[str, ...]:

@@ -58,9 +58,13 @@ def test_add_a_member_through_the_dialog(hall, make_window, qtbot):
         qtbot.keyClicks(dialog.number, "2001")
         qtbot.keyClicks(dialog.last, "Morales")
         qtbot.keyClicks(dialog.email, "not-an-email")
+        assert dialog.classification.currentIndex() == -1          # chosen, never guessed
+        assert dialog.status.currentText() == "Active" and dialog.status.currentData() == "active"
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         assert dialog.isVisible() and "not an email address" in dialog.error.text()
+        assert "classification" in dialog.error.text()
         dialog.email.clear()
+        dialog.classification.setCurrentText("Journeyman Wireman")
         qtbot.keyClicks(dialog.first, "Ana")
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 

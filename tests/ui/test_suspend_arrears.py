@@ -45,7 +45,12 @@ def status_audits(hall) -> list[tuple[str, str, str]]:
 
 
 def shown_names(dialog) -> list[str]:
-    return [dialog.names.item(i).text() for i in range(dialog.names.count())]
+    """Each row as "number  name — N months behind, $X overdue", read from the table's cells."""
+    t = dialog.names
+    rows = [[t.item(r, c).text() for c in range(4)] for r in range(t.rowCount())]
+    assert all(t.item(r, 3).textAlignment() & Qt.AlignmentFlag.AlignRight for r in range(t.rowCount()))
+    return [f"{n}  {name} — {months} month{'s' if months != '1' else ''} behind, {owed} overdue"
+            for n, name, months, owed in rows]
 
 
 def test_preview_then_confirm_suspends_exactly_those_shown(hall, make_window, qtbot, monkeypatch):

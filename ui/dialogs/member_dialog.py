@@ -44,9 +44,13 @@ class MemberDialog(QDialog):
         self.classification = QComboBox()
         self.classification.setObjectName("classification")
         self.classification.addItems(queries.classification_names(ctx.hall))
+        # A new member's classification is chosen, never guessed: nothing preselected.
+        self.classification.setPlaceholderText("Choose a classification")
+        self.classification.setCurrentIndex(-1)
         self.status = QComboBox()
         self.status.setObjectName("status")
-        self.status.addItems(list(MEMBER_STATUSES))
+        for status in MEMBER_STATUSES:          # shown as the Members table shows them, stored as the code
+            self.status.addItem(status.capitalize(), status)
         self.email = QLineEdit()
         self.email.setObjectName("email")
         self.phone = QLineEdit()
@@ -102,7 +106,7 @@ class MemberDialog(QDialog):
         self.first.setText(m.first_name)
         self.last.setText(m.last_name)
         self.classification.setCurrentText(klass)
-        self.status.setCurrentText(m.status)
+        self.status.setCurrentIndex(self.status.findData(m.status))
         self.email.setText(m.email)
         self.phone.setText(m.phone)
         self.address.setPlainText(m.address)
@@ -118,7 +122,7 @@ class MemberDialog(QDialog):
             joined = dt.date(q.year(), q.month(), q.day())
         return MemberData(self.number.text(), self.first.text(), self.last.text(), self.classification.currentText(),
                           email=self.email.text(), phone=self.phone.text(), address=self.address.toPlainText(),
-                          status=self.status.currentText(), join_date=joined, notes=self.notes.text())
+                          status=self.status.currentData(), join_date=joined, notes=self.notes.text())
 
     def save(self) -> None:
         try:

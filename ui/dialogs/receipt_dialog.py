@@ -56,11 +56,15 @@ class ReceiptDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("receipt-dialog")
         self.setWindowTitle(f"Receipt {receipt.receipt_no}" + (" (copy)" if past else ""))
-        self.resize(480, 520)
         self.html = receipt_html(hall, receipt, past)
         view = QTextBrowser()
         view.setObjectName("receipt")
         view.setHtml(self.html)
+        # As tall as the receipt itself (a long list of periods scrolls past 640 px), no blank half.
+        view.document().setTextWidth(456)
+        height = int(view.document().size().height()) + 2 * view.frameWidth() + 8
+        view.setMinimumHeight(min(height, 640))
+        self.resize(480, min(height, 640) + 60)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         printing = buttons.addButton("&Print…", QDialogButtonBox.ButtonRole.ActionRole)
         printing.setObjectName("print")

@@ -5,13 +5,17 @@ The preview and the suspension both walk every member's standing, so they run of
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
-    QListWidget,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -54,8 +58,16 @@ class SuspendArrearsDialog(QDialog):
         self.summary = QLabel("Finding who is behind…")
         self.summary.setObjectName("preview")
         self.summary.setWordWrap(True)
-        self.names = QListWidget()
+        self.names = QTableWidget(0, 4)
         self.names.setObjectName("names")
+        self.names.setHorizontalHeaderLabels(["Member", "Name", "Months behind", "Overdue"])
+        self.names.verticalHeader().hide()
+        self.names.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.names.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.names.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.error = QLabel()
         self.error.setObjectName("inline-error")
         self.error.setWordWrap(True)
@@ -98,10 +110,16 @@ class SuspendArrearsDialog(QDialog):
             return
         self.previewed = found or []
         cur = self.ctx.hall.currency
-        self.names.clear()
-        for a in self.previewed:
-            self.names.addItem(f"{a.member_number}  {a.name} — {plural(a.standing.months_in_arrears, 'month')} "
-                               f"behind, {fmt.money(a.standing.overdue_cents, cur)} overdue")
+        self.names.setRowCount(len(self.previewed))
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for row, a in enumerate(self.previewed):
+            cells = [(a.member_number, None), (a.name, None), (str(a.standing.months_in_arrears), right),
+                     (fmt.money(a.standing.overdue_cents, cur), right)]
+            for column, (text, align) in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if align is not None:
+                    item.setTextAlignment(align)
+                self.names.setItem(row, column, item)
         n = len(self.previewed)
         if n:
             self.summary.setText(f"{plural(n, 'active member')} {'is' if n == 1 else 'are'} {months}+ months behind "

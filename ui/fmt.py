@@ -74,3 +74,9 @@ def who(actor: str, after_json: str) -> str:
     if isinstance(named, list):
         named = " and ".join(map(str, named))
     return str(named) if named else actor
+
+
+def periods(codes_csv: str) -> str:
+    """``2026-06,2026-07,...,2026-11`` as the printed slip says it: ``2026-06 to 2026-11 (6 periods)``."""
+    codes = [c for c in codes_csv.split(",") if c]
+    return ", ".join(codes) if len(codes) <= 3 else f"{codes[0]} to {codes[-1]} ({len(codes)} periods)"

@@ -11,6 +11,9 @@ from .filter_proxy import RecordFilterProxy
 from .settings import AppSettings
 
 
+SORT_ARROW_ROOM = 14      # pixels each side of a header's title: the sort arrow, and the section's margins
+
+
 class RecordTableView(QTableView):
     activated_record = Signal(object)     # double-click or Enter on a row
 
@@ -50,9 +53,12 @@ class RecordTableView(QTableView):
         state = self._settings.header_state(self.name)
         if state is None or not self.horizontalHeader().restoreState(state):
             source = self.proxy.sourceModel()
+            header = self.horizontalHeader()
             for i, column in enumerate(getattr(source, "columns", [])):
                 if column.width:
-                    self.setColumnWidth(i, column.width)
+                    # Never narrower than its title with room for the sort arrow: no clipped headers.
+                    title = header.fontMetrics().horizontalAdvance(column.title) + 2 * SORT_ARROW_ROOM
+                    self.setColumnWidth(i, max(column.width, title))
             self.sortByColumn(*self._default_sort)
         else:
             header = self.horizontalHeader()

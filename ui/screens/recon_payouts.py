@@ -91,17 +91,17 @@ class PayoutsTab(QWidget):
         self.lines_title = section("Balance transactions")
 
         self.discrepancies = Table(ctx, "recon-discrepancies", [
-            Column("Kind", lambda d: d.label, width=170, warn=lambda d: not d.resolved),
+            Column("Kind", lambda d: d.label, width=150, warn=lambda d: not d.resolved),
             Column("Resolved", lambda d: f"Resolved: {d.resolution}" if d.resolved else "Open",
                    sort=lambda d: (d.resolved, d.resolved_at or ""), warn=lambda d: not d.resolved,
                    tooltip=lambda d: f"Resolved by {d.resolved_by} at {fmt.stamp(d.resolved_at or '')}: "
                                      f"{d.resolution}" if d.resolved else "Open: Resolve… notes what was found",
-                   width=150),
-            Column("Explanation", lambda d: d.explanation, tooltip=lambda d: d.explanation, width=380),
-            Column("Stripe object", lambda d: d.stripe_object or "", width=170),
+                   width=110),
+            Column("Explanation", lambda d: d.explanation, tooltip=lambda d: d.explanation, width=300),
+            Column("Stripe object", lambda d: d.stripe_object or "", width=140),
             Column("Stripe amount", lambda d: money(d.stripe_amount_cents),
                    sort=lambda d: d.stripe_amount_cents, numeric=True, width=95),
-            Column("Ledger row", lambda d: self._ledger(d.ledger_row) if d.ledger_row else "", width=170),
+            Column("Ledger row", lambda d: self._ledger(d.ledger_row) if d.ledger_row else "", width=140),
             Column("Ledger amount", lambda d: money(d.ledger_amount_cents),
                    sort=lambda d: d.ledger_amount_cents, numeric=True, width=95),
             Column("Payout", lambda d: d.payout or ""),

@@ -97,10 +97,10 @@ class SettingsScreen(Screen):
         self.key.setObjectName("stripe-key")
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("rk_live_… or sk_test_… (a restricted key is best)")
-        store = QPushButton("Save key in keyring")
+        self.store_button = store = QPushButton("Save key in keyring")
         store.setObjectName("store-key")
         store.clicked.connect(self.store_key)
-        forget = QPushButton("Forget key")
+        self.forget_button = forget = QPushButton("Forget key")
         forget.clicked.connect(self.forget_key)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key, 1)
@@ -265,6 +265,11 @@ class SettingsScreen(Screen):
         else:
             self.key_state.setText(key_description(stored) if credentials.keyring_available() or stored else
                                    "This computer has no system keyring: set STRIPE_API_KEY for each session.")
+        # Without a keyring there is nowhere to save a key (never a file): the buttons say so by being off.
+        has_keyring = credentials.keyring_available()
+        for widget in (self.key, self.store_button, self.forget_button):
+            widget.setEnabled(has_keyring)
+            widget.setToolTip("" if has_keyring else "This computer has no system keyring.")
         s = self.ctx.settings
         self.sandbox.setChecked(s.sandbox)
         self.relay_mode.setCurrentIndex(max(0, self.relay_mode.findData(s.relay_mode)))

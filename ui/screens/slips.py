@@ -37,7 +37,7 @@ def slip_columns(currency_of) -> list[Column]:
         Column("Slip", lambda r: r.id, numeric=True, width=60),
         Column("Member", lambda r: r.member_number, sort=lambda r: r.member_number.rjust(20), width=90),
         Column("Name", lambda r: r.member_name, width=180),
-        Column("Covers", lambda r: r.periods.replace(",", ", "), width=170, tooltip=lambda r: r.periods),
+        Column("Covers", lambda r: fmt.periods(r.periods), width=200, tooltip=lambda r: r.periods.replace(",", ", ")),
         Column("Amount", lambda r: fmt.money(r.amount_cents, currency_of()), sort=lambda r: r.amount_cents,
                numeric=True, width=90),
         Column("Status", lambda r: r.status, warn=lambda r: r.status in ("void", "expired"), width=90),

@@ -1,0 +1,46 @@
+"""Screens that read right (issue 11, item 8): no clipped header, slips' periods as the slip prints them,
+and no keyring button where there is no keyring."""
+
+from __future__ import annotations
+
+import keyring
+from keyring.backends import fail
+
+from helpers import standard_hall
+from ui import fmt
+from ui.table_view import SORT_ARROW_ROOM, RecordTableView
+
+
+def test_no_table_header_is_narrower_than_its_title(hall, make_window):
+    standard_hall(hall, members=2)
+    window = make_window(hall)
+    checked = 0
+    for title in window.screens:
+        window.show_screen(title)
+        for view in window.findChildren(RecordTableView):
+            header = view.horizontalHeader()
+            model = view.model()
+            for section in range(header.count() - 1):              # the last one stretches
+                text = str(model.headerData(section, header.orientation()))
+                need = header.fontMetrics().horizontalAdvance(text) + 2 * SORT_ARROW_ROOM
+                assert header.sectionSize(section) >= need, (view.objectName(), text)
+                checked += 1
+    assert checked > 50
+
+
+def test_a_slip_covering_many_periods_reads_as_the_printed_slip():
+    assert fmt.periods("2026-06,2026-07,2026-08,2026-09,2026-10,2026-11") == "2026-06 to 2026-11 (6 periods)"
+    assert fmt.periods("2026-10,2026-11") == "2026-10, 2026-11"
+
+
+def test_without_a_keyring_the_key_cannot_be_typed_or_saved(hall, make_window):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        screen = make_window(hall).show_screen("Settings")
+        assert "no system keyring" in screen.key_state.text()
+        assert not screen.store_button.isEnabled() and not screen.key.isEnabled()
+    finally:
+        keyring.set_keyring(previous)
+    screen = make_window(hall).show_screen("Settings")
+    assert screen.store_button.isEnabled() and screen.key.isEnabled()

@@ -15,6 +15,7 @@ from .hall import Hall, Tx
 from .members import find_member
 from .models import Adjustment, Dispute, Payment, Refund, ReviewItem
 from .officers import authenticate
+from .payment_links import settle_open_slips
 from .payments import PAYMENT_FIELDS, receipt_number
 from .periods import closed_period_containing
 
@@ -78,6 +79,21 @@ def open_items(hall: Hall) -> list[Item]:
                           f"{a.member_number} ({a.member_name}) requested by {a.requested_by}: {a.reason}",
                           a.amount_cents, None, a.created_at))
     return items
+
+
+def payment_of(session, ref: str) -> Payment | None:
+    """The payment a review item is about (payment:12, refund:re_..., dispute:dp_...), if any."""
+    head, _, rest = ref.partition(":")
+    key = rest.split(":")[0]
+    if head == "payment" and key.isdigit():
+        return session.get(Payment, int(key))
+    if head == "refund":
+        refund = session.scalar(select(Refund).where(Refund.stripe_refund_id == key))
+        return session.get(Payment, refund.payment_id) if refund is not None else None
+    if head == "dispute":
+        dispute = session.scalar(select(Dispute).where(Dispute.stripe_dispute_id == key))
+        return session.get(Payment, dispute.payment_id) if dispute is not None else None
+    return None
 
 
 def count_open(hall: Hall) -> int:
@@ -160,8 +176,9 @@ def acknowledge_refund(hall: Hall, item_id: int, note: str, *, officer: str, pin
             if item.ref.count(":") == 1:
                 raise ValidationError(f"The refund is {refund.status}; acknowledge it once it has succeeded, "
                                       f"so only money really returned is posted.")
-        else:
-            post_refund_adjustment(tx, refund)
+        elif (posted := post_refund_adjustment(tx, refund)) is not None:
+            # What the member owes changed: their open slips no longer say it (links off through the queue).
+            settle_open_slips(tx, [posted.member_id], f"refund {refund.stripe_refund_id} acknowledged")
         _close(tx, item, note, by)
 
 
@@ -205,6 +222,7 @@ def _post_dispute_loss(tx: Tx, dispute_id: str) -> None:
                                        f"Dispute {dispute_id} lost: payment {receipt_number(payment.id)} taken back")
     dispute.adjustment_id = adjustment.id
     tx.session.flush()
+    settle_open_slips(tx, [payment.member_id], f"dispute {dispute_id} lost")
 
 
 def _effective_adjustment(tx: Tx, payment: Payment, amount: int, kind: str, reason: str,

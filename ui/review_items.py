@@ -58,10 +58,21 @@ def _decide_adjustment(hall: Hall, item: ReviewItem, approve: bool, officer: str
 
 def relay_items(hall: Hall) -> list[ReviewItem]:
     """What the relay could not settle by itself (``treasurer.review``): unmatched payments, refunds..."""
-    from treasurer.review import open_items
+    from treasurer.models import Member
+    from treasurer.models import ReviewItem as Row
+    from treasurer.review import open_items, payment_of
 
-    return [ReviewItem(i.kind, int(i.key.split(":")[1]), i.label, "", "", i.amount_cents or 0, i.summary, "relay",
-                       i.created_at) for i in open_items(hall) if i.key.startswith("review:")]
+    items = [i for i in open_items(hall) if i.key.startswith("review:")]
+    members: dict[int, tuple[str, str]] = {}
+    with hall.read() as s:            # the member each item's payment belongs to (a refund's, a dispute's)
+        for i in items:
+            row = s.get(Row, int(i.key.split(":")[1]))
+            payment = payment_of(s, row.ref) if row is not None else None
+            member = s.get(Member, payment.member_id) if payment is not None and payment.member_id else None
+            if member is not None:
+                members[row.id] = (member.member_number, f"{member.last_name}, {member.first_name}")
+    return [ReviewItem(i.kind, int(i.key.split(":")[1]), i.label, *members.get(int(i.key.split(":")[1]), ("", "")),
+                       i.amount_cents or 0, i.summary, "relay", i.created_at) for i in items]
 
 
 def _resolve(hall: Hall, item: ReviewItem, note: str, member_number: str, officer: str, pin: str) -> None:

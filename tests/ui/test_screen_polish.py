@@ -44,3 +44,26 @@ def test_without_a_keyring_the_key_cannot_be_typed_or_saved(hall, make_window):
         keyring.set_keyring(previous)
     screen = make_window(hall).show_screen("Settings")
     assert screen.store_button.isEnabled() and screen.key.isEnabled()
+
+
+def test_a_refund_in_review_names_the_member_whose_payment_it_was(hall, make_window, gateway, sandbox_url):
+    from sandbox.testing import pay
+    from treasurer import sync
+    from treasurer.dues import assess
+    from treasurer.slips import create_slips
+
+    standard_hall(hall, members=2)
+    assess(hall, "2026-10")
+    (slip,), _ = create_slips(hall, gateway, "2026-10", ["1002"])
+    pay(sandbox_url, slip.url.rsplit("/", 1)[1])
+    sync.catch_up(hall, gateway)
+    with hall.read() as s:
+        from sqlalchemy import select
+
+        from treasurer.models import Payment
+        intent = s.scalar(select(Payment.stripe_payment_intent_id).where(Payment.member_id.is_not(None)))
+    gateway.create_refund(intent, 1500, "requested_by_customer", "dashboard-refund-1")   # made in Stripe
+    sync.catch_up(hall, gateway)
+    screen = make_window(hall).show_screen("Review")
+    rows = [r for r in screen.table.proxy.records() if r.kind == "refund"]
+    assert [(r.member_number, r.member_name) for r in rows] == [("1002", "Last1, First1")]

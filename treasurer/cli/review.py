@@ -16,7 +16,7 @@ from ..adjustments import decide, pending_adjustments
 from ..errors import NotFound, ValidationError
 from ..models import Dispute, Member, Payment, Refund, ReviewItem
 from ..payments import receipt_number
-from ..review import KIND_LABELS, MONEY_KINDS, acknowledge_refund, assign_payment, open_items, resolve
+from ..review import KIND_LABELS, MONEY_KINDS, acknowledge_refund, assign_payment, open_items, payment_of, resolve
 from .common import add_command, group, hall_from, money
 from .pins import officer_pin, remind_short_pins
 
@@ -113,21 +113,6 @@ def _row(hall, item_id: int) -> ReviewItem:
         return row
 
 
-def _payment_of(s, ref: str) -> Payment | None:
-    """The payment a review item is about (payment:12, refund:re_..., dispute:dp_...), if any."""
-    head, _, rest = ref.partition(":")
-    key = rest.split(":")[0]
-    if head == "payment" and key.isdigit():
-        return s.get(Payment, int(key))
-    if head == "refund":
-        refund = s.scalar(select(Refund).where(Refund.stripe_refund_id == key))
-        return s.get(Payment, refund.payment_id) if refund is not None else None
-    if head == "dispute":
-        dispute = s.scalar(select(Dispute).where(Dispute.stripe_dispute_id == key))
-        return s.get(Payment, dispute.payment_id) if dispute is not None else None
-    return None
-
-
 def _who(s, payment: Payment | None) -> str:
     if payment is None:
         return ""
@@ -155,7 +140,7 @@ def cmd_list(args) -> int:
         for r in s.scalars(query):
             state = "open" if r.resolved_at is None else f"resolved by {r.resolved_by}"
             rows.append((str(r.id), KIND_LABELS.get(r.kind, r.kind), _amount(hall, r.amount_cents),
-                         _who(s, _payment_of(s, r.ref)), state, r.summary))
+                         _who(s, payment_of(s, r.ref)), state, r.summary))
     if args.kind in (None, "adjustment"):
         for a in pending_adjustments(hall):
             rows.append((f"adjustment:{a.id}", KIND_LABELS["adjustment"], money(hall, a.amount_cents),
@@ -191,7 +176,7 @@ def cmd_show(args) -> int:
         return 0
     row = _row(hall, item_id)
     with hall.read() as s:
-        payment = _payment_of(s, row.ref)
+        payment = payment_of(s, row.ref)
         who = _who(s, payment)
         paid = (f"{receipt_number(payment.id)}, {money(hall, payment.amount_cents)} {payment.method.replace('_', ' ')} "
                 f"received {payment.received_on.isoformat()} ({payment.status})") if payment is not None else None

@@ -87,10 +87,12 @@ def cmd_show(args) -> int:
     st = member_statement(hall, args.member_number)
     m = st.member
     print(f"{m.member_number}  {m.last_name}, {m.first_name}  ({st.classification}, {m.status})")
-    print(f"{'date':10}  {'description':44} {'charge':>11} {'paid':>11} {'balance':>12}")
+    # The description column is as wide as the longest one: "(awaiting approval)" is never cut off.
+    wide = max([44, *(len(line.description) for line in st.lines)])
+    print(f"{'date':10}  {'description':{wide}} {'charge':>11} {'paid':>11} {'balance':>12}")
     for line in st.lines:
         bal = money(hall, line.balance_cents) if line.balance_cents is not None else "(not counted)"
-        print(f"{line.day.isoformat():10}  {line.description[:44]:44} "
+        print(f"{line.day.isoformat():10}  {line.description:{wide}} "
               f"{money(hall, line.debit_cents) if line.debit_cents else '':>11} "
               f"{money(hall, line.credit_cents) if line.credit_cents else '':>11} {bal:>12}")
     s = st.standing

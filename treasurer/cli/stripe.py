@@ -23,7 +23,7 @@ def register(commands) -> None:
     p = add_command(slips, "create", cmd_create, "make (or reuse) a slip and payment link per member")
     p.add_argument("period", help="the period the slips are for (2026-12 or 2026-Q4)")
     p.add_argument("--member", action="append", dest="members", metavar="NUMBER",
-                   help="only this member (repeat for several); default: every active member who owes")
+                   help="only this member (repeat for several); default: every member who owes, active or retired (those who are assessed)")
     p.add_argument("--arrears", action="store_true", help="cover everything owed up to the period")
     p = add_command(slips, "list", cmd_list, "list slips")
     p.add_argument("--status", choices=SLIP_STATUSES)

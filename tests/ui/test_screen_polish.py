@@ -67,3 +67,20 @@ def test_a_refund_in_review_names_the_member_whose_payment_it_was(hall, make_win
     screen = make_window(hall).show_screen("Review")
     rows = [r for r in screen.table.proxy.records() if r.kind == "refund"]
     assert [(r.member_number, r.member_name) for r in rows] == [("1002", "Last1, First1")]
+
+
+def test_the_dashboard_chart_says_months_and_thousands_plainly(tmp_path, make_window, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from treasurer.demo import fill_demo
+    from treasurer.hall import open_hall
+
+    monkeypatch.setenv("TREASURER_TODAY", "2026-11-20")
+    hall = open_hall(str(tmp_path / "demo"), actor="demo")
+    fill_demo(hall, members=60, months=3)
+    chart = make_window(hall).show_screen("Dashboard").chart
+    (months,) = chart.axes(Qt.Orientation.Horizontal)
+    (money,) = chart.axes(Qt.Orientation.Vertical)
+    assert months.categories()[-1] == "Nov 2026"
+    assert money.labelFormat() == "$%.1fk"                       # $2.5k, not $2500
+    hall.close()

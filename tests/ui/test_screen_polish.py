@@ -84,3 +84,19 @@ def test_the_dashboard_chart_says_months_and_thousands_plainly(tmp_path, make_wi
     assert months.categories()[-1] == "Nov 2026"
     assert money.labelFormat() == "$%.1fk"                       # $2.5k, not $2500
     hall.close()
+
+
+def test_the_review_screen_shows_the_selected_items_details_in_full(hall, make_window):
+    import datetime as dt
+
+    from helpers import PAT_PIN, officers
+    from treasurer.adjustments import request_adjustment
+
+    standard_hall(hall, members=1)
+    officers(hall)
+    reason = "Out of work since the spring after an injury on the Route 9 bridge job; the E-Board agreed " * 2
+    request_adjustment(hall, "1001", 2600, "hardship_credit", reason, "Pat Morales", dt.date(2025, 3, 3),
+                       pin=PAT_PIN)
+    screen = make_window(hall).show_screen("Review")
+    screen.table.view.selectRow(0)
+    assert screen.details.text().endswith(reason.strip()) and screen.details.wordWrap()

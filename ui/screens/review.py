@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import fmt
@@ -28,13 +28,13 @@ class ReviewScreen(Screen):
                                  "a dispute) is resolved with a note, kept in the audit log.")
         self.table = Table(ctx, "review", [
             Column("Waiting since", lambda r: fmt.stamp(r.created_at), sort=lambda r: r.created_at, width=130),
-            Column("Kind", lambda r: KINDS[r.kind].label if r.kind in KINDS else r.kind, width=230),
+            Column("Kind", lambda r: KINDS[r.kind].label if r.kind in KINDS else r.kind, width=190),
             Column("Item", lambda r: r.title, width=150),
             Column("Member", lambda r: f"{r.member_name} ({r.member_number})" if r.member_number else "", width=210),
             Column("Amount", lambda r: fmt.money(r.amount_cents, self._currency), sort=lambda r: r.amount_cents,
                    numeric=True, width=90),
             Column("Requested by", lambda r: r.requested_by, width=110),
-            Column("Details", lambda r: r.detail),
+            Column("Details", lambda r: r.detail, tooltip=lambda r: r.detail),
         ], lambda r: r.search, self)
         self.search = search_box("Filter (Ctrl+F)", self.table.proxy.set_search)
         self.approve_button = QPushButton(icon("approve"), "Approve…")
@@ -49,6 +49,12 @@ class ReviewScreen(Screen):
         layout.addLayout(toolbar_row(self.search, self.approve_button, self.deny_button, self.resolve_button,
                                      stretch_at=1))
         layout.addWidget(self.table.view, 1)
+        # The selected item's details in full: a refund's or a dispute's story does not fit in a column.
+        self.details = QLabel("Select an item to read its details in full.")
+        self.details.setObjectName("review-details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.details)
         self.result_label = QLabel()
         self.result_label.setObjectName("review-result")
         layout.addWidget(self.result_label)
@@ -58,6 +64,8 @@ class ReviewScreen(Screen):
 
     def _enable(self) -> None:
         item = self.table.view.current_record()
+        self.details.setText(f"{item.title}: {item.detail}" if item is not None else
+                             "Select an item to read its details in full.")
         kind = KINDS.get(item.kind) if item is not None else None
         self.approve_button.setEnabled(kind is not None and kind.decide is not None)
         self.deny_button.setEnabled(kind is not None and kind.decide is not None)

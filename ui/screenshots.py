@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--members", type=int, default=400)
+    parser.add_argument("--size", default="1360x860", help="the window's size, WIDTHxHEIGHT (1440x900, 1280x720...)")
     args = parser.parse_args(argv)
     out: Path = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="treasurer-shots-", ignore_cleanup_errors=True) as scratch:
         work = Path(scratch)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qsettings"))
-        shots = _shoot(out, work, args.members)
+        size = tuple(int(n) for n in args.size.lower().split("x"))
+        shots = _shoot(out, work, args.members, size)
         # Every window, its settings and the halls closed before the folder goes: nothing writes into it after.
         app = QApplication.instance()
         for widget in QApplication.topLevelWidgets():
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _shoot(out: Path, work: Path, members_count: int) -> list[Path]:
+def _shoot(out: Path, work: Path, members_count: int, size: tuple[int, int] = (1360, 860)) -> list[Path]:
     """Every screen and dialog of a demo hall in ``work``, saved as PNG files in ``out``."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -137,7 +139,7 @@ def _shoot(out: Path, work: Path, members_count: int) -> list[Path]:
 
             create_slips(hall, window.ctx.gateway, period_for_date(clock.today(), "monthly").code, owing, True)
             window.refresh()
-        window.resize(1360, 860)
+        window.resize(*size)
         window.show()
         settle(app, 300)
         shots = []

@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         module.register(commands)
     gui = commands.add_parser("gui", help="open the desktop application (the default with no command)",
-                              parents=[common.global_options()])
+                              parents=[common.global_options()], formatter_class=common.HelpFormatter,
+                              epilog="examples:\n  treasurer gui\n  treasurer gui --sandbox   # try Stripe "
+                                     "payments offline")
     gui.add_argument("--sandbox", action="store_true", help="use the offline Stripe sandbox even if a key is set")
     gui.set_defaults(func=run_gui)
     return parser

@@ -10,7 +10,7 @@ from .. import config, dues, periods
 from ..backup import DEFAULT_KEEP, backup_if_due, backup_to, restore_from
 from ..demo import fill_demo
 from ..errors import ValidationError
-from ..hall import SETTINGS, init_hall
+from ..hall import INTERNAL_SETTINGS, SETTINGS, init_hall
 from ..models import FREQUENCIES, OFFICER_ROLES
 from ..money import parse_amount
 from ..officers import (add_officer, change_pin, deactivate_officer, dual_control_notice, list_officers,
@@ -20,31 +20,49 @@ from .pins import add_officer_options, proven_officer, remind_short_pins, vouche
 
 
 def register(commands) -> None:
-    p = add_command(commands, "init", cmd_init, "start the books for a hall")
-    p.add_argument("--hall-name", required=True)
-    p.add_argument("--currency", default="usd")
+    p = add_command(commands, "init", cmd_init, "start the books for a hall",
+                    epilog='example: treasurer init --hall-name "IBEW Local 1042" --address "12 Main St, '
+                           'Springfield"')
+    p.add_argument("--hall-name", required=True, metavar="NAME",
+                   help="the hall's name as printed on slips, receipts and reports")
+    p.add_argument("--currency", default="usd",
+                   help="the three-letter code of the hall's one currency (default usd); it cannot change later")
     p.add_argument("--address", default="", help="the hall's mailing address, printed on slips")
 
     settings = group(commands, "settings", "show or change the hall's settings")
-    add_command(settings, "show", cmd_settings_show, "show every setting")
-    p = add_command(settings, "set", cmd_settings_set, "change one setting")
-    p.add_argument("key", choices=sorted(SETTINGS))
-    p.add_argument("value")
+    add_command(settings, "show", cmd_settings_show, "show every setting",
+                epilog="example: treasurer settings show")
+    p = add_command(settings, "set", cmd_settings_set, "change one setting",
+                    epilog="examples:\n  treasurer settings set grace_day 20\n"
+                           "  treasurer settings set hall_address \"12 Main St, Springfield\"")
+    p.add_argument("key", choices=sorted(SETTINGS), metavar="KEY",
+                   help="the setting to change: " + ", ".join(k for k in sorted(SETTINGS) if k not in
+                                                              INTERNAL_SETTINGS)
+                        + " ('treasurer settings show' gives each one's value)")
+    p.add_argument("value", metavar="VALUE", help="its new value (quote it if it has spaces)")
 
     officers = group(commands, "officers", "the officers who approve adjustments and close periods")
-    p = add_command(officers, "add", cmd_officers_add, "add an officer with a PIN")
-    p.add_argument("name")
-    p.add_argument("--role", required=True, choices=OFFICER_ROLES)
+    p = add_command(officers, "add", cmd_officers_add, "add an officer with a PIN",
+                    epilog='examples:\n'
+                           '  treasurer officers add "Pat Morales" --role treasurer   # the hall\'s first officer\n'
+                           '  treasurer officers add "Sam Okafor" --role president --vouched-by "Pat Morales"')
+    p.add_argument("name", metavar="NAME", help="the officer's full name, as they sign (quote it)")
+    p.add_argument("--role", required=True, choices=OFFICER_ROLES,
+                   help="the officer's office: " + ", ".join(OFFICER_ROLES))
     p.add_argument("--vouched-by", action="append", default=[], metavar="OFFICER",
                    help="an active officer who vouches with their PIN: the hall's one officer, or two different "
                         "ones (give it twice) once the hall has two or more (dual control)")
     p.add_argument("--pin-stdin", action="store_true",
                    help="read the new PIN, then each vouching officer's PIN in order, one per line from standard "
                         "input")
-    add_command(officers, "list", cmd_officers_list, "list the officers (and say if dual control is not in force)")
+    add_command(officers, "list", cmd_officers_list, "list the officers (and say if dual control is not in force)",
+                epilog="example: treasurer officers list")
     p = add_command(officers, "change-pin", cmd_officers_change_pin,
-                    "give an officer a new PIN: with their old PIN, or reset by two other officers' PINs")
-    p.add_argument("name")
+                    "give an officer a new PIN: with their old PIN, or reset by two other officers' PINs",
+                    epilog='examples:\n  treasurer officers change-pin "Pat Morales"\n'
+                           '  treasurer officers change-pin "Pat Morales" --vouched-by "Sam Okafor" '
+                           '--vouched-by "Lee Chen"')
+    p.add_argument("name", metavar="NAME", help="the officer whose PIN changes")
     p.add_argument("--vouched-by", action="append", default=[], metavar="OFFICER",
                    help="another active officer who vouches with their PIN when the old one is lost (give it "
                         "twice: two other officers reset a PIN)")
@@ -52,12 +70,14 @@ def register(commands) -> None:
                    help="read the old PIN (or each vouching officer's PIN in order), then the new PIN, one per line "
                         "from standard input")
     p = add_command(officers, "deactivate", cmd_officers_deactivate,
-                    "an officer who left can no longer act (kept for the history they signed)")
-    p.add_argument("name")
+                    "an officer who left can no longer act (kept for the history they signed)",
+                    epilog='example: treasurer officers deactivate "Lee Chen" --by "Pat Morales"')
+    p.add_argument("name", metavar="NAME", help="the officer who left")
     p.add_argument("--by", required=True, help="another active officer who vouches, with their PIN")
     p.add_argument("--pin-stdin", action="store_true", help="read that officer's PIN from standard input")
-    p = add_command(officers, "reactivate", cmd_officers_reactivate, "an officer who returns may act again")
-    p.add_argument("name")
+    p = add_command(officers, "reactivate", cmd_officers_reactivate, "an officer who returns may act again",
+                    epilog='example: treasurer officers reactivate "Lee Chen" --by "Pat Morales" --by "Sam Okafor"')
+    p.add_argument("name", metavar="NAME", help="the officer who returns")
     p.add_argument("--by", action="append", required=True, metavar="OFFICER",
                    help="an active officer who vouches with their PIN (give it twice while dual control is in "
                         "force)")
@@ -68,40 +88,62 @@ def register(commands) -> None:
                         "from standard input")
 
     classes = group(commands, "classes", "member classifications and their dues rates")
-    p = add_command(classes, "add", cmd_classes_add, "add a classification with its first rate")
-    p.add_argument("name")
+    p = add_command(classes, "add", cmd_classes_add, "add a classification with its first rate",
+                    epilog='examples:\n  treasurer classes add "Journeyman Wireman" --rate 45.00 --per-capita 18.50\n'
+                           '  treasurer classes add Retiree --rate 30.00 --frequency quarterly --from 2026-01-01')
+    p.add_argument("name", metavar="NAME", help="the classification's name, e.g. \"Journeyman Wireman\"")
     p.add_argument("--rate", required=True, help="dues per period, e.g. 45.00")
-    p.add_argument("--frequency", default="monthly", choices=FREQUENCIES)
-    p.add_argument("--from", dest="effective_from", help="first day the rate applies (YYYY-MM-DD)")
-    p.add_argument("--per-capita", default="0", help="the part owed to the international per member")
-    p = add_command(classes, "rate", cmd_classes_rate, "give a classification a new rate from a date on")
-    p.add_argument("name")
-    p.add_argument("--rate", required=True)
-    p.add_argument("--from", dest="effective_from", required=True)
-    p.add_argument("--per-capita", default="0")
-    add_command(classes, "list", cmd_classes_list, "list classifications and their rate history")
+    p.add_argument("--frequency", default="monthly", choices=FREQUENCIES,
+                   help="how often dues fall due: monthly (the default) or quarterly")
+    p.add_argument("--from", dest="effective_from", metavar="DATE",
+                   help="first day the rate applies (YYYY-MM-DD)")
+    p.add_argument("--per-capita", default="0",
+                   help="the part of each period's dues owed to the international per member, e.g. 18.50 "
+                        "(default 0)")
+    p = add_command(classes, "rate", cmd_classes_rate, "give a classification a new rate from a date on",
+                    epilog='example: treasurer classes rate "Journeyman Wireman" --rate 52.00 --from 2027-01-01 '
+                           '--per-capita 18.50')
+    p.add_argument("name", metavar="NAME", help="the classification, as 'treasurer classes list' shows it")
+    p.add_argument("--rate", required=True, help="the new dues per period, e.g. 52.00")
+    p.add_argument("--from", dest="effective_from", required=True, metavar="DATE",
+                   help="first day the new rate applies (YYYY-MM-DD); the old rate stands before it")
+    p.add_argument("--per-capita", default="0",
+                   help="the part owed to the international per member under the new rate (default 0)")
+    add_command(classes, "list", cmd_classes_list, "list classifications and their rate history",
+                epilog="example: treasurer classes list")
 
     dues_cmd = group(commands, "dues", "assess dues for a period")
-    p = add_command(dues_cmd, "assess", cmd_dues_assess, "charge every active member for a period, once")
+    p = add_command(dues_cmd, "assess", cmd_dues_assess, "charge every active member for a period, once",
+                    epilog="examples:\n  treasurer dues assess 2026-12 --preview\n  treasurer dues assess 2026-12")
     p.add_argument("period", help="a month (2026-12) or a quarter (2026-Q4)")
     p.add_argument("--preview", action="store_true", help="say what would be charged, change nothing")
 
     per = group(commands, "periods", "close and reopen dues periods")
-    p = add_command(per, "close", cmd_periods_close, "lock a period against new charges, payments, adjustments")
-    p.add_argument("period")
+    p = add_command(per, "close", cmd_periods_close, "lock a period against new charges, payments, adjustments",
+                    epilog='example: treasurer periods close 2026-11 --officer "Pat Morales" --note "November '
+                           'books balanced with the bank"')
+    p.add_argument("period", help="the period to close: a month (2026-11) or a quarter (2026-Q4)")
     add_officer_options(p, "the officer closing it")
-    p.add_argument("--note", required=True)
-    p = add_command(per, "reopen", cmd_periods_reopen, "reopen a closed period (recorded with a reason)")
-    p.add_argument("period")
+    p.add_argument("--note", required=True, help="a note kept with the closing, e.g. what was checked")
+    p = add_command(per, "reopen", cmd_periods_reopen, "reopen a closed period (recorded with a reason)",
+                    epilog='example: treasurer periods reopen 2026-11 --officer "Pat Morales" --reason "a check '
+                           'from November was found late"')
+    p.add_argument("period", help="the closed period to reopen: 2026-11 or 2026-Q4")
     add_officer_options(p, "the officer reopening it")
-    p.add_argument("--reason", required=True)
+    p.add_argument("--reason", required=True, help="why it is reopened, kept in the audit log")
 
-    p = add_command(commands, "demo", cmd_demo, "fill a fresh hall with realistic made-up books")
-    p.add_argument("--members", type=int, default=1200)
-    p.add_argument("--months", type=int, default=24)
-    p.add_argument("--seed", type=int, default=7)
+    p = add_command(commands, "demo", cmd_demo, "fill a fresh hall with realistic made-up books",
+                    epilog="example: treasurer demo --data-dir ~/demo-hall --members 200 --months 12")
+    p.add_argument("--members", type=int, default=1200, metavar="N",
+                   help="how many made-up members (default 1200)")
+    p.add_argument("--months", type=int, default=24, metavar="N",
+                   help="how many months of dues and payments, up to this month (default 24)")
+    p.add_argument("--seed", type=int, default=7, metavar="N",
+                   help="the same seed makes the same books each time (default 7)")
 
-    p = add_command(commands, "backup", cmd_backup, "make a consistent copy of the database and check it")
+    p = add_command(commands, "backup", cmd_backup, "make a consistent copy of the database and check it",
+                    epilog="examples:\n  treasurer backup --to /media/usb/hall-2026-12-01.db\n"
+                           "  treasurer backup --auto --keep 30")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--to", metavar="FILE", help="the copy to write")
     which.add_argument("--auto", action="store_true",
@@ -112,7 +154,8 @@ def register(commands) -> None:
                    help=f"how many daily backups to keep (default {DEFAULT_KEEP})")
 
     p = add_command(commands, "restore", cmd_restore,
-                    "replace the books with a checked backup, keeping the current database aside")
+                    "replace the books with a checked backup, keeping the current database aside",
+                    epilog="example: treasurer restore /media/usb/hall-2026-12-01.db")
     p.add_argument("file", metavar="FILE", help="a backup made by 'treasurer backup' or the window")
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import getpass
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from .. import clock, config
@@ -41,6 +42,23 @@ class Parser(argparse.ArgumentParser):
         raise argparse.ArgumentError(action, f"{value!r} is not one of the choices: {', '.join(choices)}")
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """A command's description and epilog keep their line breaks, so each example stands on a line of its own
+    and can be copied whole; a line of prose too long for the terminal is wrapped under its own indent."""
+
+    def _fill_text(self, text, width, indent):
+        lines = []
+        for line in text.splitlines():
+            body = line.strip()
+            lead = indent + line[:len(line) - len(line.lstrip())]
+            if not body or body.startswith(("treasurer ", "printf ", "example: treasurer ")):
+                lines.append(lead + body if body else "")      # an example is never broken in two
+            else:
+                lines.extend(textwrap.wrap(body, max(width, 40), initial_indent=lead, subsequent_indent=lead,
+                                           break_long_words=False, break_on_hyphens=False))
+        return "\n".join(lines)
+
+
 def global_options(suppress: bool = True) -> argparse.ArgumentParser:
     """``--data-dir`` and ``--database-url``, accepted before or after the command."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -53,6 +71,8 @@ def global_options(suppress: bool = True) -> argparse.ArgumentParser:
 
 
 def add_command(commands, name: str, func, help: str, **kwargs) -> argparse.ArgumentParser:
+    """A command with its help; ``epilog`` holds its examples, one a line (``HelpFormatter`` keeps the lines)."""
+    kwargs.setdefault("formatter_class", HelpFormatter)
     parser = commands.add_parser(name, help=help, description=help, parents=[global_options()], **kwargs)
     parser.set_defaults(func=func)
     return parser

@@ -16,30 +16,41 @@ from .common import add_command, group, hall_from, money, parse_day
 def register(commands) -> None:
     roll = group(commands, "members", "the member roll")
     p = add_command(roll, "import", cmd_import, "import members from a CSV file (all or nothing)",
-                    epilog="example: treasurer members import roll.csv --preview   (then again without "
-                           "--preview). For a member already on the roll a blank cell leaves the field as it "
-                           "is; write (clear) in a cell to empty an email, phone, address, notes or join date.")
+                    epilog="examples:\n  treasurer members import roll.csv --preview   # see what would change\n"
+                           "  treasurer members import roll.csv             # then import it\n\n"
+                           "For a member already on the roll a blank cell leaves the field as it is; write "
+                           "(clear) in a cell to empty an email, phone, address, notes or join date.")
     p.add_argument("file", help="the CSV file saved from the spreadsheet (CSV UTF-8)")
     p.add_argument("--preview", action="store_true",
                    help="show, member by member and field by field, what the import would change; write nothing")
-    p = add_command(roll, "export", cmd_export, "export the roll as CSV (to a file or standard output)")
-    p.add_argument("file", nargs="?")
-    p = add_command(roll, "add", cmd_add, "add one member")
-    p.add_argument("member_number")
-    p.add_argument("--first", required=True)
-    p.add_argument("--last", required=True)
-    p.add_argument("--class", dest="classification", required=True)
-    p.add_argument("--email", default="")
-    p.add_argument("--phone", default="")
-    p.add_argument("--address", default="")
-    p.add_argument("--status", default="active", choices=MEMBER_STATUSES)
+    p = add_command(roll, "export", cmd_export, "export the roll as CSV (to a file or standard output)",
+                    epilog="example: treasurer members export roll-2026-12.csv")
+    p.add_argument("file", nargs="?", help="the CSV file to write (default: print it on standard output)")
+    p = add_command(roll, "add", cmd_add, "add one member",
+                    epilog='example: treasurer members add 100042 --first Maria --last Garcia --class '
+                           '"Journeyman Wireman" --joined 2026-03-02')
+    p.add_argument("member_number", help="the member's card number, e.g. 100042 (must be new to the roll)")
+    p.add_argument("--first", required=True, metavar="NAME", help="first name")
+    p.add_argument("--last", required=True, metavar="NAME", help="last name")
+    p.add_argument("--class", dest="classification", required=True, metavar="CLASSIFICATION",
+                   help="the member's classification, as 'treasurer classes list' shows it; it sets the dues")
+    p.add_argument("--email", default="", help="email address, for payment links (default: none)")
+    p.add_argument("--phone", default="", help="phone number (default: none)")
+    p.add_argument("--address", default="", help="mailing address (default: none)")
+    p.add_argument("--status", default="active", choices=MEMBER_STATUSES,
+                   help="active (the default), suspended, retired, withdrawn or deceased; active and retired "
+                        "members are charged dues")
     p.add_argument("--joined", help="join date, YYYY-MM-DD")
 
     member = group(commands, "member", "one member")
-    p = add_command(member, "show", cmd_show, "the member's ledger with a running balance")
-    p.add_argument("member_number")
+    p = add_command(member, "show", cmd_show, "the member's ledger with a running balance",
+                    epilog="example: treasurer member show 100042")
+    p.add_argument("member_number", help="the member's number, e.g. 100042")
 
-    p = add_command(commands, "arrears", cmd_arrears, "members behind on dues, oldest first")
+    p = add_command(commands, "arrears", cmd_arrears, "members behind on dues, oldest first",
+                    epilog="examples:\n  treasurer arrears --months 3\n"
+                           "  treasurer arrears --months 6 --suspend          # who would be suspended\n"
+                           "  treasurer arrears --months 6 --suspend --yes    # suspend them")
     p.add_argument("--months", type=int, default=1, help="at least this many months behind")
     p.add_argument("--suspend", action="store_true", help="suspend those listed (asks for --yes)")
     p.add_argument("--yes", action="store_true", help="with --suspend: apply the suspensions")

@@ -10,37 +10,50 @@ from .pins import add_officer_options, proven_officer
 
 
 def register(commands) -> None:
-    p = add_command(commands, "pay", cmd_pay, "record a payment received at the hall")
-    p.add_argument("member_number")
-    p.add_argument("amount", help="e.g. 52.00")
-    p.add_argument("--method", required=True, choices=PAYMENT_METHODS)
+    p = add_command(commands, "pay", cmd_pay, "record a payment received at the hall",
+                    epilog="examples:\n  treasurer pay 100042 45.00 --method check --ref 1042\n"
+                           "  treasurer pay 100042 90.00 --method cash --date 2026-11-28")
+    p.add_argument("member_number", help="the paying member's number, e.g. 100042")
+    p.add_argument("amount", help="the amount received, e.g. 52.00")
+    p.add_argument("--method", required=True, choices=PAYMENT_METHODS,
+                   help="how it was paid: " + ", ".join(PAYMENT_METHODS))
     p.add_argument("--ref", default="", help="check or money order number")
     p.add_argument("--date", help="date received, YYYY-MM-DD (default today)")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="record it even if the same check for the same amount is already recorded")
 
-    p = add_command(commands, "receipt", cmd_receipt, "print a copy of a past payment's receipt")
+    p = add_command(commands, "receipt", cmd_receipt, "print a copy of a past payment's receipt",
+                    epilog="example: treasurer receipt R000042")
     p.add_argument("receipt", help="the receipt number (R000042) or the payment's number (42)")
 
-    p = add_command(commands, "adjust", cmd_adjust, "request a waiver, hardship credit, write-off or correction")
-    p.add_argument("member_number")
-    p.add_argument("amount")
-    p.add_argument("--kind", required=True, choices=("waiver", "hardship_credit", "write_off", "correction"))
-    p.add_argument("--reason", required=True)
+    p = add_command(commands, "adjust", cmd_adjust, "request a waiver, hardship credit, write-off or correction",
+                    epilog='example: treasurer adjust 100042 45.00 --kind hardship_credit --reason "injured on site" '
+                           '--officer "Pat Morales"\n\n'
+                           "It counts once a different officer approves it: 'treasurer approve ID'.")
+    p.add_argument("member_number", help="the member's number, e.g. 100042")
+    p.add_argument("amount", help="the amount, without a sign, e.g. 45.00")
+    p.add_argument("--kind", required=True, choices=("waiver", "hardship_credit", "write_off", "correction"),
+                   help="waiver, hardship_credit or write_off (each lowers what the member owes), or correction "
+                        "(lowers it, or raises it with --increase)")
+    p.add_argument("--reason", required=True, help="why, in a sentence the trustees will read")
     add_officer_options(p, "the officer requesting it")
-    p.add_argument("--date", help="effective date (default today)")
+    p.add_argument("--date", help="effective date, YYYY-MM-DD (default today)")
     p.add_argument("--increase", action="store_true", help="a correction that raises what the member owes")
     p.add_argument("--corrects", type=int, metavar="ADJUSTMENT_ID", help="the adjustment this one corrects")
 
     for name, approve in (("approve", True), ("deny", False)):
         p = add_command(commands, name, cmd_approve if approve else cmd_deny,
-                        f"{name} a requested adjustment (a different officer, with a PIN)")
-        p.add_argument("adjustment_id", type=int)
+                        f"{name} a requested adjustment (a different officer, with a PIN)",
+                        epilog=f'example: treasurer {name} 5 --officer "Sam Okafor" --note '
+                               f'"{"hardship confirmed" if approve else "no hardship shown"}"')
+        p.add_argument("adjustment_id", type=int,
+                       help="the adjustment's number, as 'treasurer adjustments pending' shows it")
         add_officer_options(p, f"the officer who {'approves' if approve else 'denies'} it (not the requester)")
-        p.add_argument("--note", default="")
+        p.add_argument("--note", default="", help="a note for the audit log (optional)")
 
     adj = group(commands, "adjustments", "requested adjustments")
-    add_command(adj, "pending", cmd_pending, "adjustments waiting for a second officer")
+    add_command(adj, "pending", cmd_pending, "adjustments waiting for a second officer",
+                epilog="example: treasurer adjustments pending")
 
 
 def cmd_pay(args) -> int:

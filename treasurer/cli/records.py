@@ -15,8 +15,9 @@ def register(commands) -> None:
                    help="an anchor kept outside the file (printed when a period closes): fail unless entry SEQ "
                         "is there with that hash; may be given more than once")
     p.add_argument("--all", action="store_true", help="list every row that differs (default: the first 50)")
-    p = add_command(log, "log", cmd_log, "the latest entries, newest first")
-    p.add_argument("--limit", type=int, default=20)
+    p = add_command(log, "log", cmd_log, "the latest entries, newest first",
+                    epilog="examples:\n  treasurer audit log\n  treasurer audit log --entity payment --limit 50")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="how many entries to show (default 20)")
     p.add_argument("--entity", help="only entries about this kind of thing (member, payment, charge...)")
 
 

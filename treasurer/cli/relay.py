@@ -17,7 +17,8 @@ from .stripe import gateway_for
 
 def register(commands) -> None:
     relay = group(commands, "relay", "the relay that brings Stripe's events into the books")
-    p = add_command(relay, "run", cmd_run, "run the relay without a window (Ctrl+C stops it)")
+    p = add_command(relay, "run", cmd_run, "run the relay without a window (Ctrl+C stops it)",
+                    epilog="examples:\n  treasurer relay run\n  treasurer relay run --mode poll --poll-interval 300")
     p.add_argument("--mode", default="auto", choices=("auto", "webhook", "cli", "poll"),
                    help="auto (the default): the Stripe CLI when installed, else the webhook receiver when a "
                         "signing secret is set, else polling Stripe's Events API")
@@ -26,12 +27,18 @@ def register(commands) -> None:
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this computer only)")
     p.add_argument("--public", action="store_true", help="allow listening beyond this computer (warns)")
     p.add_argument("--stripe-cli", metavar="PATH", help="the stripe program (default: found on PATH)")
-    p.add_argument("--poll-interval", type=float, default=60.0, metavar="SECONDS")
-    add_command(relay, "status", cmd_status, "the relay's state: events by outcome, held, failed, cursor age")
-    p = add_command(relay, "retry", cmd_retry, "process stored events again (the audit log shows it)")
-    p.add_argument("event_id", nargs="?")
+    p.add_argument("--poll-interval", type=float, default=60.0, metavar="SECONDS",
+                   help="when polling, how long to wait between asks to Stripe (default 60 seconds)")
+    add_command(relay, "status", cmd_status, "the relay's state: events by outcome, held, failed, cursor age",
+                epilog="example: treasurer relay status")
+    p = add_command(relay, "retry", cmd_retry, "process stored events again (the audit log shows it)",
+                    epilog="examples:\n  treasurer relay retry --failed\n"
+                           "  treasurer relay retry evt_1QxY2zAbCdEfGh   # one stored event")
+    p.add_argument("event_id", nargs="?",
+                   help="the id of one stored Stripe event to process again (evt_...)")
     p.add_argument("--failed", action="store_true", help="every failed and held event")
-    add_command(commands, "sync", cmd_sync, "one catch-up from Stripe's Events API, then exit")
+    add_command(commands, "sync", cmd_sync, "one catch-up from Stripe's Events API, then exit",
+                epilog="example: treasurer sync")
 
 
 def cmd_run(args) -> int:

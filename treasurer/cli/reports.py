@@ -14,14 +14,18 @@ from .stripe import gateway_for
 
 def register(commands) -> None:
     p = add_command(commands, "reconcile", cmd_reconcile,
-                    "sync Stripe payouts and reconcile them with the books (exit 1 on any open discrepancy)")
+                    "sync Stripe payouts and reconcile them with the books (exit 1 on any open discrepancy)",
+                    epilog="examples:\n  treasurer reconcile --since 2026-11-01\n"
+                           "  treasurer reconcile --no-sync   # again, without asking Stripe")
     p.add_argument("--since", metavar="DATE", help="only payouts created on or after this date (YYYY-MM-DD)")
     p.add_argument("--no-sync", action="store_true", help="use what was synced before; do not ask Stripe")
 
     disc = group(commands, "discrepancy", "differences between Stripe and the books")
-    p = add_command(disc, "resolve", cmd_discrepancy_resolve, "resolve one discrepancy with a note")
+    p = add_command(disc, "resolve", cmd_discrepancy_resolve, "resolve one discrepancy with a note",
+                    epilog='example: treasurer discrepancy resolve missing_from_ledger:txn_1QxY2zAbCdEfGh --note '
+                           '"a walk-in member paid online; entered next week"')
     p.add_argument("key", help="the discrepancy as 'treasurer reconcile' prints it (kind:ref)")
-    p.add_argument("--note", required=True)
+    p.add_argument("--note", required=True, help="what was found or done about it, kept with the resolution")
 
     register_deposits(commands)
     register_reports(commands)
@@ -100,45 +104,68 @@ def cmd_discrepancy_resolve(args: argparse.Namespace) -> int:
 
 def register_deposits(commands) -> None:
     dep = group(commands, "deposits", "bank deposits of cash, checks and money orders")
-    p = add_command(dep, "new", cmd_deposits_new, "put payments in a new deposit batch and print its slip")
-    p.add_argument("payment_ids", nargs="*", type=int, metavar="PAYMENT_ID")
+    p = add_command(dep, "new", cmd_deposits_new, "put payments in a new deposit batch and print its slip",
+                    epilog="examples:\n  treasurer deposits new --date 2026-12-01 --ref DEP-1207 --all-undeposited\n"
+                           "  treasurer deposits new 41 42 45 --date 2026-12-01 --ref DEP-1207")
+    p.add_argument("payment_ids", nargs="*", type=int, metavar="PAYMENT_ID",
+                   help="the payments to deposit, by number (42 for receipt R000042); or use --all-undeposited")
     p.add_argument("--date", required=True, help="the deposit's date (YYYY-MM-DD)")
     p.add_argument("--ref", required=True, help="the bank's deposit reference")
     p.add_argument("--all-undeposited", action="store_true", help="every cash/check/money-order payment not yet "
                    "in a deposit")
-    add_command(dep, "list", cmd_deposits_list, "list deposit batches (and what is still undeposited)")
-    p = add_command(dep, "slip", cmd_deposits_slip, "print a batch's deposit slip")
-    p.add_argument("batch_id", type=int)
+    add_command(dep, "list", cmd_deposits_list, "list deposit batches (and what is still undeposited)",
+                epilog="example: treasurer deposits list")
+    p = add_command(dep, "slip", cmd_deposits_slip, "print a batch's deposit slip",
+                    epilog="examples:\n  treasurer deposits slip 7\n  treasurer deposits slip 7 --csv deposit-7.csv")
+    p.add_argument("batch_id", type=int, help="the batch's number, as 'treasurer deposits list' shows it")
     p.add_argument("--csv", metavar="FILE", help="write the slip as CSV to FILE ('-' for standard output)")
-    p = add_command(dep, "show", cmd_deposits_show, "a batch's slip and the payments taken out of it, with why")
-    p.add_argument("batch_id", type=int)
-    p = add_command(dep, "mark", cmd_deposits_mark, "mark a batch deposited (it is then locked)")
-    p.add_argument("batch_id", type=int)
-    p.add_argument("--deposited-on", required=True)
+    p = add_command(dep, "show", cmd_deposits_show, "a batch's slip and the payments taken out of it, with why",
+                    epilog="example: treasurer deposits show 7")
+    p.add_argument("batch_id", type=int, help="the batch's number, as 'treasurer deposits list' shows it")
+    p = add_command(dep, "mark", cmd_deposits_mark, "mark a batch deposited (it is then locked)",
+                    epilog="example: treasurer deposits mark 7 --deposited-on 2026-12-01")
+    p.add_argument("batch_id", type=int, help="the batch's number, as 'treasurer deposits list' shows it")
+    p.add_argument("--deposited-on", required=True, metavar="DATE",
+                   help="the day the bank took the deposit (YYYY-MM-DD)")
     p = add_command(dep, "remove", cmd_deposits_remove,
-                    "take a payment out of an open batch (it is undeposited again; recorded with the reason)")
-    p.add_argument("batch_id", type=int)
+                    "take a payment out of an open batch (it is undeposited again; recorded with the reason)",
+                    epilog='example: treasurer deposits remove 7 R000042 --reason "the member asked us to hold the '
+                           'check" --officer "Pat Morales"')
+    p.add_argument("batch_id", type=int, help="the open batch's number")
     p.add_argument("receipt", help="the payment's receipt number (R000042) or id")
     p.add_argument("--reason", required=True, help="why, e.g. 'the member asked us to hold the check'")
     add_officer_options(p, "the officer taking it out")
-    p = add_command(dep, "void", cmd_deposits_void, "take every payment out of an open batch (one reason)")
-    p.add_argument("batch_id", type=int)
+    p = add_command(dep, "void", cmd_deposits_void, "take every payment out of an open batch (one reason)",
+                    epilog='example: treasurer deposits void 7 --reason "batch made by mistake" '
+                           '--officer "Pat Morales"')
+    p.add_argument("batch_id", type=int, help="the open batch's number")
     p.add_argument("--reason", required=True, help="why, e.g. 'batch made by mistake'")
     add_officer_options(p, "the officer voiding it")
 
     bank = group(commands, "bank", "reconcile the bank account with its statement")
     p = add_command(bank, "reconcile", cmd_bank_reconcile,
-                    "start or resume a reconciliation, tick items, and finish it at a zero difference")
-    p.add_argument("--statement-date")
-    p.add_argument("--ending-balance", help="the statement's ending balance, e.g. 1234.56")
-    p.add_argument("--tick", nargs="+", default=[], metavar="ITEM", help="deposit:ID or payout:po_...")
-    p.add_argument("--untick", nargs="+", default=[], metavar="ITEM")
+                    "start or resume a reconciliation, tick items, and finish it at a zero difference",
+                    epilog="examples:\n"
+                           "  treasurer bank reconcile --statement-date 2026-11-30 --ending-balance 18432.17\n"
+                           "  treasurer bank reconcile --tick deposit:7 deposit:8 entry:3\n"
+                           "  treasurer bank reconcile --finish")
+    p.add_argument("--statement-date", metavar="DATE",
+                   help="the statement's closing date (YYYY-MM-DD); needed to start, after the last finished one")
+    p.add_argument("--ending-balance", metavar="AMOUNT",
+                   help="the statement's ending balance, e.g. 1234.56 (needed to start)")
+    p.add_argument("--tick", nargs="+", default=[], metavar="ITEM",
+                   help="items on the statement: deposit:ID, payout:po_... or entry:ID")
+    p.add_argument("--untick", nargs="+", default=[], metavar="ITEM",
+                   help="items ticked by mistake, written as for --tick")
     done = p.add_mutually_exclusive_group()
     done.add_argument("--finish", action="store_true", help="finish and lock (only at a zero difference)")
     done.add_argument("--postpone", action="store_true", help="save it in progress (the default)")
-    add_command(bank, "status", cmd_bank_status, "the reconciliation in progress and the uncleared items")
+    add_command(bank, "status", cmd_bank_status, "the reconciliation in progress and the uncleared items",
+                epilog="example: treasurer bank status")
     p = add_command(bank, "entry", cmd_bank_entry,
-                    "record a statement line other than a deposit or payout (fee, interest, check, transfer)")
+                    "record a statement line other than a deposit or payout (fee, interest, check, transfer)",
+                    epilog='example: treasurer bank entry --date 2026-11-30 --kind fee --amount 12.00 --memo '
+                           '"monthly service charge" --officer "Pat Morales"')
     p.add_argument("--date", required=True, help="the date on the statement (YYYY-MM-DD)")
     p.add_argument("--kind", required=True, help="fee or withdrawal (taken out), interest or transfer_in "
                    "(added), other (say --in or --out)")
@@ -313,25 +340,32 @@ def _print_bank(hall, view) -> None:
 
 def register_reports(commands) -> None:
     rep = group(commands, "report", "reports for the treasurer, the trustees and the international")
-    p = add_command(rep, "period", cmd_report_period, "a period's dues, collections, fees, refunds and arrears")
+    p = add_command(rep, "period", cmd_report_period, "a period's dues, collections, fees, refunds and arrears",
+                    epilog="examples:\n  treasurer report period 2026-11\n"
+                           "  treasurer report period 2026-Q4 --csv q4-2026.csv")
     p.add_argument("period", help="2026-10 or 2026-Q4")
     p.add_argument("--csv", metavar="FILE", help="also write it as CSV ('-' for standard output only)")
-    p = add_command(rep, "per-capita", cmd_report_per_capita, "members by classification and status, per capita")
-    p.add_argument("period")
-    p.add_argument("--csv", metavar="FILE")
-    p = add_command(rep, "statement", cmd_report_statement, "one member's statement for a date range")
-    p.add_argument("member_number")
-    p.add_argument("--from", dest="start", required=True)
-    p.add_argument("--to", dest="end", required=True)
-    p.add_argument("--csv", metavar="FILE")
+    p = add_command(rep, "per-capita", cmd_report_per_capita, "members by classification and status, per capita",
+                    epilog="example: treasurer report per-capita 2026-11 --csv per-capita-2026-11.csv")
+    p.add_argument("period", help="2026-11 or 2026-Q4")
+    p.add_argument("--csv", metavar="FILE", help="also write it as CSV ('-' for standard output only)")
+    p = add_command(rep, "statement", cmd_report_statement, "one member's statement for a date range",
+                    epilog="example: treasurer report statement 100042 --from 2026-01-01 --to 2026-11-30 "
+                           "--pdf statement-100042.pdf")
+    p.add_argument("member_number", help="the member's number, e.g. 100042")
+    p.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    p.add_argument("--csv", metavar="FILE", help="also write it as CSV ('-' for standard output only)")
     p.add_argument("--pdf", metavar="FILE", help="a printable PDF of the statement")
-    p = add_command(rep, "packet", cmd_report_packet, "the trustees' audit packet: a PDF and a folder of CSV files")
-    p.add_argument("--from", dest="start", required=True)
-    p.add_argument("--to", dest="end", required=True)
+    p = add_command(rep, "packet", cmd_report_packet, "the trustees' audit packet: a PDF and a folder of CSV files",
+                    epilog="example: treasurer report packet --from 2026-01-01 --to 2026-06-30 --out packet-2026-H1")
+    p.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day covered (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day covered (YYYY-MM-DD)")
     p.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder")
     p = add_command(rep, "audit-entry", cmd_report_audit_entry,
-                    "print the hash of audit entry N (to check a packet's head against a longer chain)")
-    p.add_argument("seq", type=int)
+                    "print the hash of audit entry N (to check a packet's head against a longer chain)",
+                    epilog="example: treasurer report audit-entry 1234")
+    p.add_argument("seq", type=int, metavar="N", help="the audit entry's number, as the packet gives it")
 
 
 def _write_csv(target: str | None, text: str) -> None:

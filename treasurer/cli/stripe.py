@@ -20,25 +20,35 @@ def gateway_for(hall: Hall) -> Gateway:
 
 def register(commands) -> None:
     slips = group(commands, "slips", "payment slips and their Stripe payment links")
-    p = add_command(slips, "create", cmd_create, "make (or reuse) a slip and payment link per member")
+    p = add_command(slips, "create", cmd_create, "make (or reuse) a slip and payment link per member",
+                    epilog="examples:\n  treasurer slips create 2026-12\n"
+                           "  treasurer slips create 2026-12 --member 100042 --arrears")
     p.add_argument("period", help="the period the slips are for (2026-12 or 2026-Q4)")
     p.add_argument("--member", action="append", dest="members", metavar="NUMBER",
-                   help="only this member (repeat for several); default: every member who owes, active or retired (those who are assessed)")
+                   help="only this member (repeat for several); default: every member who owes, active or "
+                        "retired (those who are assessed)")
     p.add_argument("--arrears", action="store_true", help="cover everything owed up to the period")
-    p = add_command(slips, "list", cmd_list, "list slips")
-    p.add_argument("--status", choices=SLIP_STATUSES)
-    p = add_command(slips, "void", cmd_void, "void a slip and switch its payment link off")
-    p.add_argument("slip_id", type=int)
+    p = add_command(slips, "list", cmd_list, "list slips",
+                    epilog="examples:\n  treasurer slips list\n  treasurer slips list --status open")
+    p.add_argument("--status", choices=SLIP_STATUSES,
+                   help="only slips in this state: " + ", ".join(SLIP_STATUSES) + " (default: every slip)")
+    p = add_command(slips, "void", cmd_void, "void a slip and switch its payment link off",
+                    epilog="example: treasurer slips void 314")
+    p.add_argument("slip_id", type=int, help="the slip's number, as 'treasurer slips list' shows it")
 
-    p = add_command(slips, "pdf", cmd_pdf, "print slips to a PDF file (one per slip, in member-number order)")
-    p.add_argument("--out", required=True, metavar="FILE")
-    p.add_argument("--status", default="open", choices=SLIP_STATUSES)
-    p.add_argument("--layout", default="1up", choices=("1up", "3up"))
-    p.add_argument("--paper", default="letter", choices=("letter", "a4"))
+    p = add_command(slips, "pdf", cmd_pdf, "print slips to a PDF file (one per slip, in member-number order)",
+                    epilog="example: treasurer slips pdf --out slips-2026-12.pdf --layout 3up")
+    p.add_argument("--out", required=True, metavar="FILE", help="the PDF file to write")
+    p.add_argument("--status", default="open", choices=SLIP_STATUSES,
+                   help="which slips to print: " + ", ".join(SLIP_STATUSES) + " (default open)")
+    p.add_argument("--layout", default="1up", choices=("1up", "3up"),
+                   help="1up: one slip a page (the default); 3up: three slips a page, to cut apart")
+    p.add_argument("--paper", default="letter", choices=("letter", "a4"), help="paper size (default letter)")
 
     sandbox = group(commands, "sandbox", "the offline Stripe sandbox")
-    p = add_command(sandbox, "serve", cmd_sandbox_serve, "run the sandbox on 127.0.0.1 until stopped")
-    p.add_argument("--port", type=int, default=12111)
+    p = add_command(sandbox, "serve", cmd_sandbox_serve, "run the sandbox on 127.0.0.1 until stopped",
+                    epilog="example: treasurer sandbox serve --port 12111 --state sandbox-state.json")
+    p.add_argument("--port", type=int, default=12111, help="the port to listen on (default 12111)")
     p.add_argument("--state", metavar="FILE", help="load state from and save it to this JSON file")
 
 

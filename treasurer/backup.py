@@ -55,13 +55,23 @@ def backup_to(db: Database, target: str | Path) -> BackupReport:
             src.close()
     try:
         report = check_backup(partial)
+    except NotVerified as exc:          # the live books differ from their log: the copy would too
+        partial.unlink(missing_ok=True)
+        raise UserFacingError(f"No backup was kept: the books do not verify: {exc.problem}") from None
     except UserFacingError as exc:
         partial.unlink(missing_ok=True)
-        said = str(exc).replace(f"The database in {partial} does not", "the books do not")
-        raise UserFacingError(f"No backup was kept: {said}") from None
+        raise UserFacingError(f"No backup was kept: {exc}") from None
     protect(partial)
     partial.replace(target)
     return BackupReport(target, target.stat().st_size, report.chain, report)
+
+
+class NotVerified(UserFacingError):
+    """A readable hall database whose books do not verify; ``problem`` is the first thing found."""
+
+    def __init__(self, path: Path, problem: str):
+        super().__init__(f"The database in {path} does not verify: {problem}")
+        self.problem = problem
 
 
 def check_backup(path: str | Path) -> audit_check.BooksReport:
@@ -77,10 +87,9 @@ def check_backup(path: str | Path) -> audit_check.BooksReport:
     with tempfile.TemporaryDirectory(prefix="treasurer-check-") as folder:
         copy = Path(folder) / "check.sqlite3"
         shutil.copyfile(path, copy)
-        for suffix in ("-wal",):  # a live database's newest pages may still be in its WAL
-            extra = path.with_name(path.name + suffix)
-            if extra.is_file():
-                shutil.copyfile(extra, copy.with_name(copy.name + suffix))
+        wal = path.with_name(path.name + "-wal")  # a live database's newest pages may still be in its WAL
+        if wal.is_file():
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
         _integrity(copy, path)
         revision = _schema_of(copy)
         if revision is None:
@@ -99,7 +108,7 @@ def check_backup(path: str | Path) -> audit_check.BooksReport:
         finally:
             db.close()
     if not report.ok:
-        raise UserFacingError(f"The database in {path} does not verify: {report.first_problem}")
+        raise NotVerified(path, report.first_problem)
     return report
 
 
@@ -234,10 +243,7 @@ def restore_from(db_url: str, source: str | Path, now: dt.datetime | None = None
     target = target.expanduser().resolve()
     if source == target:
         raise UserFacingError("The backup to restore cannot be the database itself.")
-    check_backup(source)
-    revision = _schema_of(source)
-    if not known_revision(revision):
-        raise UserFacingError(newer_schema_message(revision, f"The backup {source}"))
+    check_backup(source)            # also refuses a backup from a newer version of the app
     target.parent.mkdir(parents=True, exist_ok=True)
     stamp = (now or dt.datetime.now()).strftime(AUTO_STAMP)
 

@@ -162,7 +162,7 @@ def _check_anchors(session: Session, expect: Iterable[Anchor]) -> Iterable[str]:
     for anchor in expect:
         found = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == anchor.seq))
         if found is None:
-            count = session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)) or 0
+            count, _ = audit.head(session)
             yield (f"entry {anchor.seq} is not in the log, which ends at entry {count}: entries were cut off "
                    f"after the anchor was written down.")
         elif found != anchor.hash:

@@ -11,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .text_input import clean_name
-from . import clock
+from . import audit, clock
 from .errors import PeriodClosed, ValidationError
-from .audit import GENESIS
 from .hall import Hall, Tx
-from .models import AuditEntry, DuesPeriod, PeriodClosing
+from .models import DuesPeriod, PeriodClosing
 from .officers import authenticate
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -139,9 +138,7 @@ def _set_closed(hall: Hall, code: str, officer_name: str, note: str, action: str
             # The chain's head just before the closing's own entry: kept on paper by the trustees, it lets
             # 'audit verify --expect SEQ:HASH' catch a log cut off or re-hashed after this point.
             tx.flush_audit()
-            head = tx.session.execute(select(AuditEntry.seq, AuditEntry.hash)
-                                      .order_by(AuditEntry.seq.desc()).limit(1)).first()
-            row.anchor_seq, row.anchor_hash = (head.seq, head.hash) if head else (0, GENESIS)
+            row.anchor_seq, row.anchor_hash = audit.head(tx.session)
             record |= {"anchor_seq": row.anchor_seq, "anchor_hash": row.anchor_hash}
         tx.session.add(row)
         tx.session.flush()

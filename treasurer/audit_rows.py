@@ -16,6 +16,7 @@ way, and such a statement could not say which rows it touched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -98,7 +99,7 @@ class Reader:
         # A BLOB where the app never writes one stays bytes: it differs from any snapshot, and shows as such.
         return dict(zip(self.columns, values))
 
-    def rows(self, session: Session | Connection, keys: Sequence | None = None) -> Iterator[tuple[str, dict]]:
+    def rows(self, session: Session | Connection, keys: Sequence | None = None) -> list[tuple[str, dict]]:
         """``(key, snapshot)`` for every row, or for the rows with these keys."""
         conn = session.connection() if isinstance(session, Session) else session
         try:
@@ -127,14 +128,9 @@ class Reader:
                 yield row_key(values[self.key_index]), self.snapshot(values)
 
 
+@functools.cache
 def reader(name: str) -> Reader:
-    found = _READERS.get(name)
-    if found is None:
-        found = _READERS[name] = Reader(COVERED[name])
-    return found
-
-
-_READERS: dict[str, Reader] = {}
+    return Reader(COVERED[name])
 
 
 def row_key(value: Any) -> str:

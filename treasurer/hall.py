@@ -18,6 +18,7 @@ from .db import Database, open_database
 from .errors import PinRejected, UserFacingError, ValidationError
 from .models import Setting
 from .money import parse_amount, plain_cents
+from .private_files import protect_database
 from .text_input import clean_name
 
 SETTINGS = {
@@ -162,8 +163,6 @@ def open_hall(data_dir: str | None = None, database_url: str | None = None,
     path = config.data_dir(data_dir)
     url = config.database_url(path, database_url)
     db = open_database(url)
-    from .private_files import protect_database
-
     protect_database(db.sqlite_path)        # the books and their -wal/-shm/-journal: the owner's alone
     return Hall(db, actor=actor, data_path=path)
 

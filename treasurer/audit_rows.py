@@ -33,6 +33,7 @@ COVERED_MODELS = (
     m.Payment, m.Adjustment, m.AdjustmentDecision, m.Slip, m.Refund, m.Dispute, m.ReviewItem, m.Payout,
     m.LinkClosure, m.BalanceTransaction, m.BalanceLineSeen, m.DiscrepancyResolution, m.DepositBatch,
     m.DepositItem, m.DepositRemoval, m.BankReconciliation, m.BankClearedItem, m.BankEntry,
+    m.OutboxEntry,
 )
 COVERED: dict[str, Table] = {model.__table__.name: model.__table__ for model in COVERED_MODELS}
 # Not covered: the raw Stripe inbox (stripe_events: Stripe's own copies, kept verbatim), the relay's cursor

@@ -556,3 +556,33 @@ class BankEntry(Base):
         CheckConstraint(f"kind IN {BANK_ENTRY_KINDS}", name="ck_bank_entry_kind"),
         CheckConstraint("amount_cents <> 0", name="ck_bank_entry_amount"),
     )
+
+
+OUTBOX_STEPS = ("sending", "sent", "retry", "failed", "unknown")
+
+
+class OutboxEntry(Base):
+    """The outbox: what happened to each email to a member, one row per step, never changed or deleted.
+
+    A message is one (slip, kind): ``slip`` for the slip itself, ``reminder-1``, ``reminder-2``... for
+    reminders.  Each try writes a 'sending' row (committed before a byte goes to the server) and then its
+    answer: 'sent', 'retry' (a temporary failure: tried again later), 'failed' (the server refused it for
+    good) or 'unknown' (the program stopped between the two: it may have gone out, so it is not sent again).
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    slip_id: Mapped[int] = mapped_column(ForeignKey("slips.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(254))
+    message_id: Mapped[str] = mapped_column(String(255))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (
+        UniqueConstraint("slip_id", "kind", "attempt", "step", name="uq_outbox_step"),
+        CheckConstraint(f"step IN {OUTBOX_STEPS}", name="ck_outbox_step"),
+        Index("ix_outbox_member", "member_id"),
+    )

@@ -4,14 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyleOptionHeader,
+    QTableView,
+)
 
 from .filter_proxy import RecordFilterProxy
 from .settings import AppSettings
 
-
 SORT_ARROW_ROOM = 14      # pixels each side of a header's title: the sort arrow, and the section's margins
+
+
+class RecordHeader(QHeaderView):
+    """Column titles that never sit under the sort arrow: with the app's style sheet a right-aligned title
+    (money, counts) was drawn through the arrow ("Slip" sorted read "Sli▾p"); it now ends just before it."""
+
+    def paintSection(self, painter, rect, logical: int) -> None:
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        self.initStyleOptionForIndex(option, logical)
+        if (option.sortIndicator == QStyleOptionHeader.SortIndicator.None_
+                or not option.textAlignment & Qt.AlignmentFlag.AlignRight):
+            super().paintSection(painter, rect, logical)
+            return
+        option.rect = rect
+        style = self.style()
+        arrow = style.subElementRect(QStyle.SubElement.SE_HeaderArrow, option, self)
+        title = option.text
+        option.text = ""
+        painter.save()
+        style.drawControl(QStyle.ControlElement.CE_Header, option, painter, self)     # ground, border, arrow
+        painter.restore()
+        label = QStyleOptionHeader(option)
+        label.text = title
+        label.sortIndicator = QStyleOptionHeader.SortIndicator.None_
+        label.rect = QRect(rect.left(), rect.top(), max(0, arrow.left() - rect.left() - 3), rect.height())
+        painter.save()
+        style.drawControl(QStyle.ControlElement.CE_HeaderLabel, label, painter, self)
+        painter.restore()
 
 
 class RecordTableView(QTableView):
@@ -21,6 +55,7 @@ class RecordTableView(QTableView):
                  default_sort: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.AscendingOrder)):
         super().__init__(parent)
         self.setObjectName(f"table-{name}")
+        self.setHorizontalHeader(RecordHeader(Qt.Orientation.Horizontal, self))
         self.name = name
         self._default_sort = default_sort
         self._settings = settings
@@ -54,11 +89,14 @@ class RecordTableView(QTableView):
         if state is None or not self.horizontalHeader().restoreState(state):
             source = self.proxy.sourceModel()
             header = self.horizontalHeader()
-            for i, column in enumerate(getattr(source, "columns", [])):
-                if column.width:
-                    # Never narrower than its title with room for the sort arrow: no clipped headers.
-                    title = header.fontMetrics().horizontalAdvance(column.title) + 2 * SORT_ARROW_ROOM
-                    self.setColumnWidth(i, max(column.width, title))
+            columns = getattr(source, "columns", [])
+            for i, column in enumerate(columns):
+                # Never narrower than its title with room for the sort arrow: no clipped headers.  The last
+                # column, which stretches, starts at its title's width when it has none of its own: it then
+                # fills the table, but does not push the table wider than the window.
+                title = header.fontMetrics().horizontalAdvance(column.title) + 2 * SORT_ARROW_ROOM
+                if column.width or i == len(columns) - 1:
+                    self.setColumnWidth(i, max(column.width or 0, title))
             self.sortByColumn(*self._default_sort)
         else:
             header = self.horizontalHeader()

@@ -65,8 +65,12 @@ class AuditScreen(Screen):
         self.export_button = QPushButton(icon("export"), "Export CSV…")
         self.export_button.setObjectName("export")
         self.export_button.clicked.connect(self.export)
-        layout.addLayout(toolbar_row(self.search, self.entity, self.use_dates, self.since, QLabel("to"), self.until,
-                                     self.verify_button, self.export_button, stretch_at=6))
+        # Finding entries on one row, acting on them on the next: one row made the window wider than 1280.
+        find = toolbar_row(self.search, self.entity, self.use_dates, self.since, QLabel("to"), self.until,
+                           stretch_at=6)
+        find.setStretch(0, 2)
+        layout.addLayout(find)
+        layout.addLayout(toolbar_row(self.verify_button, self.export_button, stretch_at=2))
         self.verdict = QLabel("The books have not been checked against the log in this session.")
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)

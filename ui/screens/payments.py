@@ -97,9 +97,12 @@ class PaymentsScreen(Screen):
         self.refund_button.setObjectName("refund-payment")
         self.refund_button.setToolTip("Refund the selected online payment through Stripe")
         self.refund_button.clicked.connect(self.refund_payment)
-        layout.addLayout(toolbar_row(self.search, self.method_filter, QLabel("from"), self.since, QLabel("to"),
-                                     self.until, self.pending_only, self.record_button, self.receipt_button,
-                                     self.refund_button, stretch_at=7))
+        # Finding payments on one row, acting on them on the next: one row made the window wider than 1280.
+        find = toolbar_row(self.search, self.method_filter, QLabel("from"), self.since, QLabel("to"), self.until,
+                           self.pending_only, stretch_at=7)
+        find.setStretch(0, 2)
+        layout.addLayout(find)
+        layout.addLayout(toolbar_row(self.record_button, self.receipt_button, self.refund_button, stretch_at=3))
         layout.addWidget(self.table.view, 1)
         self.table.view.activated_record.connect(lambda record: self.show_receipt())
         self.table.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

@@ -128,11 +128,12 @@ class ReportsTab(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.pc_title)
         right_layout.addWidget(self.pc.view, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # One above the other: side by side their columns did not fit across a 1280 or a 1440 wide window.
+        split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([560, 600])
+        split.setSizes([420, 220])
         layout.addWidget(split, 1)
         layout.addWidget(self.result_label)
         for a, b in ((self.period, self.show_button), (self.show_button, self.export_period),

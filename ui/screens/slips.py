@@ -88,8 +88,12 @@ class SlipsScreen(Screen):
         self.void_button = QPushButton(icon("void"), "Void")
         self.void_button.setObjectName("void-slip")
         self.void_button.clicked.connect(self.void_selected)
-        layout.addLayout(toolbar_row(self.search, self.status_filter, self.layout_choice, self.create_button,
-                                     self.print_button, self.pdf_button, self.void_button, stretch_at=3))
+        # Finding slips on one row, acting on them on the next: one row made the window wider than 1280.
+        find = toolbar_row(self.search, self.status_filter, stretch_at=2)
+        find.setStretch(0, 2)
+        layout.addLayout(find)
+        layout.addLayout(toolbar_row(self.create_button, self.void_button, self.layout_choice, self.print_button,
+                                     self.pdf_button, stretch_at=2))
         self.result_label = QLabel()
         self.result_label.setObjectName("slips-result")
         self.result_label.setWordWrap(True)

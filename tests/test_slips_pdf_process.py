@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 import subprocess
 
+import zxingcpp
+from PySide6.QtGui import QImage
+
 from helpers import run_treasurer, standard_hall
 from treasurer.dues import assess
 from treasurer.slips import create_slips
@@ -28,6 +31,7 @@ def test_slips_pdf_for_a_whole_hall_exits_cleanly_in_its_own_process(hall, gatew
     assess(hall, "2026-10")
     outcomes, _ = create_slips(hall, gateway, "2026-10")
     assert len(outcomes) == SLIPS
+    urls = sorted(o.url for o in outcomes)
     data_dir = tmp_path / "hall"      # the hall fixture's folder
     hall.close()
 
@@ -39,3 +43,14 @@ def test_slips_pdf_for_a_whole_hall_exits_cleanly_in_its_own_process(hall, gatew
         assert done.stderr == ""
         assert done.stdout.strip() == f"Wrote {SLIPS} slips on {pages} pages to {out}."
         assert pdf_pages(out) == pages
+        # Every slip's whole payment address is printed (wrapped lines joined), on either layout.
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True,
+                              timeout=120).stdout
+        joined = "".join(text.split())
+        assert [u for u in urls if u not in joined] == [] and "…" not in text
+    # The 3-up page's codes read back as its three links.
+    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(out), str(tmp_path / "first")],
+                   check=True, timeout=60)
+    image = QImage(str(next(tmp_path.glob("first*.png")))).convertToFormat(QImage.Format.Format_Grayscale8)
+    decoded = sorted(code.text for code in zxingcpp.read_barcodes(image))
+    assert len(decoded) == 3 and set(decoded) <= set(urls)

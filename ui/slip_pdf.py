@@ -20,9 +20,9 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QGuiApplication,
     QImage,
+    QPagedPaintDevice,
     QPageLayout,
     QPageSize,
-    QPagedPaintDevice,
     QPainter,
     QPdfWriter,
     QPen,
@@ -179,20 +179,24 @@ def paint_page(painter: QPainter, paper: QRectF, faces: Sequence[SlipFace], layo
     for i, face in enumerate(faces):
         panel = QRectF(area.left(), i * height + MARGIN_PT * 0.6, area.width(), height - MARGIN_PT * 1.2)
         paint_slip(painter, panel, face)
-    pen = QPen(QColor("#777777"), 0.6, Qt.PenStyle.DashLine)
-    painter.setPen(pen)
-    small = QFont("DejaVu Sans")
-    small.setPixelSize(6)
-    for i in (1, 2):
+    small = _font(SMALL_PT)
+    label = "✂ cut here"
+    label_w = QFontMetricsF(small).horizontalAdvance(label) + 4
+    for i in range(1, min(len(faces), 2) + 1):        # below each slip but the page's last
         y = i * height
+        painter.setPen(QPen(QColor("#777777"), 0.6, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(8, y), QPointF(paper.width() - 8, y))
+        label_rect = QRectF(area.left(), y - 7, label_w, 14)
+        painter.fillRect(label_rect.adjusted(-4, 0, 4, 0), Qt.GlobalColor.white)
         painter.setFont(small)
-        painter.drawText(QPointF(12, y - 2), "cut here")
+        painter.setPen(QColor("#555555"))
+        painter.drawText(label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
 
 
 # The 1-up page, in points: the member's part (who, what, how much, the QR code, the full payment address,
 # the other ways to pay), a dashed cut line, and the stub that goes back with a check.  Body type is 11 pt.
 BODY_PT = 11.0
+SMALL_PT = 9.0            # the smallest type on any slip
 STUB_H_PT = 210.0
 
 
@@ -337,9 +341,9 @@ def _font(size: float, bold: bool = False, mono: bool = False) -> QFont:
 
 
 def paint_slip(painter: QPainter, rect: QRectF, face: SlipFace) -> None:
-    """One slip in ``rect`` (points); sizes scale with the panel's height."""
-    s = max(0.6, min(rect.height() / 250.0, rect.width() / 520.0, 1.6))
-    pad = 14 * s
+    """One slip in ``rect`` (points), a third of a page: who, what, how much, the QR code, the full payment
+    address and the other ways to pay.  Type is 9 pt or more, the address whole (wrapped, typewriter face)."""
+    pad = 12.0
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -347,59 +351,50 @@ def paint_slip(painter: QPainter, rect: QRectF, face: SlipFace) -> None:
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRoundedRect(rect, 6, 6)
     inner = rect.adjusted(pad, pad, -pad, -pad)
-    footer_h = 34 * s
-    qr_side = min(inner.height() - footer_h - 18 * s, inner.width() * 0.36)
+
+    # The other ways to pay along the bottom, across the whole width; measured first, so the rest sits above.
+    payee = face.hall_name or "the hall"
+    where = f"; mail or bring it to {one_line_address(face.hall_address)}" if face.hall_address else ""
+    other = (f"Other ways to pay: a check or money order made out to {payee}, with your member number "
+             f"{face.member_number} on the memo line{where}. Cash at the hall office: ask for a receipt.")
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+    painter.setFont(_font(SMALL_PT))
+    footer_h = painter.boundingRect(QRectF(0, 0, inner.width(), 1000), flags, other).height()
+    footer = QRectF(inner.left(), inner.bottom() - footer_h, inner.width(), footer_h)
+    painter.setPen(QPen(QColor("#bbbbbb"), 0.5))
+    painter.drawLine(QPointF(footer.left(), footer.top() - 4), QPointF(footer.right(), footer.top() - 4))
+    painter.setPen(QColor("#333333"))
+    painter.drawText(footer, flags, other)
+
+    top_h = footer.top() - 8 - inner.top()
+    qr_side = min(top_h - 14, inner.width() * 0.27, 150.0)
     qr_rect = QRectF(inner.right() - qr_side, inner.top(), qr_side, qr_side)
-    text_w = inner.width() - qr_side - 16 * s
-    y = inner.top()
-
-    def line(text: str, size: float, bold: bool = False, colour: str = "#111111", gap: float = 3.0,
-             wrap: bool = False) -> None:
-        nonlocal y
-        painter.setFont(_font(size * s, bold))
-        painter.setPen(QColor(colour))
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        if wrap:
-            flags |= Qt.TextFlag.TextWordWrap
-        box = painter.boundingRect(QRectF(inner.left(), y, text_w, 1000), flags, text)
-        painter.drawText(QRectF(inner.left(), y, text_w, box.height()), flags, text)
-        y += box.height() + gap * s
-
-    line(face.hall_name or "Your union hall", 13, bold=True, gap=1)
+    left = _Column(painter, inner.left(), inner.top(), inner.width() - qr_side - 14)
+    left.text(face.hall_name or "Your union hall", 13, bold=True, gap=1)
     if face.hall_address:
-        line(face.hall_address, 7.5, colour="#555555", gap=6, wrap=True)
-    line(f"DUES PAYMENT SLIP  ·  No. {face.slip_id}", 7, bold=True, colour="#1f4e8c", gap=5)
-    line(face.member_name, 12, bold=True, gap=0)
-    line(f"Member no. {face.member_number}", 9, colour="#333333", gap=5)
-    line(face.covers, 8.5, colour="#333333", gap=4, wrap=True)
-    line(f"Amount due  {face.amount}", 16, bold=True, gap=1)
-    line(f"Please pay by {face.pay_by}", 9, gap=2)
+        left.text(one_line_address(face.hall_address), SMALL_PT, colour="#555555", gap=3)
+    left.text(f"DUES PAYMENT SLIP  ·  No. {face.slip_id}", SMALL_PT, bold=True, colour="#1f4e8c", gap=3)
+    left.text(face.member_name, 12, bold=True, gap=0)
+    left.text(f"Member no. {face.member_number}", 10, colour="#333333", gap=1)
+    left.text(face.covers, 10, colour="#333333", gap=2)
+    left.text(f"Amount due  {face.amount}", 16, bold=True, gap=0)
+    left.text(f"Please pay by {face.pay_by}", 10, gap=3)
     if face.status != "open":
-        line(f"This slip is {face.status}.", 9, bold=True, colour="#b3261e")
+        left.text(f"This slip is {face.status}: do not pay it.", 10, bold=True, colour="#b3261e", gap=3)
 
     if face.url:
         draw_qr(painter, face.url, qr_rect)
-        painter.setFont(_font(6.5 * s))
+        painter.setFont(_font(SMALL_PT))
         painter.setPen(QColor("#333333"))
-        below = QRectF(qr_rect.left() - 20 * s, qr_rect.bottom() + 1 * s, qr_rect.width() + 20 * s, 10 * s)
-        painter.drawText(below, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                         f"Scan to pay online: {face.short_url}")
+        painter.drawText(QRectF(qr_rect.left() - 15, qr_rect.bottom() + 1, qr_rect.width() + 30, 14),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Scan with a phone camera")
+        left.text("Pay online: scan the code, or type this address into a web browser:", SMALL_PT, gap=1)
+        left.url(face.url, 10, gap=0)
     else:
-        painter.setFont(_font(8 * s))
+        painter.setFont(_font(SMALL_PT))
         painter.setPen(QColor("#555555"))
         painter.drawText(qr_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                          "No online payment link on this slip: pay by check or cash.")
-
-    footer = QRectF(inner.left(), inner.bottom() - footer_h, inner.width(), footer_h)
-    painter.setPen(QPen(QColor("#bbbbbb"), 0.5))
-    painter.drawLine(footer.topLeft(), footer.topRight())
-    payee = face.hall_name or "the hall"
-    where = f"; mail or bring it to {face.hall_address.replace(chr(10), ', ')}" if face.hall_address else ""
-    text = (f"Other ways to pay: a check or money order made out to {payee}, with your member number "
-            f"{face.member_number} on the memo line{where}. Cash at the hall office: ask for a receipt.")
-    painter.setFont(_font(6.8 * s))
-    painter.setPen(QColor("#333333"))
-    painter.drawText(footer.adjusted(0, 4 * s, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
     painter.restore()
 
 

@@ -112,3 +112,22 @@ def test_the_stub_says_where_to_bring_it_when_the_hall_has_no_address(hall, gate
     text = " ".join(w for w, *_ in page_words(out, 1))
     assert "Mail or bring to IBEW Local 000 the hall office" in text
     assert "bring it with the part below to the hall office" in text
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_three_up_prints_each_full_link_in_readable_type(slipped, tmp_path, paper):
+    slips = list_slips(slipped, "open")
+    out = tmp_path / "slips-3up.pdf"
+    assert render_slips_pdf(slipped, slips, out, layout="3up", paper=paper) == 2
+    for page, on_page in ((1, slips[:3]), (2, slips[3:])):
+        words = page_words(out, page)
+        text = " ".join(w for w, *_ in words)
+        joined = "".join(text.split())
+        for slip in on_page:
+            # The whole payment address, character for character (wrapped lines joined), not a shortened one.
+            assert slip.url in joined and len(slip.url) > 44, (slip.url, text)
+            assert f"Member no. {slip.member.member_number}" in text
+        assert "…" not in text and text.count("Other ways to pay") == len(on_page)
+        # Readable type: nothing on the page under 9 pt ("cut here" included).
+        assert min(size for *_, size in words) >= 8.9, sorted(words, key=lambda w: w[3])[:5]
+    assert decode_pages(out, tmp_path) == [sorted(s.url for s in slips[:3]), [slips[3].url]]

@@ -11,10 +11,12 @@ from sqlalchemy import func, insert, select
 from . import clock
 from .adjustments import decide, request_adjustment
 from .audit import snapshot
+from .bank import bank_status, reconcile_bank, record_bank_entry
+from .deposits import DEPOSIT_METHODS, create_batch, mark_deposited
 from .dues import add_classification, add_rate, assess
 from .errors import UserFacingError
 from .hall import Hall, init_hall
-from .models import Charge, DuesPeriod, Member, Payment
+from .models import Charge, DepositBatch, DuesPeriod, Member, Payment
 from .officers import add_officer
 from .payments import PAYMENT_FIELDS
 from .periods import PeriodSpan, next_period, period_for_date
@@ -47,6 +49,9 @@ class DemoSummary:
     charges: int
     payments: int
     officers: list[tuple[str, str, str]]
+    deposits: int = 0                # batches of cash and checks taken to the bank
+    gathered: int = 0                # payments in the batch not yet taken
+    open_batch: int | None = None
 
 
 def months_back(day: dt.date, months: int) -> dt.date:
@@ -85,9 +90,10 @@ def fill_demo(hall: Hall, members: int = 1200, months: int = 24, seed: int = 7) 
         assess(hall, span.code)
     payments = _add_payments(hall, rng, today)
     _add_adjustments(hall, rng)
+    deposits, gathered, open_batch = _add_deposits(hall, today)
     with hall.read() as s:
         charges = s.scalar(select(func.count()).select_from(Charge))
-    return DemoSummary(members, charges, payments, OFFICERS)
+    return DemoSummary(members, charges, payments, OFFICERS, deposits, gathered, open_batch)
 
 
 def _add_members(hall: Hall, rng: random.Random, count: int, start: dt.date, today: dt.date) -> None:
@@ -174,4 +180,82 @@ def _add_adjustments(hall: Hall, rng: random.Random) -> None:
             decide(hall, adj.id, president[0], president[2], approve=True, note="Reviewed at the E-Board meeting")
 
 
-__all__ = ["fill_demo", "DemoSummary", "PeriodSpan"]
+
+# Cash and checks: deposited a month at a time; the last two weeks' gathered in a batch not yet taken to the
+# bank; the last few days' still in the drawer.
+GATHERED_DAYS, DRAWER_DAYS = 14, 4
+
+
+def _add_deposits(hall: Hall, today: dt.date) -> tuple[int, int, int | None]:
+    """(batches deposited, payments gathered in the open batch, that batch)."""
+    gathered_from, drawer_from = today - dt.timedelta(days=GATHERED_DAYS), today - dt.timedelta(days=DRAWER_DAYS)
+    with hall.read() as s:
+        rows = s.execute(select(Payment.id, Payment.received_on).where(
+            Payment.method.in_(DEPOSIT_METHODS), Payment.status == "completed")
+            .order_by(Payment.received_on, Payment.id)).all()
+    months: dict[dt.date, list[int]] = {}
+    gathered: list[int] = []
+    for payment_id, day in rows:
+        if day < gathered_from:
+            months.setdefault(day.replace(day=1), []).append(payment_id)
+        elif day < drawer_from:
+            gathered.append(payment_id)
+    for month, ids in sorted(months.items()):
+        deposited_on = min(months_back(month, -1), gathered_from)    # the first of the next month
+        batch = create_batch(hall, deposited_on, f"DT-{month:%Y%m}", ids)
+        mark_deposited(hall, batch.batch_id, deposited_on)
+    if not gathered:
+        return len(months), 0, None
+    return len(months), len(gathered), create_batch(hall, today, f"DT-{today:%Y%m%d}", gathered).batch_id
+
+
+@dataclasses.dataclass(frozen=True)
+class BankSummary:
+    statements_finished: int
+    statement_date: dt.date | None       # the statement being ticked now
+    ticked: int
+    unticked: int
+
+
+MONTHLY_FEE, INTEREST = -1200, 314
+
+
+def fill_bank_statement(hall: Hall) -> BankSummary:
+    """The bank account reconciled month by month, and this month's statement half ticked.
+
+    Run after the payouts are in the books (the online part of the demo): the statement shows every deposit
+    and payout the bank has, a service fee and a little interest; the treasurer has ticked the deposits, the
+    first payout and the fee so far.
+    """
+    officer, _role, pin = OFFICERS[0]
+    today = clock.today()
+    statement_date = today - dt.timedelta(days=1)
+    finished = 0
+    with hall.read() as s:
+        first = s.scalar(select(func.min(DepositBatch.deposited_on)).where(DepositBatch.status == "deposited"))
+    # Six monthly statements; the first also clears every older deposit (the books' opening statement).
+    month = max(first.replace(day=1), months_back(statement_date, 6)) if first else None
+    while month is not None and months_back(month, -1) <= statement_date:
+        month_end = months_back(month, -1) - dt.timedelta(days=1)
+        record_bank_entry(hall, month_end, "fee", MONTHLY_FEE, "Monthly service charge", officer=officer, pin=pin)
+        started = reconcile_bank(hall, month_end, 0)
+        shown = [i for i in started.items if i.day <= month_end and i.kind != "payout"]
+        reconcile_bank(hall, month_end, started.opening_balance_cents + sum(i.amount_cents for i in shown),
+                       tick=[i.ref for i in shown], finish=True)
+        finished += 1
+        month = months_back(month, -1)
+    if month is None or bank_status(hall) is not None:
+        return BankSummary(finished, None, 0, 0)
+    record_bank_entry(hall, statement_date, "fee", MONTHLY_FEE, "Monthly service charge", officer=officer, pin=pin)
+    record_bank_entry(hall, statement_date, "interest", INTEREST, "Interest paid", officer=officer, pin=pin)
+    started = reconcile_bank(hall, statement_date, 0)
+    payouts = [i for i in started.items if i.kind == "payout"]
+    untick = {i.ref for i in payouts[1:]} | {i.ref for i in started.items if i.kind == "interest"}
+    tick = [i.ref for i in started.items if i.ref not in untick]
+    view = reconcile_bank(hall, statement_date, started.opening_balance_cents
+                          + sum(i.amount_cents for i in started.items), tick=tick)
+    return BankSummary(finished, statement_date, sum(i.ticked for i in view.items),
+                       sum(not i.ticked for i in view.items))
+
+
+__all__ = ["BankSummary", "DemoSummary", "PeriodSpan", "fill_bank_statement", "fill_demo"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import config, dues, periods
 from ..backup import DEFAULT_KEEP, backup_if_due, backup_to, restore_from
-from ..demo import fill_demo
+from ..demo import fill_bank_statement, fill_demo
 from ..errors import ValidationError
 from ..hall import INTERNAL_SETTINGS, SETTINGS, init_hall
 from ..models import FREQUENCIES, OFFICER_ROLES
@@ -140,6 +140,8 @@ def register(commands) -> None:
                    help="how many months of dues and payments, up to this month (default 24)")
     p.add_argument("--seed", type=int, default=7, metavar="N",
                    help="the same seed makes the same books each time (default 7)")
+    p.add_argument("--offline", action="store_true",
+                   help="no online payments: skip the offline Stripe sandbox (its payouts, refund, dispute)")
 
     p = add_command(commands, "backup", cmd_backup, "make a consistent copy of the database and check it",
                     epilog="examples:\n  treasurer backup --to /media/usb/hall-2026-12-01.db\n"
@@ -309,10 +311,32 @@ def cmd_periods_reopen(args) -> int:
 def cmd_demo(args) -> int:
     hall = hall_from(args, must_exist=False)
     started = time.perf_counter()
+    folder = config.data_dir(getattr(args, "data_dir", None))
+    if not args.offline:
+        from .demo_online import check_fresh
+
+        check_fresh(folder)
     summary = fill_demo(hall, args.members, args.months, args.seed)
+    online = None
+    if not args.offline:
+        from . import SANDBOX_KEY
+        from .demo_online import demo_sandbox, fill_online
+
+        with demo_sandbox(folder) as url:
+            online = fill_online(hall, url, SANDBOX_KEY, args.seed)
+    bank = fill_bank_statement(hall)
     print(f"Demo hall ready in {time.perf_counter() - started:.1f} s: {summary.members} members, "
           f"{summary.charges} charges, {summary.payments} payments.")
+    for line in online.lines(lambda cents: money(hall, cents)) if online else ():
+        print(line)
+    print(f"Cash and checks: {summary.deposits} deposits taken to the bank, {summary.gathered} payments gathered "
+          f"in deposit {summary.open_batch} not yet taken; bank statement of {bank.statement_date} being ticked "
+          f"({bank.ticked} lines ticked, {bank.unticked} not yet), {bank.statements_finished} earlier statements "
+          f"reconciled.")
     print("Demo officers (name, role, PIN): " + "; ".join(f"{n}, {r}, {p}" for n, r, p in summary.officers))
+    if online:
+        print("'treasurer reconcile --no-sync' shows the payouts; 'treasurer gui --sandbox' opens the window on the "
+              "same sandbox.")
     return 0
 
 

@@ -15,6 +15,7 @@ from .errors import UserFacingError
 SERVICE = "treasurer"
 SECRET_KEY = "stripe_secret_key"
 WEBHOOK_SECRET = "stripe_webhook_secret"
+MAIL_PASSWORD = "smtp_password"      # the hall's mail server password (an app password), beside the Stripe key
 
 
 class NoKeyring(UserFacingError):
@@ -57,6 +58,11 @@ def webhook_secrets() -> list[str]:
     return [s.strip() for s in raw.split(",") if s.strip()]
 
 
+def mail_password() -> str | None:
+    """``TREASURER_SMTP_PASSWORD`` for scripts, else the keyring; None when neither has one."""
+    return os.environ.get("TREASURER_SMTP_PASSWORD") or _keyring_get(MAIL_PASSWORD)
+
+
 def keyring_available() -> bool:
     from keyring.backends import fail
 
@@ -67,6 +73,9 @@ def store(name: str, value: str) -> None:
     if name == SECRET_KEY:
         key_mode(value)
     if not keyring_available():
+        if name == MAIL_PASSWORD:
+            raise NoKeyring("This computer has no system keyring to keep the mail password safe, so it was not "
+                            "saved. Set TREASURER_SMTP_PASSWORD in the environment for this session instead.")
         raise NoKeyring("This computer has no system keyring to keep the key safe, so it was not saved. "
                         "Set STRIPE_API_KEY in the environment for this session instead.")
     try:

@@ -22,7 +22,7 @@ from .periods import closed_period_containing
 KIND_LABELS = {
     "unmatched_payment": "Unmatched payment", "stale_slip_payment": "Paid an old slip", "overpayment": "Credit",
     "refund": "Refund", "dispute": "Dispute", "ach_failed": "Failed bank payment", "held_event": "Held event",
-    "failed_event": "Failed event", "adjustment": "Awaiting approval",
+    "failed_event": "Failed event", "adjustment": "Awaiting approval", "mail_failed": "Email not delivered",
 }
 
 
@@ -78,6 +78,9 @@ def open_items(hall: Hall) -> list[Item]:
                           f"{a.kind.replace('_', ' ').capitalize()} of {-a.amount_cents / 100:.2f} for member "
                           f"{a.member_number} ({a.member_name}) requested by {a.requested_by}: {a.reason}",
                           a.amount_cents, None, a.created_at))
+    from .outbox import problems      # emails refused or cut off, while their slip is open
+
+    items.extend(Item(f"mail:{p.outbox_id}", "mail_failed", p.summary, None, None, p.at) for p in problems(hall))
     return items
 
 

@@ -44,6 +44,9 @@ def register(commands) -> None:
     p.add_argument("--layout", default="1up", choices=("1up", "3up"),
                    help="1up: one slip a page (the default); 3up: three slips a page, to cut apart")
     p.add_argument("--paper", default="letter", choices=("letter", "a4"), help="paper size (default letter)")
+    from .mail import add_slips_email    # 'slips email': the email commands' module sends them
+
+    add_slips_email(slips)
 
     sandbox = group(commands, "sandbox", "the offline Stripe sandbox")
     p = add_command(sandbox, "serve", cmd_sandbox_serve, "run the sandbox on 127.0.0.1 until stopped",

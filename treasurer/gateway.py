@@ -13,12 +13,12 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import stripe
-
-from . import credentials
 from .errors import UserFacingError
+
+if TYPE_CHECKING:
+    import stripe
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,6 +45,10 @@ class GatewayError(UserFacingError):
 
 
 def explain(exc: stripe.StripeError) -> GatewayError:
+    import stripe
+
+    from . import credentials
+
     if isinstance(exc, stripe.AuthenticationError):
         return GatewayError("Stripe refused the API key: it is wrong, revoked or for another account. "
                             "Check the key in Settings.", code="authentication")
@@ -74,6 +78,12 @@ def explain(exc: stripe.StripeError) -> GatewayError:
 class Gateway:
     def __init__(self, api_key: str, api_base: str | None = None, *, retries: int = 4,
                  backoff_seconds: float = 0.5, sleep: Callable[[float], None] = time.sleep):
+        # Stripe's SDK and the keyring (a tenth of a second each to load) come with the first gateway, not
+        # with every module that names one.
+        import stripe
+
+        from . import credentials
+
         self.mode = credentials.key_mode(api_key)
         self._api_key = api_key
         self.restricted = credentials.is_restricted(api_key)
@@ -87,6 +97,8 @@ class Gateway:
 
     @classmethod
     def from_environment(cls, api_base: str | None = None, **kwargs) -> Gateway:
+        from . import credentials
+
         key = credentials.api_key()
         if not key:
             raise UserFacingError("No Stripe key is set: store one in Settings (kept in the system keyring) or "
@@ -103,6 +115,8 @@ class Gateway:
         return f"{self.mode} mode, {kind}" + (f", via {self.api_base}" if self.api_base else "")
 
     def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        import stripe
+
         attempt = 0
         while True:
             try:
@@ -253,6 +267,8 @@ def verify_webhook(raw_body: bytes, signature_header: str | None, secrets: list[
         raise BadSignature("no Stripe-Signature header")
     if not secrets:
         raise BadSignature("no webhook signing secret is configured")
+    import stripe
+
     payload = raw_body.decode("utf-8")
     for secret in secrets:
         try:

@@ -8,31 +8,101 @@ needs them.
 from __future__ import annotations
 
 import argparse
-import logging
+import importlib
+import importlib.util
 import sys
 import traceback
 from collections.abc import Sequence
 
-from sqlalchemy.exc import DBAPIError
-
 from .. import __version__
-from ..db import explain
 from ..errors import ImportFailed, UserFacingError
 from ..private_files import private_umask
-from . import books, common, members, money, records, relay, reports, stripe
-from . import review as review_commands
+from . import common
 
-COMMAND_MODULES = (books, members, money, records, stripe, relay, reports, review_commands)
+# Every command: (name, the module that registers it, its one-line help), in the order 'treasurer --help' lists
+# them.  Only the chosen command's module is imported (with the parts of the books it needs), so that
+# 'treasurer --version' or 'treasurer member show' does not load the relay, Stripe, the PDF writer and the
+# migrations first; the others are listed by name and help alone.  tests/test_cli_lazy.py checks that this
+# table says what the modules register.
+COMMANDS = (
+    ("init", "books", "start the books for a hall"),
+    ("settings", "books", "show or change the hall's settings"),
+    ("officers", "books", "the officers who approve adjustments and close periods"),
+    ("classes", "books", "member classifications and their dues rates"),
+    ("dues", "books", "assess dues for a period"),
+    ("periods", "books", "close and reopen dues periods"),
+    ("demo", "books", "fill a fresh hall with realistic made-up books"),
+    ("backup", "books", "make a consistent copy of the database and check it"),
+    ("restore", "books", "replace the books with a checked backup, keeping the current database aside"),
+    ("members", "members", "the member roll"),
+    ("member", "members", "one member"),
+    ("arrears", "members", "members behind on dues, oldest first"),
+    ("pay", "money", "record a payment received at the hall"),
+    ("receipt", "money", "print a copy of a past payment's receipt"),
+    ("adjust", "money", "request a waiver, hardship credit, write-off or correction"),
+    ("approve", "money", "approve a requested adjustment (a different officer, with a PIN)"),
+    ("deny", "money", "deny a requested adjustment (a different officer, with a PIN)"),
+    ("adjustments", "money", "requested adjustments"),
+    ("audit", "records", "the append-only audit log"),
+    ("slips", "stripe", "payment slips and their Stripe payment links"),
+    ("sandbox", "stripe", "the offline Stripe sandbox"),
+    ("email", "mail", "the hall's mail server, and what was emailed to members"),
+    ("reminders", "mail", "reminding members whose slip is unpaid after its pay-by date"),
+    ("relay", "relay", "the relay that brings Stripe's events into the books"),
+    ("sync", "relay", "one catch-up from Stripe's Events API, then exit"),
+    ("reconcile", "reports", ("sync Stripe payouts and reconcile them with the books (exit 1 on any open "
+                              "discrepancy)")),
+    ("discrepancy", "reports", "differences between Stripe and the books"),
+    ("deposits", "reports", "bank deposits of cash, checks and money orders"),
+    ("bank", "reports", "reconcile the bank account with its statement"),
+    ("report", "reports", "reports for the treasurer, the trustees and the international"),
+    ("review", "review", ("what waits for a person: unmatched payments, refunds, disputes, held events, "
+                          "adjustments awaiting approval")),
+)
+# Options of the top-level parser that take a value (argparse also accepts them shortened, or with '=').
+_VALUED_OPTIONS = ("--data-dir", "--database-url")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules() -> list[str]:
+    """The command modules this installation has, in the table's order (one that is missing is left out:
+    its commands are not offered, and every other command still works)."""
+    names = dict.fromkeys(module for _, module, _ in COMMANDS)
+    return [name for name in names if importlib.util.find_spec(f"{__name__}.{name}") is not None]
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command word in ``argv``: the first word that is neither an option nor a global option's value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if not word.startswith("-") or word == "-":
+            return word
+        if "=" not in word and len(word) > 2 and any(opt.startswith(word) for opt in _VALUED_OPTIONS):
+            next(words, None)
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command tree; given ``argv``, only the module of the command it names is imported, and the
+    other commands are there by name and help (enough for 'treasurer --help' and "did you mean ...?")."""
     parser = common.Parser(
         prog="treasurer", description="Hall Treasurer: dues, payments and payment slips for a union hall.",
         parents=[common.global_options(suppress=False)])
     parser.add_argument("--version", action="version", version=f"Hall Treasurer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(commands)
+    available = command_modules()
+    wanted = set(available)
+    if argv is not None:
+        chosen = (chosen_command(argv) or "").casefold()     # 'Member' is 'member' (common.Parser)
+        wanted = {module for name, module, _ in COMMANDS if name.casefold() == chosen} & wanted
+    for name, module, help in COMMANDS:
+        if module not in available or name in commands.choices:
+            continue
+        if module in wanted:
+            importlib.import_module(f"{__name__}.{module}").register(commands)
+        else:
+            commands.add_parser(name, help=help, add_help=False)
     gui = commands.add_parser("gui", help="open the desktop application (the default with no command)",
                               parents=[common.global_options()], formatter_class=common.HelpFormatter,
                               epilog="examples:\n  treasurer gui\n  treasurer gui --sandbox   # try Stripe "
@@ -91,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     func = getattr(args, "func", run_gui)
     try:
@@ -102,9 +173,6 @@ def _run(argv: Sequence[str] | None) -> int:
     except UserFacingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except DBAPIError as exc:
-        print(f"error: {explain(exc)} Nothing was saved from the failed step.", file=sys.stderr)
-        return 1
     except BrokenPipeError:  # output piped into head, less...: not an error
         sys.stderr.close()
         return 0
@@ -112,11 +180,22 @@ def _run(argv: Sequence[str] | None) -> int:
         print("Stopped.", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an environment problem: a sentence here, the details in the log
+        if _database_error(exc):
+            from ..db import explain
+
+            print(f"error: {explain(exc)} Nothing was saved from the failed step.", file=sys.stderr)
+            return 1
         log = common.write_crash_log(args, traceback.format_exc())
         print(f"error: something went wrong that Hall Treasurer did not expect ({exc.__class__.__name__}: "
               f"{str(exc).splitlines()[0] if str(exc) else 'no details'}). Nothing was saved from the "
               f"failed step. Details are in {log}.", file=sys.stderr)
         return 2
+
+
+def _database_error(exc: Exception) -> bool:
+    """A database driver's error (SQLAlchemy is only loaded by the commands that open the books)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.DBAPIError)
 
 
 def relay_main(argv: Sequence[str] | None = None) -> int:
@@ -126,5 +205,7 @@ def relay_main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    import logging
+
     logging.basicConfig(level=logging.INFO)
     sys.exit(main())

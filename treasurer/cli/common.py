@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import datetime as dt
+import difflib
 import getpass
 import os
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import clock, config
 from ..errors import UserFacingError, ValidationError
-from ..hall import Hall, open_hall
 from ..money import format_cents
 from ..private_files import make_private_dir, open_to_others, private_open
+
+if TYPE_CHECKING:
+    from ..hall import Hall
 
 
 class Parser(argparse.ArgumentParser):
@@ -84,6 +87,9 @@ def group(commands, name: str, help: str):
 
 
 def hall_from(args: argparse.Namespace, *, must_exist: bool = True) -> Hall:
+    # The books (SQLAlchemy, the models) are loaded by the commands that open them, not by 'treasurer --help'.
+    from ..hall import open_hall
+
     hall = open_hall(getattr(args, "data_dir", None), getattr(args, "database_url", None))
     if not getattr(args, "warned_open_to_others", False):     # once per command
         args.warned_open_to_others = True

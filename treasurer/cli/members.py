@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from .. import arrears
-from ..member_import import export_members, import_members, preview_import, read_import_file
 from ..members import MemberData, add_member
 from ..models import MEMBER_STATUSES
 from ..private_files import write_private
@@ -57,6 +56,9 @@ def register(commands) -> None:
 
 
 def cmd_import(args) -> int:
+    # The importer (with dues, periods and payment links) is loaded by these two commands only.
+    from ..member_import import import_members, preview_import, read_import_file
+
     hall = hall_from(args)
     if args.preview:
         preview = preview_import(hall, read_import_file(args.file))
@@ -75,6 +77,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from ..member_import import export_members
+
     text = export_members(hall_from(args))
     if args.file:
         write_private(args.file, text)        # the roll: names, emails, phones: 0600

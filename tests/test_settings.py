@@ -20,3 +20,11 @@ def test_the_hall_name_refuses_hidden_marks(hall):
     with pytest.raises(ValidationError, match="direction mark"):
         hall.set_setting("hall_name", "IBEW Local \u202e000")
     assert hall.setting("hall_name") == "IBEW Local 000"
+
+
+def test_the_currency_is_never_changed_by_a_setting(hall):
+    """Every amount in the books is in the hall's one currency: chosen at init, then fixed (and read once)."""
+    assert hall.currency == "usd"
+    with pytest.raises(ValidationError, match="currency is chosen when its books start"):
+        hall.set_setting("currency", "eur")
+    assert hall.setting("currency") == "usd" and hall.currency == "usd"

@@ -67,6 +67,7 @@ class Hall:
         self.db = db
         self.data_path = data_path
         self._actor = actor
+        self._currency: str | None = None
 
     @property
     def actor(self) -> str:
@@ -114,6 +115,9 @@ class Hall:
         if key in INTERNAL_SETTINGS:
             raise ValidationError(f"The setting {key} is kept by Hall Treasurer itself and cannot be changed by "
                                   f"hand.")
+        if key == "currency":
+            raise ValidationError("The hall's currency is chosen when its books start ('treasurer init "
+                                  "--currency') and cannot change: every amount in the books is in it.")
         if key == "amount_ceiling":
             value = plain_cents(parse_amount(value, field="amount ceiling"))
         elif key in ("hall_name", "treasurer_name"):
@@ -123,7 +127,15 @@ class Hall:
 
     @property
     def currency(self) -> str:
-        return self.setting("currency")
+        """Read once it is stored: only ``init_hall`` sets it, and never to another (a statement prints
+        dozens of amounts, each of which would otherwise be a query)."""
+        if self._currency is None:
+            with self.db.read() as s:
+                row = s.get(Setting, "currency")
+            if row is None:
+                return SETTINGS["currency"][0]
+            self._currency = row.value
+        return self._currency
 
     @property
     def initialised(self) -> bool:

@@ -68,7 +68,8 @@ class AuditScreen(Screen):
         # Finding entries on one row, acting on them on the next: one row made the window wider than 1280.
         find = toolbar_row(self.search, self.entity, self.use_dates, self.since, QLabel("to"), self.until,
                            stretch_at=6)
-        find.setStretch(0, 2)
+        find.setStretch(0, 1)
+        find.setStretch(find.count() - 1, 0)        # the search box takes the room left, its hint in full
         layout.addLayout(find)
         layout.addLayout(toolbar_row(self.verify_button, self.export_button, stretch_at=2))
         self.verdict = QLabel("The books have not been checked against the log in this session.")

@@ -100,7 +100,8 @@ class PaymentsScreen(Screen):
         # Finding payments on one row, acting on them on the next: one row made the window wider than 1280.
         find = toolbar_row(self.search, self.method_filter, QLabel("from"), self.since, QLabel("to"), self.until,
                            self.pending_only, stretch_at=7)
-        find.setStretch(0, 2)
+        find.setStretch(0, 1)
+        find.setStretch(find.count() - 1, 0)        # the search box takes the room left, its hint in full
         layout.addLayout(find)
         layout.addLayout(toolbar_row(self.record_button, self.receipt_button, self.refund_button, stretch_at=3))
         layout.addWidget(self.table.view, 1)

@@ -40,7 +40,7 @@ class DepositsTab(QWidget):
             lambda x: f"{x.receipt_no} {x.member_number} {x.member_name} {x.method} {x.check_number}".casefold(), self)
         self.undeposited.model.ticks_changed.connect(self._ticked)
         self.search = search_box("Filter by receipt, member, name or check number", self.undeposited.proxy.set_search)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 48)
         self.tick_all = QPushButton("Tick &all shown")
         self.tick_all.setObjectName("tick-all")
         self.tick_all.clicked.connect(lambda: self.undeposited.model.set_ticked(

@@ -59,7 +59,7 @@ class PayoutsTab(QWidget):
             Column("State", lambda p: p.state, warn=lambda p: p.state in ("unreconciled", "failed")),
         ], lambda p: f"{p.stripe_payout_id} {p.status} {p.state} {p.arrival_date}".casefold(), self, newest_first_by=0)
         self.search = search_box("Filter payouts by id, status, state or date", self.table.proxy.set_search)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 48)
         self.state_filter = QComboBox()
         self.state_filter.setObjectName("payout-state-filter")
         self.state_filter.addItem("All states", None)

@@ -90,7 +90,8 @@ class SlipsScreen(Screen):
         self.void_button.clicked.connect(self.void_selected)
         # Finding slips on one row, acting on them on the next: one row made the window wider than 1280.
         find = toolbar_row(self.search, self.status_filter, stretch_at=2)
-        find.setStretch(0, 2)
+        find.setStretch(0, 1)
+        find.setStretch(find.count() - 1, 0)        # the search box takes the room left, its hint in full
         layout.addLayout(find)
         layout.addLayout(toolbar_row(self.create_button, self.void_button, self.layout_choice, self.print_button,
                                      self.pdf_button, stretch_at=2))

@@ -11,7 +11,6 @@ import argparse
 import importlib
 import importlib.util
 import sys
-import traceback
 from collections.abc import Sequence
 
 from .. import __version__
@@ -139,9 +138,13 @@ def run_gui(args: argparse.Namespace) -> int:
     state = config.data_dir(getattr(args, "data_dir", None)) / "sandbox-state.json"
     sandbox = _start_sandbox(SandboxThread, state)
     args.stripe = types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY, api_base=sandbox.base_url)
+    from .mail import start_mail_catcher
+
+    catcher = start_mail_catcher(args)      # sandbox mode's mail stays on this computer
     try:
         return gui_main(args)
     finally:
+        catcher.stop()
         sandbox.stop()
 
 
@@ -185,6 +188,8 @@ def _run(argv: Sequence[str] | None) -> int:
 
             print(f"error: {explain(exc)} Nothing was saved from the failed step.", file=sys.stderr)
             return 1
+        import traceback
+
         log = common.write_crash_log(args, traceback.format_exc())
         print(f"error: something went wrong that Hall Treasurer did not expect ({exc.__class__.__name__}: "
               f"{str(exc).splitlines()[0] if str(exc) else 'no details'}). Nothing was saved from the "

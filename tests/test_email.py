@@ -8,6 +8,7 @@ killed between the server's answer and the books.
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import email.utils
 import os
 import re
@@ -299,3 +300,23 @@ def test_the_outbox_is_append_only(mail_hall, gateway, server, capsys):
         conn.close()
     _code, out, _err = cli_in(mail_hall, capsys)("audit", "verify")
     assert "OK" in out
+
+
+def test_in_sandbox_mode_mail_goes_to_the_catcher_and_is_kept_as_each_member_would_see_it(
+        hall, gateway, tmp_path, capsys, monkeypatch):
+    from sandbox.mail_catcher import MailCatcher
+    from treasurer.mail_settings import CATCHER_ENV
+
+    monkeypatch.setenv("TREASURER_TODAY", "2026-10-05")
+    links = slips_for(hall, gateway, 3)                      # no mail settings at all: sandbox needs none
+    with MailCatcher(tmp_path / "caught") as catcher:
+        monkeypatch.setenv(CATCHER_ENV, f"127.0.0.1:{catcher.port}")
+        _, _, err = cli_in(hall, capsys)("slips", "email", "2026-10")
+        assert "Sent 3 messages." in err
+        kept = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in catcher.messages()]
+    assert sorted(m["To"].addresses[0].addr_spec for m in kept) == [f"member{n}@example.com" for n in links]
+    for m in kept:
+        number = m["To"].addresses[0].addr_spec.removeprefix("member").removesuffix("@example.com")
+        assert links[number] in m.get_body(("plain",)).get_content()
+        assert m["From"] == "IBEW Local 000 <treasurer@sandbox.invalid>"
+    assert count(hall, "outbox") == 6                        # 'sending' and 'sent' for each

@@ -190,3 +190,28 @@ def save_rate(hall: Hall, per_minute: int) -> None:
         raise ValidationError(f"The rate {per_minute} is not between 0 (no limit) and 10000 messages a minute.")
     with hall.write() as tx:
         set_setting(tx, "mail_per_minute", str(per_minute))
+
+
+# Sandbox mode: mail goes to the catcher the app starts on 127.0.0.1 (sandbox/mail_catcher.py), never out.
+CATCHER_ENV = "TREASURER_MAIL_CATCHER"          # "127.0.0.1:PORT", set by the composition root
+SANDBOX_MAIL_FOLDER = "sandbox-mail"            # in the data folder: what the catcher kept, one .eml a message
+
+
+def catcher_address() -> tuple[str, int] | None:
+    import os
+
+    text = os.environ.get(CATCHER_ENV, "").strip()
+    host, _, port = text.rpartition(":")
+    if not text or not port.isdigit() or not _is_loopback(host):
+        return None
+    return host, int(port)
+
+
+def sending_settings(hall: Hall) -> MailSettings:
+    """The settings a send uses: the hall's, or in sandbox mode the catcher's (same sender, no password)."""
+    caught = catcher_address()
+    saved = mail_settings(hall)
+    if caught is None:
+        return saved
+    sender = saved.sender or f"{hall.setting('hall_name') or 'Hall Treasurer'} <treasurer@sandbox.invalid>"
+    return MailSettings(caught[0], caught[1], "none", sender, "", saved.reply_to, 0)

@@ -10,12 +10,15 @@ from ..errors import UserFacingError, ValidationError
 from ..hall import Hall
 from ..mail_message import trial_message
 from ..mail_settings import (
+    SANDBOX_MAIL_FOLDER,
     SECURITY,
+    catcher_address,
     check_address,
     check_mail_settings,
     mail_settings,
     reminder_schedule,
     save_reminder_schedule,
+    sending_settings,
     write_mail_settings,
 )
 from ..mailer import Mailer
@@ -57,6 +60,11 @@ def register(commands) -> None:
     p.add_argument("--member", metavar="NUMBER", help="only this member's messages")
     p.add_argument("--problems", action="store_true",
                    help="only messages the server refused, or that were cut off while being sent")
+    p = add_command(email, "catch", cmd_catch,
+                    "run sandbox mode's mail catcher: an SMTP server on 127.0.0.1 that keeps mail, sends none",
+                    epilog="example: treasurer email catch --port 1025   # then, in another terminal:\n"
+                           "  TREASURER_MAIL_CATCHER=127.0.0.1:1025 treasurer slips email 2026-12")
+    p.add_argument("--port", type=int, default=1025, help="the port to listen on (default 1025)")
 
     reminders = group(commands, "reminders", "reminding members whose slip is unpaid after its pay-by date")
     p = add_command(reminders, "send", cmd_reminders_send, "send the reminders due today (each at most once)",
@@ -122,7 +130,8 @@ def cmd_show(args) -> int:
 
 
 def mailer_for(hall: Hall) -> Mailer:
-    return Mailer(mail_settings(hall), credentials.mail_password())
+    settings = sending_settings(hall)
+    return Mailer(settings, None if catcher_address() else credentials.mail_password())
 
 
 def cmd_test(args) -> int:
@@ -221,3 +230,26 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     if not rows:
         print("Nothing has been emailed yet.")
     return 0
+
+
+def cmd_catch(args) -> int:
+    from sandbox.mail_catcher import serve
+
+    from .. import config
+
+    serve(config.data_dir(getattr(args, "data_dir", None)) / SANDBOX_MAIL_FOLDER, args.port)
+    return 0
+
+
+def start_mail_catcher(args):
+    """Sandbox mode (the window): the catcher on any free port, and the sends of this process go to it."""
+    import os
+
+    from sandbox.mail_catcher import MailCatcher
+
+    from .. import config
+    from ..mail_settings import CATCHER_ENV
+
+    catcher = MailCatcher(config.data_dir(getattr(args, "data_dir", None)) / SANDBOX_MAIL_FOLDER).start()
+    os.environ[CATCHER_ENV] = f"127.0.0.1:{catcher.port}"
+    return catcher

@@ -1,13 +1,12 @@
 import sqlite3
 
 import pytest
-
 from helpers import run_treasurer
-from treasurer import audit
+
+from treasurer import audit, clock
 from treasurer.arrears import members_in_arrears
 from treasurer.demo import fill_demo
 from treasurer.ledger import standings
-from treasurer import clock
 
 
 def test_a_demo_hall_has_arrears_every_method_and_a_sound_chain(tmp_path, monkeypatch):
@@ -67,7 +66,7 @@ def test_the_demo_says_what_it_made(demo_hall):
     assert "2 payouts (1 reconciled)" in out
     assert "On purpose: 1 payout discrepancy (payment_unassigned:payment:" in out
     assert "Waiting in Review: refund re_" in out and "dispute dp_" in out
-    assert "gathered in deposit" in out and "lines ticked" in out
+    assert "gathered in deposit" in out and "lines ticked" in out and "Demo officers" in out
 
 
 def test_payouts_one_reconciled_one_with_the_unmatched_payment(demo_hall):

@@ -83,7 +83,7 @@ def main(args: argparse.Namespace) -> int:
         if not hall.initialised:
             from .wizard import FirstRunWizard
 
-            wizard = FirstRunWizard(hall, settings)
+            wizard = FirstRunWizard(hall, settings, stripe=getattr(args, "stripe", None))
             if not wizard.exec() or not hall.initialised:
                 return 0
         stripe = stripe_from_args(args, hall)

@@ -1,55 +1,23 @@
 """Render every screen with demo data to PNG files, offscreen: ``python -m ui.screenshots OUT_DIR``.
 
-Payment slips need Stripe: the offline sandbox is started through the ``treasurer`` command (the
-composition root), so slips and their QR codes are real; without it the Slips screen is shown empty.
+The demo hall is the one ``treasurer demo`` makes (through the composition root, which starts the offline
+Stripe sandbox with its state in the hall's folder): slips and their QR codes, online payments, payouts, the
+refund, dispute and unmatched payment in Review, deposits and the bank statement are all real. The window then
+talks to the same sandbox.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import gc
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-SANDBOX_KEY = "sk_test_screenshots_0000"
-
-
-@contextlib.contextmanager
-def sandbox() -> Iterator[str | None]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "treasurer.cli", "sandbox", "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/v1/balance", timeout=0.5)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            yield None
-            return
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
 
 def settle(app, ms: int = 150) -> None:
     end = time.monotonic() + ms / 1000
@@ -115,7 +83,8 @@ def _shoot(out: Path, work: Path, members_count: int, size: tuple[int, int] = (1
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from treasurer.demo import fill_demo
+    from treasurer.cli import SANDBOX_KEY
+    from treasurer.cli.demo_online import demo_sandbox, make_demo
     from treasurer.hall import open_hall
     from treasurer.slips import create_slips
 
@@ -125,12 +94,12 @@ def _shoot(out: Path, work: Path, members_count: int, size: tuple[int, int] = (1
 
     app = application()
     hall = open_hall(str(work / "hall"), actor="Pat Morales")
-    fill_demo(hall, members=members_count, months=24)
-    _history(hall)
-    with sandbox() as url:
-        setup = StripeSetup("sandbox", SANDBOX_KEY, url) if url else StripeSetup("none")
+    with demo_sandbox(work / "hall") as url:
+        make_demo(hall, work / "hall", members_count, 24, sandbox_url=url)
+        _history(hall)
+        setup = StripeSetup("sandbox", SANDBOX_KEY, url)
         window = create_window(hall, argparse.Namespace(stripe=setup), AppSettings())
-        if url and window.ctx.gateway is not None:
+        if window.ctx.gateway is not None:
             from .queries import member_rows
 
             owing = [r.number for r in member_rows(hall) if r.months_in_arrears][:9]

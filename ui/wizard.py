@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from treasurer import credentials
-from treasurer.demo import fill_demo
 from treasurer.errors import UserFacingError
 from treasurer.hall import Hall, init_hall
 
@@ -104,10 +104,12 @@ class BooksPage(QWizardPage):
 
 
 class FirstRunWizard(QWizard):
-    def __init__(self, hall: Hall, settings: AppSettings, parent: QWidget | None = None):
+    def __init__(self, hall: Hall, settings: AppSettings, parent: QWidget | None = None, stripe: Any = None):
+        """``stripe``: this session's Stripe setup (``args.stripe``): its sandbox takes the demo's online payments."""
         super().__init__(parent)
         self.hall = hall
         self.settings = settings
+        self.stripe = stripe
         self.setObjectName("first-run")
         self.setWindowTitle("Welcome to Hall Treasurer")
         self.hall_page = HallPage()
@@ -136,4 +138,21 @@ class FirstRunWizard(QWizard):
         if self.books_page.demo.isChecked():
             members = self.books_page.members.value()
             run_with_progress(self, "Demo data", f"Making a demo hall with {members:,} members…",
-                              lambda progress: fill_demo(self.hall, members=members), cancellable=False)
+                              lambda progress: self.fill_demo(members), cancellable=False)
+
+    def fill_demo(self, members: int) -> None:
+        """The demo ``treasurer demo`` makes; its online payments only in the offline sandbox, never a real account.
+
+        In this session's sandbox when it runs one (the window then shows the same payments), else in a sandbox
+        started for the demo with its state in the data folder (the window's sandbox mode reads it later).
+        """
+        from treasurer.cli.demo_online import make_demo
+
+        practise = self.stripe_page.sandbox.isChecked()
+        running = self.stripe if getattr(self.stripe, "mode", None) == "sandbox" else None
+        if practise and running is not None:
+            make_demo(self.hall, self.hall.data_path, members, sandbox_url=running.api_base,
+                      api_key=running.api_key)
+        else:
+            make_demo(self.hall, self.hall.data_path, members,
+                      online=practise and self.stripe is None and self.hall.data_path is not None)

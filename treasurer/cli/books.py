@@ -8,7 +8,6 @@ from pathlib import Path
 
 from .. import config, dues, periods
 from ..backup import DEFAULT_KEEP, backup_if_due, backup_to, restore_from
-from ..demo import fill_bank_statement, fill_demo
 from ..errors import ValidationError
 from ..hall import INTERNAL_SETTINGS, SETTINGS, init_hall
 from ..models import FREQUENCIES, OFFICER_ROLES
@@ -309,32 +308,16 @@ def cmd_periods_reopen(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from .demo_online import make_demo
+
     hall = hall_from(args, must_exist=False)
     started = time.perf_counter()
-    folder = config.data_dir(getattr(args, "data_dir", None))
-    if not args.offline:
-        from .demo_online import check_fresh
-
-        check_fresh(folder)
-    summary = fill_demo(hall, args.members, args.months, args.seed)
-    online = None
-    if not args.offline:
-        from . import SANDBOX_KEY
-        from .demo_online import demo_sandbox, fill_online
-
-        with demo_sandbox(folder) as url:
-            online = fill_online(hall, url, SANDBOX_KEY, args.seed)
-    bank = fill_bank_statement(hall)
-    print(f"Demo hall ready in {time.perf_counter() - started:.1f} s: {summary.members} members, "
-          f"{summary.charges} charges, {summary.payments} payments.")
-    for line in online.lines(lambda cents: money(hall, cents)) if online else ():
+    demo = make_demo(hall, config.data_dir(getattr(args, "data_dir", None)), args.members, args.months, args.seed,
+                     online=not args.offline)
+    print(f"Demo hall ready in {time.perf_counter() - started:.1f} s:")
+    for line in demo.lines(lambda cents: money(hall, cents)):
         print(line)
-    print(f"Cash and checks: {summary.deposits} deposits taken to the bank, {summary.gathered} payments gathered "
-          f"in deposit {summary.open_batch} not yet taken; bank statement of {bank.statement_date} being ticked "
-          f"({bank.ticked} lines ticked, {bank.unticked} not yet), {bank.statements_finished} earlier statements "
-          f"reconciled.")
-    print("Demo officers (name, role, PIN): " + "; ".join(f"{n}, {r}, {p}" for n, r, p in summary.officers))
-    if online:
+    if demo.online:
         print("'treasurer reconcile --no-sync' shows the payouts; 'treasurer gui --sandbox' opens the window on the "
               "same sandbox.")
     return 0

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .. import clock
+from ..demo import BankSummary, DemoSummary, fill_bank_statement, fill_demo
 from ..errors import UserFacingError
 from ..gateway import Gateway
 from ..hall import Hall
@@ -43,6 +44,7 @@ STORY_DAYS = 4          # the first payments this many days ago
 SLIPS = 9               # slips made; all but one paid
 REFUND_CENTS = 2000
 OVERPAID_CENTS = 2000
+MIN_SLIP_CENTS = 2500     # members owing at least this get a slip (not a few cents left over)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,15 +61,59 @@ class OnlineSummary:
     base_url: str
 
     def lines(self, money) -> list[str]:
-        online = (f"Online (offline Stripe sandbox at {self.base_url}): {self.slips} payment slips with links, "
-                  f"{self.paid_online} payments through them and other links, {self.payouts} payouts "
-                  f"({self.reconciled} reconciled), {self.in_balance} payments not yet paid out.")
+        waiting = f"{self.in_balance} payment{'' if self.in_balance == 1 else 's'}"
+        online = (f"Online, in the offline Stripe sandbox ({self.base_url}): {self.slips} payment slips with links, "
+                  f"{self.paid_online} online payments, {self.payouts} payouts ({self.reconciled} reconciled), "
+                  f"{waiting} still in the Stripe balance.")
         on_purpose = (f"On purpose: {len(self.discrepancies)} payout discrepancy ({', '.join(self.discrepancies)}): "
                       f"a payout carried the payment of {money(self.unmatched_cents)} no member owns; assign it in "
                       f"Review and the payout reconciles.")
         review = (f"Waiting in Review: refund {self.refund} (made in Stripe's dashboard), dispute {self.dispute}, "
                   f"the unmatched payment, an overpayment and the adjustments awaiting a second officer.")
         return [online, on_purpose, review]
+
+
+@dataclasses.dataclass(frozen=True)
+class Demo:
+    books: DemoSummary
+    online: OnlineSummary | None
+    bank: BankSummary
+
+    def lines(self, money) -> list[str]:
+        b, bank = self.books, self.bank
+        out = [f"{b.members} members, {b.charges} charges, {b.payments} payments."]
+        out += self.online.lines(money) if self.online else []
+        if b.open_batch is not None:
+            out.append(f"Cash and checks: {b.deposits} deposits taken to the bank; {b.gathered} payments gathered "
+                       f"in deposit {b.open_batch}, not yet taken.")
+        if bank.statement_date is not None:
+            out.append(f"Bank: {bank.statements_finished} statements reconciled; the statement of "
+                       f"{bank.statement_date} half done ({bank.ticked} lines ticked, {bank.unticked} not yet).")
+        out.append("Demo officers (name, role, PIN): " + "; ".join(f"{n}, {r}, {p}" for n, r, p in b.officers))
+        return out
+
+
+def make_demo(hall: Hall, folder: Path | None, members: int, months: int = 24, seed: int = 7, *,
+              online: bool = True, sandbox_url: str | None = None, api_key: str | None = None) -> Demo:
+    """The whole demo: the books (``treasurer.demo``), the online part, then the bank statement.
+
+    With ``sandbox_url`` the online part runs on that sandbox (the window's, already running: its clock cannot
+    go back, so the story starts at its present); else a sandbox is started with its state in ``folder``.
+    """
+    from . import SANDBOX_KEY
+
+    if online and sandbox_url is None:
+        if folder is None:
+            raise UserFacingError("The demo's online part needs a data folder for the sandbox's state.")
+        check_fresh(folder)
+    books = fill_demo(hall, members, months, seed)
+    summary = None
+    if online and sandbox_url is not None:
+        summary = fill_online(hall, sandbox_url, api_key or SANDBOX_KEY, seed)
+    elif online:
+        with demo_sandbox(folder) as url:
+            summary = fill_online(hall, url, SANDBOX_KEY, seed)
+    return Demo(books, summary, fill_bank_statement(hall))
 
 
 @contextlib.contextmanager
@@ -213,14 +259,15 @@ def fill_online(hall: Hall, base_url: str, api_key: str, seed: int = 7) -> Onlin
 
 
 def _owing_members(hall: Hall, today: dt.date, rng: random.Random) -> list[str]:
-    """Monthly-paying active members who owe up to three months, a few picked at random (the seed's)."""
+    """Monthly-paying active members who owe a month or so (up to three), a few picked at random (the seed's)."""
     with hall.read() as s:
         table = standings(s, today)
         rows = s.execute(select(Member.id, Member.member_number).join(
             Classification, Member.classification_id == Classification.id).where(
             Member.status == "active", Classification.frequency == "monthly").order_by(Member.member_number)).all()
     candidates = [number for member_id, number in rows
-                  if (st := table.get(member_id)) is not None and st.balance_cents > 0 and st.months_in_arrears <= 3]
+                  if (st := table.get(member_id)) is not None and st.balance_cents >= MIN_SLIP_CENTS
+                  and st.months_in_arrears <= 3]
     return sorted(rng.sample(candidates, min(SLIPS, len(candidates))))
 
 

@@ -70,10 +70,11 @@ def request_adjustment(hall: Hall, member_number: str, amount_cents: int, kind: 
 
 
 def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve: bool, note: str = "",
-           gateway=None) -> None:
+           gateway=None) -> tuple[tuple[int, str], ...]:
     """Approve or deny; an approval supersedes the member's open slips (links off after commit: at once with
-    ``gateway``, else by the link-closure queue)."""
+    ``gateway``, else by the link-closure queue).  Returns (slip id, status) of each slip it closed."""
     links: list[str] = []
+    closed: tuple[tuple[int, str], ...] = ()
     with hall.write() as tx:
         adjustment = tx.session.get(Adjustment, adjustment_id)
         if adjustment is None:
@@ -98,8 +99,10 @@ def decide(hall: Hall, adjustment_id: int, officer_name: str, pin: str, approve:
         tx.audit(f"adjustment.{row.decision}", "adjustment", adjustment_id, None,
                  {"officer": officer.name, "note": row.note})
         if approve:
-            links = link_ids(settle_open_slips(tx, [adjustment.member_id], f"adjustment {adjustment_id} approved"))
+            settled = settle_open_slips(tx, [adjustment.member_id], f"adjustment {adjustment_id} approved")
+            links, closed = link_ids(settled), tuple((slip.id, slip.status) for slip in settled)
     close_now(hall, gateway, links)
+    return closed
 
 
 def pending_adjustments(hall: Hall) -> list[PendingAdjustment]:

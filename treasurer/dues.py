@@ -108,6 +108,7 @@ class Assessment:
     total_cents: int
     already_assessed: int
     no_rate: list[str]
+    superseded: tuple[int, ...] = ()    # the open slips this assessment superseded (it changed what was owed)
 
 
 def plan_assessment(session: Session, code: str) -> tuple[list[dict], int, list[str]]:
@@ -152,6 +153,7 @@ def assess(hall: Hall, code: str, gateway=None) -> Assessment:
     Each member charged has their open slips superseded (links off after commit: at once with ``gateway``,
     else by the link-closure queue)."""
     links: list[str] = []
+    superseded: tuple[int, ...] = ()
     span = parse_period(code)
     settings = hall.settings()
     with hall.write() as tx:
@@ -171,7 +173,7 @@ def assess(hall: Hall, code: str, gateway=None) -> Assessment:
         total = sum(p["amount_cents"] for p in planned)
         if planned:
             tx.audit("dues.assess", "period", span.code, None, {"charges": len(planned), "total_cents": total})
-            links = link_ids(settle_open_slips(tx, [p["member_id"] for p in planned],
-                                               f"dues for {span.code} assessed"))
+            settled = settle_open_slips(tx, [p["member_id"] for p in planned], f"dues for {span.code} assessed")
+            links, superseded = link_ids(settled), tuple(slip.id for slip in settled)
     close_now(hall, gateway, links)
-    return Assessment(span.code, len(planned), total, already, no_rate)
+    return Assessment(span.code, len(planned), total, already, no_rate, superseded)

@@ -83,15 +83,32 @@ def link_ids(slips: Iterable[Slip]) -> list[str]:
 
 
 def close_now(hall: Hall, gateway: Gateway | None, link_ids: Iterable[str]) -> ClosedLinks | None:
-    """After commit: switch links off at once when a gateway is at hand (a failure stays in the queue)."""
+    """After commit: switch links off at once when a gateway is at hand (a failure stays in the queue).
+
+    Once Stripe cannot be reached the rest are not tried: they wait in the queue, and the caller (a counter
+    payment, an assessment of the whole roll) does not wait on Stripe once per link."""
     wanted = list(link_ids)
     if gateway is None or not wanted:
         return None
     try:
-        return close_links(hall, gateway, wanted)
+        done, failed = switch_off(gateway, wanted, give_up_when_unreachable=True)
+        return ClosedLinks(record_closed(hall, done), failed)
     except UserFacingError as exc:  # the money is recorded; the queue retries the links
         log.warning("could not switch off payment links %s now: %s", wanted, exc)
         return ClosedLinks(0, [f"{link}: {exc}" for link in wanted])
+
+
+def link_states(hall: Hall, slip_ids: Iterable[int]) -> dict[int, str]:
+    """Each slip's link: 'off' (Stripe confirmed it inactive), 'queued' (still to switch off) or 'none'."""
+    wanted = list(slip_ids)
+    if not wanted:
+        return {}
+    with hall.read() as s:
+        rows = s.execute(select(Slip.id, Slip.link_id, LinkClosure.id)
+                         .outerjoin(LinkClosure, LinkClosure.link_id == Slip.link_id)
+                         .where(Slip.id.in_(wanted))).all()
+    return {slip_id: "none" if link_id is None else "off" if closure is not None else "queued"
+            for slip_id, link_id, closure in rows}
 
 
 def record_closed_in(tx: Tx, link_ids: Iterable[str]) -> int:
@@ -154,15 +171,23 @@ def still_to_close(hall: Hall) -> list[str]:
         return links_to_close(s)
 
 
-def switch_off(gateway: Gateway, link_ids: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Deactivate each link in Stripe (network only); returns (switched off, failures as sentences)."""
+def switch_off(gateway: Gateway, link_ids: Iterable[str], give_up_when_unreachable: bool = False
+               ) -> tuple[list[str], list[str]]:
+    """Deactivate each link in Stripe (network only); returns (switched off, failures as sentences).
+
+    ``give_up_when_unreachable``: after a failure that trying later may mend (no network, Stripe down, rate
+    limited) the links left are not tried and are reported failed with the same reason."""
     done, failed = [], []
-    for link_id in link_ids:
+    wanted = list(link_ids)
+    for n, link_id in enumerate(wanted):
         try:
             gateway.deactivate_payment_link(link_id)
         except UserFacingError as exc:
             log.warning("could not switch off payment link %s: %s", link_id, exc)
             failed.append(f"{link_id}: {exc}")
+            if give_up_when_unreachable and getattr(exc, "retryable", False):
+                failed.extend(f"{left}: {exc}" for left in wanted[n + 1:])
+                break
         else:
             done.append(link_id)
     return done, failed

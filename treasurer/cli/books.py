@@ -275,7 +275,12 @@ def cmd_classes_list(args) -> int:
 
 def cmd_dues_assess(args) -> int:
     hall = hall_from(args)
-    result = (dues.preview_assessment if args.preview else dues.assess)(hall, args.period)
+    if args.preview:
+        result = dues.preview_assessment(hall, args.period)
+    else:
+        from .stripe import gateway_if_configured
+
+        result = dues.assess(hall, args.period, gateway=gateway_if_configured(hall))
     verb = "Would assess" if args.preview else "Assessed"
     if result.charges:
         print(f"{verb} {result.period}: {result.charges} charges, total {money(hall, result.total_cents)}.")
@@ -286,6 +291,14 @@ def cmd_dues_assess(args) -> int:
         print(f"{result.already_assessed} members were already charged for {result.period} and were skipped.")
     for name in result.no_rate:
         print(f"Note: {name} has no rate in force for {result.period}; its members were not charged.")
+    if result.superseded:
+        from ..payment_links import link_states
+
+        queued = sum(1 for state in link_states(hall, result.superseded).values() if state == "queued")
+        print(f"{len(result.superseded)} open slips no longer say what their members owe and were superseded; "
+              + (f"{queued} of their payment links will be switched off at the next 'treasurer sync' (or by the "
+                 f"relay)." if queued else "their payment links are switched off.")
+              + f" 'treasurer slips create {result.period} --arrears' issues slips for what is owed now.")
     return 0
 
 

@@ -7,6 +7,7 @@ from ..models import PAYMENT_METHODS
 from ..money import parse_amount
 from .common import add_command, group, hall_from, money, parse_day
 from .pins import add_officer_options, proven_officer
+from .stripe import gateway_if_configured, report_links
 
 
 def register(commands) -> None:
@@ -65,6 +66,7 @@ def cmd_pay(args) -> int:
           f"from {receipt.member_name} ({receipt.member_number}) on {receipt.received_on.isoformat()}.")
     print(f"Applied to: {covers}.")
     print(f"New balance: {money(hall, s.balance_cents)}; paid through {s.paid_through or 'nothing yet'}.")
+    report_links(hall, receipt.slips)
     return 0
 
 
@@ -93,7 +95,7 @@ def record_payment_from(args, hall):
 
     amount = parse_amount(args.amount)
     return record_payment(hall, args.member_number, amount, args.method, args.ref, parse_day(args.date),
-                          args.allow_duplicate)
+                          args.allow_duplicate, gateway=gateway_if_configured(hall))
 
 
 def cmd_adjust(args) -> int:
@@ -110,9 +112,11 @@ def cmd_adjust(args) -> int:
 def cmd_approve(args) -> int:
     hall = hall_from(args)
     with proven_officer(args) as pin:
-        decide(hall, args.adjustment_id, args.officer, pin, True, args.note)
+        settled = decide(hall, args.adjustment_id, args.officer, pin, True, args.note,
+                         gateway=gateway_if_configured(hall))
         print(f"Adjustment {args.adjustment_id} approved by {args.officer}; it now counts in the member's "
               f"balance.")
+        report_links(hall, settled)
     return 0
 
 

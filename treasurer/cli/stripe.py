@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
+from .. import credentials
+from ..errors import UserFacingError
 from ..gateway import Gateway
 from ..hall import Hall
 from ..models import SLIP_STATUSES
@@ -12,10 +15,40 @@ from ..money import plain_cents
 from ..slips import create_slips, list_slips, void_slip
 from .common import add_command, group, hall_from, money
 
+log = logging.getLogger(__name__)
 
-def gateway_for(hall: Hall) -> Gateway:
+
+def gateway_for(hall: Hall, **kwargs) -> Gateway:
     base = os.environ.get("TREASURER_STRIPE_API_BASE") or hall.setting("stripe_api_base") or None
-    return Gateway.from_environment(api_base=base)
+    return Gateway.from_environment(api_base=base, **kwargs)
+
+
+def gateway_if_configured(hall: Hall) -> Gateway | None:
+    """A gateway for switching payment links off at once, or None when no Stripe key is configured (keyring or
+    STRIPE_API_KEY): then the link-closure queue does it at the next sync or relay catch-up.
+
+    One quick try (one retry, a short backoff): the money is already recorded, and a link Stripe did not confirm
+    stays in the queue, so a counter payment never waits on an unreachable Stripe."""
+    try:
+        if not credentials.api_key():
+            return None
+    except UserFacingError as exc:      # an unreadable keyring: the queue switches the links off later
+        log.warning("no Stripe key for switching payment links off now: %s", exc)
+        return None
+    return gateway_for(hall, retries=1, backoff_seconds=0.25)
+
+
+def report_links(hall: Hall, slips) -> None:
+    """Say what became of the payment links of the slips a change closed: off now, or at the next sync."""
+    from ..payment_links import link_states
+
+    states = link_states(hall, [slip_id for slip_id, _ in slips])
+    for slip_id, status in slips:
+        state = states.get(slip_id, "none")
+        link = {"off": "; its payment link is switched off",
+                "queued": "; its payment link will be switched off at the next 'treasurer sync' (or by the relay)",
+                "none": ""}[state]
+        print(f"Slip {slip_id} is {status}{link}.")
 
 
 def register(commands) -> None:

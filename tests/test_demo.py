@@ -142,3 +142,16 @@ def test_the_demo_is_the_same_each_time(demo_hall, tmp_path):
     query = ("SELECT m.member_number, p.amount_cents, p.method FROM payments p LEFT JOIN members m ON "
              "m.id = p.member_id ORDER BY p.id")
     assert _rows(folder, query) == _rows(tmp_path / "again", query)
+
+
+def test_with_a_sandbox_already_named_the_demo_pays_there(tmp_path, sandbox_url, gateway):
+    """'treasurer sandbox serve' running and named in the environment: the demo's payments go to that one, where
+    'treasurer sync' and 'slips create' will look, and no sandbox of its own is started."""
+    from helpers import SANDBOX_KEY
+
+    done = run_treasurer("demo", "--members", "60", "--months", "6", data_dir=tmp_path / "hall",
+                         env={"STRIPE_API_KEY": SANDBOX_KEY, "TREASURER_STRIPE_API_BASE": sandbox_url})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"offline Stripe sandbox ({sandbox_url})" in done.stdout
+    assert not (tmp_path / "hall" / "sandbox-state.json").exists()
+    assert len(list(gateway.payouts())) == 2

@@ -321,12 +321,14 @@ def cmd_periods_reopen(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo_online import make_demo
+    from .demo_online import make_demo, running_sandbox
 
     hall = hall_from(args, must_exist=False)
     started = time.perf_counter()
+    running = running_sandbox()
     demo = make_demo(hall, config.data_dir(getattr(args, "data_dir", None)), args.members, args.months, args.seed,
-                     online=not args.offline)
+                     online=not args.offline, sandbox_url=running[0] if running else None,
+                     api_key=running[1] if running else None)
     print(f"Demo hall ready in {time.perf_counter() - started:.1f} s:")
     for line in demo.lines(lambda cents: money(hall, cents)):
         print(line)

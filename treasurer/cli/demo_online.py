@@ -8,7 +8,9 @@ relay's poller) and the payout sync (``treasurer reconcile``).
 
 The story spans the last four days: the sandbox's clock starts four days back and is moved forward as the days
 pass (Stripe makes card money available for a payout two days after the payment), ending at the present, so the
-window's sandbox mode, reading the same state file afterwards, carries on from there.
+window's sandbox mode, reading the same state file afterwards, carries on from there. A sandbox already running
+(the window's, or one that ``TREASURER_STRIPE_API_BASE`` names) cannot have its clock put back: there the story
+starts at its present and leaves its clock three days ahead.
 
 This is composition-root code: it alone starts or drives the sandbox (imported inside the functions that do).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -38,7 +41,6 @@ from ..reconcile import Reconciliation, reconcile
 from ..slips import create_slips
 from ..sync import catch_up
 
-DAY = 86400
 STATE_FILE = "sandbox-state.json"
 STORY_DAYS = 4          # the first payments this many days ago
 SLIPS = 9               # slips made; all but one paid
@@ -97,8 +99,8 @@ def make_demo(hall: Hall, folder: Path | None, members: int, months: int = 24, s
               online: bool = True, sandbox_url: str | None = None, api_key: str | None = None) -> Demo:
     """The whole demo: the books (``treasurer.demo``), the online part, then the bank statement.
 
-    With ``sandbox_url`` the online part runs on that sandbox (the window's, already running: its clock cannot
-    go back, so the story starts at its present); else a sandbox is started with its state in ``folder``.
+    With ``sandbox_url`` the online part runs on that sandbox, already running (the window's, or the one the
+    environment names); else a sandbox is started with its state in ``folder``, on the window's usual port.
     """
     from . import SANDBOX_KEY
 
@@ -114,6 +116,22 @@ def make_demo(hall: Hall, folder: Path | None, members: int, months: int = 24, s
         with demo_sandbox(folder) as url:
             summary = fill_online(hall, url, SANDBOX_KEY, seed)
     return Demo(books, summary, fill_bank_statement(hall))
+
+
+def running_sandbox() -> tuple[str, str] | None:
+    """(base URL, key) of a sandbox this session's commands talk to (``TREASURER_STRIPE_API_BASE`` on this computer
+    and a test key), so that the demo's payments are where 'treasurer sync' and 'slips create' will look."""
+    from urllib.parse import urlparse
+
+    from .. import credentials
+
+    base, key = os.environ.get("TREASURER_STRIPE_API_BASE"), credentials.api_key()
+    if not base or not key or urlparse(base).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    try:
+        return (base, key) if credentials.key_mode(key) == "test" else None
+    except UserFacingError:
+        return None
 
 
 @contextlib.contextmanager

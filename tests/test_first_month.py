@@ -344,3 +344,15 @@ def test_an_assessment_with_stripe_unreachable_leaves_the_links_to_the_queue_wit
     _cli(hall, sandbox_url, "sync")
     assert not any(_active(gateway, o) for o in outcomes)
 
+
+
+def test_an_approval_in_review_switches_the_link_off_at_once(hall, gateway, sandbox_url):
+    standard_hall(hall, members=2)
+    officers(hall)
+    assess(hall, "2026-10")
+    (slip, other), _ = create_slips(hall, gateway, "2026-10")
+    waiver = request_adjustment(hall, "1002", 1000, "waiver", "hardship", "Pat Morales", pin=PAT_PIN)
+    done = _cli(hall, sandbox_url, "review", "resolve", f"adjustment:{waiver.id}", "--approve", "--officer",
+                "Sam Okafor", "--pin-stdin", stdin=f"{SAM_PIN}\n")
+    assert f"Slip {other.slip_id} is superseded; its payment link is switched off." in done.stdout
+    assert not _active(gateway, other) and _active(gateway, slip)

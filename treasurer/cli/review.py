@@ -19,6 +19,7 @@ from ..payments import receipt_number
 from ..review import KIND_LABELS, MONEY_KINDS, acknowledge_refund, assign_payment, open_items, payment_of, resolve
 from .common import add_command, group, hall_from, money
 from .pins import officer_pin, remind_short_pins
+from .stripe import gateway_if_configured, report_links
 
 EXAMPLES_LIST = """examples:
   treasurer review list                 # what waits for a person, oldest first
@@ -250,10 +251,12 @@ def _decide(args, hall, adjustment_id: int) -> int:
     if not args.officer:
         raise ValidationError("Approving or denying an adjustment needs --officer NAME and their PIN.")
     pin = officer_pin(args, args.officer)
-    decide(hall, adjustment_id, args.officer, pin, bool(args.approve), args.note)
+    settled = decide(hall, adjustment_id, args.officer, pin, bool(args.approve), args.note,
+                     gateway=gateway_if_configured(hall) if args.approve else None)
     remind_short_pins([(args.officer, pin)])
     print(f"Adjustment {adjustment_id} {'approved' if args.approve else 'denied'} by {args.officer}"
           + ("; it now counts in the member's balance." if args.approve else "."))
+    report_links(hall, settled)
     return 0
 
 

@@ -121,6 +121,12 @@ def _batches(cursor, size: int) -> Iterable[Sequence]:
         yield from rows
 
 
+def anchor_text(seq: int, digest: str) -> str:
+    """An anchor: an entry's number and hash as ``SEQ:HASH``, the form closing a period prints, the trustees keep
+    and 'treasurer audit verify --expect' takes."""
+    return f"{seq}:{digest}"
+
+
 def head(session: Session) -> tuple[int, str]:
     """The chain's newest entry as (seq, hash); (0, GENESIS) for an empty log."""
     row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()

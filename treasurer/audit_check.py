@@ -41,7 +41,7 @@ class Anchor:
     hash: str
 
     def __str__(self) -> str:
-        return f"{self.seq}:{self.hash}"
+        return audit.anchor_text(self.seq, self.hash)
 
 
 def parse_anchor(text: str) -> Anchor:

@@ -177,7 +177,8 @@ def period_anchors(session, start: dt.date, end: dt.date) -> list[PeriodAnchor]:
         .join(Officer, PeriodClosing.officer_id == Officer.id)
         .where(PeriodClosing.action == "close", DuesPeriod.starts_on >= start, DuesPeriod.starts_on <= end)
         .order_by(PeriodClosing.id)).all()
-    return [PeriodAnchor(code, at, name, f"{seq}:{digest}" if digest else "") for code, at, name, seq, digest in rows]
+    return [PeriodAnchor(code, at, name, audit.anchor_text(seq, digest) if digest else "")
+            for code, at, name, seq, digest in rows]
 
 
 def dual_control_lapses(session, start: dt.date, end: dt.date) -> list[str]:

@@ -148,4 +148,4 @@ def _set_closed(hall: Hall, code: str, officer_name: str, note: str, action: str
 
 def anchor_text(closing: PeriodClosing) -> str:
     """``SEQ:HASH``, as the trustees write it down and 'audit verify --expect' takes it."""
-    return f"{closing.anchor_seq}:{closing.anchor_hash}"
+    return audit.anchor_text(closing.anchor_seq, closing.anchor_hash)

@@ -167,8 +167,14 @@ def standings_by_walk(session: Session, today: dt.date, member_ids: list[int] | 
     return {mid: standing(debits.get(mid, []), credits.get(mid, []), today, pending.get(mid, 0)) for mid in ids}
 
 
-def standings(session: Session, today: dt.date, member_ids: list[int] | None = None) -> dict[int, Standing]:
-    """Every member's standing in one SQL query (window functions), the same as ``standings_by_walk``.
+def standings_select(today: dt.date, member_ids: list[int] | None = None):
+    """The query behind ``standings``: one row per member with debits (member_id, charged, credited,
+    paid_through, oldest_unpaid, months_in_arrears, overdue_cents), for aggregates over the roll in SQL."""
+    return _standings_parts(today, member_ids)[0]
+
+
+def _standings_parts(today: dt.date, member_ids: list[int] | None):
+    """``standings_select``'s query, with the credits subquery and member filter ``standings`` reuses.
 
     A debit is paid when the running total of debits up to it (in FIFO order)
     is covered by the member's credits; the paid debits are always a prefix.
@@ -208,15 +214,21 @@ def standings(session: Session, today: dt.date, member_ids: list[int] | None = N
     overdue = and_(unpaid, w.overdue_after.is_not(None), w.overdue_after < today)
     short = case((w.amount < w.cum - w.credit, w.amount), else_=w.cum - w.credit)
     as_text = func.cast(w.day, String)
-    rows = session.execute(select(
-        w.member_id,
-        func.sum(w.amount),
-        func.max(w.credit),
-        func.max(case((and_(~unpaid, w.period.is_not(None)), as_text + "|" + w.period))),
-        func.min(case((and_(unpaid, w.period.is_not(None)), as_text + "|" + w.period))),
-        func.sum(case((overdue, w.months), else_=0)),
-        func.sum(case((overdue, short), else_=0)),
-    ).group_by(w.member_id))
+    return select(
+        w.member_id.label("member_id"),
+        func.sum(w.amount).label("charged"),
+        func.max(w.credit).label("credited"),
+        func.max(case((and_(~unpaid, w.period.is_not(None)), as_text + "|" + w.period))).label("paid_through"),
+        func.min(case((and_(unpaid, w.period.is_not(None)), as_text + "|" + w.period))).label("oldest_unpaid"),
+        func.sum(case((overdue, w.months), else_=0)).label("months_in_arrears"),
+        func.sum(case((overdue, short), else_=0)).label("overdue_cents"),
+    ).group_by(w.member_id), credits, only
+
+
+def standings(session: Session, today: dt.date, member_ids: list[int] | None = None) -> dict[int, Standing]:
+    """Every member's standing in one SQL query (window functions), the same as ``standings_by_walk``."""
+    query, credits, only = _standings_parts(today, member_ids)
+    rows = session.execute(query)
 
     result: dict[int, Standing] = {}
     for mid, charged, credited, paid_through, oldest, months_behind, overdue_cents in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler
@@ -70,6 +71,19 @@ def create_window(hall: Hall, args: Any, settings: AppSettings | None = None, re
     return MainWindow(ctx)
 
 
+def read_ahead(hall: Hall, settings: AppSettings) -> dict[str, Future]:
+    """The Dashboard's figures read in a thread while the relay starts and the window is built (start-up)."""
+    if settings.last_page not in ("", "Dashboard"):
+        return {}
+    from .dashboard_data import dashboard
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="read-ahead")
+    try:
+        return {"Dashboard": pool.submit(dashboard, hall)}
+    finally:
+        pool.shutdown(wait=False)
+
+
 def main(args: argparse.Namespace) -> int:
     app = application()
     try:
@@ -94,8 +108,12 @@ def main(args: argparse.Namespace) -> int:
         return 1
     from .relay_runner import run
 
+    first_figures = read_ahead(hall, settings)
+
     def make_window(relay):
-        return MainWindow(AppContext(hall, settings, stripe, gateway, relay))
+        window = MainWindow(AppContext(hall, settings, stripe, gateway, relay), preloaded=first_figures)
+        window.read_roll_ahead()
+        return window
 
     try:
         return run(app, hall, gateway, settings, stripe.mode == "sandbox", make_window)

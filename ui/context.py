@@ -36,6 +36,7 @@ class AppContext:
     relay: Any | None = None        # relay.service.Relay when running; status() and listeners
 
     _member_rows: list | None = dataclasses.field(default=None, repr=False)
+    _roll_generation: int = dataclasses.field(default=0, repr=False)
 
     def member_rows(self) -> list:
         """The roll with standings, computed once per refresh and shared by the screens that need it."""
@@ -47,6 +48,27 @@ class AppContext:
 
     def forget_cached(self) -> None:
         self._member_rows = None
+        self._roll_generation += 1
+
+    def keep_member_rows(self, rows: list, generation: int) -> None:
+        """The roll read ahead in the background, kept unless the books changed since it was read."""
+        if generation == self._roll_generation and self._member_rows is None:
+            self._member_rows = rows
+
+    def update_member_rows(self, rows: list) -> None:
+        """Some members read again (after relay events): the kept roll stays current without a reload."""
+        if self._member_rows is None:
+            return
+        fresh = {r.id: r for r in rows}
+        self._member_rows = [fresh.pop(r.id, r) for r in self._member_rows] + list(fresh.values())
+
+    @property
+    def has_member_rows(self) -> bool:
+        return self._member_rows is not None
+
+    @property
+    def roll_generation(self) -> int:
+        return self._roll_generation
 
     def require_gateway(self) -> Gateway:
         if self.gateway is None:

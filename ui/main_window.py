@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -15,7 +17,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
+from . import changes as book_changes
 from . import queries
 from .chrome import ModeBanner, StatusBar, TrustBanner, trust_notices
 from .context import AppContext
@@ -39,8 +43,34 @@ def screen_classes() -> list[type[Screen]]:
             ReconciliationScreen, AuditScreen, SettingsScreen]
 
 
+class Screens(Mapping):
+    """The window's screens by title, built and loaded the first time anyone asks for one."""
+
+    def __init__(self, window: MainWindow):
+        self._window = window
+
+    def __getitem__(self, title: str) -> Screen:
+        return self._window.screen(title)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._window.classes)
+
+    def __len__(self) -> int:
+        return len(self._window.classes)
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+    """Screens are built when first shown and loaded then; later changes reach them row by row.
+
+    After a write in this window (``refresh``) the screen on show reloads and the others reload when next
+    shown.  After relay events the audit log says which payments and members changed (``ui.changes``): the
+    screens that can follow rows fetch those off the UI thread and update them in place; the others reload
+    when next shown, or at once, in the background where they can, when they are on show.
+    """
+
+    RELAY_DELAY_MS = 250        # a burst of events is gathered this long, then followed once
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, preloaded: dict[str, Any] | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("main-window")
@@ -51,18 +81,21 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(190)
         self.stack = QStackedWidget()
-        self.screens: dict[str, Screen] = {}
-        for cls in screen_classes():
-            screen = cls(ctx, self)
-            self.screens[cls.title] = screen
-            self.stack.addWidget(screen)
+        self.classes: dict[str, type[Screen]] = {cls.title: cls for cls in screen_classes()}
+        self.screens = Screens(self)
+        self._built: dict[str, Screen] = {}
+        self._stale: set[str] = set()
+        self._preloaded = dict(preloaded or {})       # title -> a future of the screen's first data
+        self._seq = book_changes.head(ctx.hall)       # the audit entry the loaded screens reflect
+        self._following = False                       # a relay follow-up is running in the background
+        self._follow_again = False
+        self._closed = False
+        self._generation = 0                          # counts refreshes after writes
+        self._last_reload = 0.0
+        for cls in self.classes.values():
+            self.stack.addWidget(QWidget())           # a placeholder until the screen is first shown
             QListWidgetItem(icon(cls.icon_name), cls.title, self.nav)
-            changed = getattr(screen, "changed", None)
-            if changed is not None:
-                changed.connect(self.refresh)
         self.nav.currentRowChanged.connect(self._show_row)
-        self.screens["Members"].slips_requested.connect(
-            lambda numbers: self.show_screen("Slips").create_slips(numbers))
         body = QWidget()
         row = QHBoxLayout(body)
         row.setContentsMargins(0, 0, 0, 0)
@@ -83,27 +116,84 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._relay_refresh = QTimer(self)
         self._relay_refresh.setSingleShot(True)
-        self._relay_refresh.setInterval(300)
-        self._relay_refresh.timeout.connect(self.refresh)
+        self._relay_refresh.setInterval(self.RELAY_DELAY_MS)
+        self._relay_refresh.timeout.connect(self.follow_changes)
         self._actions()
         self.set_relay(ctx.relay)
-        self.refresh()
         self._restore()
+        self._preloaded.clear()          # read for the first screen only: later they would be out of date
+
+    def read_roll_ahead(self) -> None:
+        """Read the member roll in the background once the window is up, so Members opens at once."""
+        if "Members" in self._built:
+            return
+        from .workers import run_in_background
+
+        hall, generation = self.ctx.hall, self.ctx.roll_generation
+
+        def keep(rows, error) -> None:
+            if error is None and isValid(self) and not self._closed:
+                self.ctx.keep_member_rows(rows, generation)
+
+        run_in_background(lambda: queries.member_rows(hall), keep)
 
     # Navigation -------------------------------------------------------------------------------------------
 
     def show_screen(self, title: str) -> Screen:
-        self.nav.setCurrentRow(list(self.screens).index(title))
-        return self.screens[title]
+        self.nav.setCurrentRow(list(self.classes).index(title))
+        return self.screen(title)
 
     def current_screen(self) -> Screen:
         widget = self.stack.currentWidget()
         assert isinstance(widget, Screen)
         return widget
 
+    def screen(self, title: str) -> Screen:
+        """The screen called ``title``, built and loaded (reloaded if the books changed since) first if need be."""
+        screen = self._built.get(title)
+        if screen is None:
+            screen = self._build(title)
+            self._stale.add(title)
+        if title in self._stale:
+            self._stale.discard(title)
+            self._load(title, screen)
+        return screen
+
+    def _build(self, title: str) -> Screen:
+        index = list(self.classes).index(title)
+        screen = self.classes[title](self.ctx, self)
+        self._built[title] = screen
+        placeholder = self.stack.widget(index)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, screen)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        if current == index:
+            self.stack.setCurrentIndex(index)
+        changed = getattr(screen, "changed", None)
+        if changed is not None:
+            changed.connect(self.refresh)
+        if title == "Members":
+            screen.slips_requested.connect(lambda numbers: self.show_screen("Slips").create_slips(numbers))
+        if title == "Dashboard":
+            screen.refresh_relay()
+        return screen
+
+    def _load(self, title: str, screen: Screen) -> None:
+        future = self._preloaded.pop(title, None)
+        show = getattr(screen, "show_data", None)
+        if future is not None and show is not None and future.exception() is None:
+            show(future.result())      # read while the window was being built
+        else:
+            screen.refresh()           # (an early read that failed is read again here, where errors show)
+
     def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        title = list(self.classes)[row]
+        self.screen(title)
         self.stack.setCurrentIndex(row)
-        self.ctx.settings.last_page = list(self.screens)[row]
+        self.ctx.settings.last_page = title
 
     def _actions(self) -> None:
         menu = self.menuBar()
@@ -113,7 +203,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         edit_menu = menu.addMenu("&Edit")
         self._action(edit_menu, "&Find", QKeySequence.StandardKey.Find, self.find)
-        self._action(edit_menu, "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh)
+        self._action(edit_menu, "&Refresh", QKeySequence.StandardKey.Refresh, self.reload)
         members = menu.addMenu("&Members")
         self._action(members, "&New member…", QKeySequence.StandardKey.New,
                      lambda: self.show_screen("Members").new_member(), icon_name="add")
@@ -157,11 +247,115 @@ class MainWindow(QMainWindow):
     # Data -------------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload every screen from the database, and the status bar."""
-        self.ctx.forget_cached()
-        for screen in self.screens.values():
-            screen.refresh()
+        """After a write in this window: every screen built so far shows the books as they are now.
+
+        The audit log says what the write changed: screens that follow rows update those rows, the others
+        reload.  Nothing in the log (a key in the keyring, a setting of this computer): they all reload.
+        """
+        self._generation += 1                      # a follow-up running in the background is out of date
+        found = book_changes.changes_since(self.ctx.hall, self._seq)
+        if found.empty:
+            self.reload()
+            return
+        prepared = {} if found.everything else {title: follow(found) for title, follow in self._followers().items()}
+        self._apply(found, prepared, reload_now=True)
         self.refresh_status()
+
+    def reload(self) -> None:
+        """Every screen built so far read again from the books (Edit > Refresh)."""
+        self._generation += 1
+        self._seq = book_changes.head(self.ctx.hall)
+        self.ctx.forget_cached()
+        self._stale.update(self._built)
+        for title in list(self._built):
+            self.screen(title)
+        self.refresh_status()
+
+    def follow_changes(self) -> None:
+        """Bring the screens up to date with what was written since they loaded (relay events, another relay).
+
+        Reading the changes and the changed rows happens in a pool thread; only putting them in the
+        tables happens here.  One follow-up at a time; events arriving meanwhile start another after it.
+        """
+        if self._following:
+            self._follow_again = True
+            return
+        self._following = True
+        self._follow_again = False
+        hall, since, generation = self.ctx.hall, self._seq, self._generation
+        followers = self._followers()
+
+        def work():
+            found = book_changes.changes_since(hall, since)
+            if found.empty or found.everything:
+                return found, {}
+            return found, {title: follow(found) for title, follow in followers.items()}
+
+        def done(result, error) -> None:
+            if not isValid(self) or self._closed:
+                return                               # the window closed meanwhile
+            self._following = False
+            if generation != self._generation:
+                self._follow_again = True            # a write's refresh came first: read again from there
+            elif error is not None or result is None:
+                self.reload()                        # could not follow: read everything again
+            else:
+                self._apply(*result, reload_now=False)
+            if self._follow_again:
+                self._relay_refresh.start()
+
+        from .workers import run_in_background
+
+        run_in_background(work, done)
+
+    def _followers(self) -> dict[str, Any]:
+        """What reads the changed rows for each screen that can follow them (called in a pool thread)."""
+        followers = {title: screen.follow for title, screen in self._built.items()
+                     if callable(getattr(screen, "follow", None)) and title not in self._stale}
+        ctx, hall = self.ctx, self.ctx.hall
+        if "Members" not in followers and ctx.has_member_rows:      # the roll read ahead: kept current too
+            def roll(found: book_changes.Changes):
+                rows = queries.member_rows(hall, member_ids=found.member_ids) if found.member_ids else []
+                return lambda: ctx.update_member_rows(rows)
+            followers["(roll)"] = roll
+        return followers
+
+    def _apply(self, found: book_changes.Changes, prepared: dict[str, Any], reload_now: bool) -> None:
+        self._seq = max(self._seq, found.seq)
+        if found.everything:
+            self.ctx.forget_cached()
+        elif prepared.get("(roll)") is not None:
+            prepared["(roll)"]()
+        elif "Members" in prepared:
+            self.ctx.forget_cached()
+        for title, screen in self._built.items():
+            if title in self._stale or found.empty:
+                continue
+            if title in prepared:
+                show = prepared[title]
+                if show is not None:
+                    show()                           # the rows that changed, in place
+            elif found.everything or not callable(getattr(screen, "follow", None)):
+                self._stale.add(title)
+        if reload_now:
+            for title in [t for t in self._built if t in self._stale]:
+                self.screen(title)
+        else:
+            current = self.stack.currentIndex()
+            title = list(self.classes)[current] if 0 <= current < len(self.classes) else None
+            if title in self._stale and title in self._built:
+                self._reload_on_show(title)
+        if not found.empty:
+            self.status.show_review_count(self.review_count())
+
+    def _reload_on_show(self, title: str) -> None:
+        """The screen on show cannot follow rows: it reloads, at most once a second during a burst."""
+        now = time.monotonic()
+        if now - self._last_reload < 1.0:
+            self._follow_again = True
+            return
+        self._last_reload = now
+        self.screen(title)
 
     def refresh_status(self) -> None:
         self.status.show_relay(self.ctx.relay, self.ctx.hall)
@@ -169,26 +363,29 @@ class MainWindow(QMainWindow):
         self.trust_banner.show_notices(trust_notices(self.ctx.hall))
 
     def review_count(self) -> int:
-        review = self.screens.get("Review")
+        review = self._built.get("Review")
         count = getattr(review, "waiting_count", None)
-        return count() if callable(count) else queries.pending_adjustment_count(self.ctx.hall)
+        if callable(count) and "Review" not in self._stale:
+            return count()
+        return queries.pending_review_count(self.ctx.hall)
 
     def set_relay(self, relay: Any | None) -> None:
-        """Show this relay's health; its listeners refresh the window when something arrives."""
+        """Show this relay's health; its listeners bring the window up to date when something arrives."""
         self.ctx.relay = relay
         if relay is not None and hasattr(relay, "listeners"):
             relay.listeners.append(self._relay_changed)
         self.refresh_status()
-        dashboard = self.screens.get("Dashboard")
+        dashboard = self._built.get("Dashboard")
         if dashboard is not None:
             dashboard.refresh_relay()
 
     def _relay_changed(self, *args) -> None:
-        self.refresh_status()
-        dashboard = self.screens.get("Dashboard")
+        self.status.show_relay(self.ctx.relay, self.ctx.hall)
+        dashboard = self._built.get("Dashboard")
         if dashboard is not None:
             dashboard.refresh_relay()
-        self._relay_refresh.start()      # a burst of events reloads the books once
+        if not self._relay_refresh.isActive():
+            self._relay_refresh.start()      # a burst of events is followed once, at most RELAY_DELAY_MS late
 
     # Window state -----------------------------------------------------------------------------------------
 
@@ -199,9 +396,11 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         last = settings.last_page
-        self.show_screen(last if last in self.screens else "Dashboard")
+        self.show_screen(last if last in self.classes else "Dashboard")
 
     def closeEvent(self, event) -> None:
+        self._closed = True
+        self._relay_refresh.stop()
         self.ctx.settings.window_geometry = self.saveGeometry()
         self.ctx.settings.sync()
         if self.ctx.relay is not None and self._relay_changed in getattr(self.ctx.relay, "listeners", []):

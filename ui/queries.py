@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
@@ -25,6 +26,7 @@ from treasurer.models import (
     Officer,
     Payment,
     PeriodClosing,
+    ReviewItem,
     Slip,
 )
 from treasurer.payments import receipt_number
@@ -58,15 +60,19 @@ class MemberRow:
         return self.standing.months_in_arrears
 
 
-def member_rows(hall: Hall, today: dt.date | None = None) -> list[MemberRow]:
-    """Every member with their standing: one query for the roll and one ``standings()`` call."""
+def member_rows(hall: Hall, today: dt.date | None = None, member_ids: Iterable[int] | None = None
+                ) -> list[MemberRow]:
+    """Every member (or these) with their standing: one query for the roll and one ``standings()`` call."""
     today = today or clock.today()
+    ids = None if member_ids is None else sorted(member_ids)
+    query = (select(Member.id, Member.member_number, Member.first_name, Member.last_name, Classification.name,
+                    Member.status, Member.email, Member.phone)
+             .join(Classification, Member.classification_id == Classification.id))
+    if ids is not None:
+        query = query.where(Member.id.in_(ids))
     with hall.read() as s:
-        table = standings(s, today)
-        rows = s.execute(
-            select(Member.id, Member.member_number, Member.first_name, Member.last_name, Classification.name,
-                   Member.status, Member.email, Member.phone)
-            .join(Classification, Member.classification_id == Classification.id)).all()
+        table = standings(s, today, ids)
+        rows = s.execute(query).all()
     return [MemberRow(mid, number, first, last, klass, status, email, phone, table.get(mid, NO_STANDING),
                       f"{number} {first} {last} {last}, {first} {email} {phone}".casefold())
             for mid, number, first, last, klass, status, email, phone in rows]
@@ -95,7 +101,7 @@ class PaymentRow:
 
 
 def payment_rows(hall: Hall, member_id: int | None = None, since: dt.date | None = None,
-                 until: dt.date | None = None) -> list[PaymentRow]:
+                 until: dt.date | None = None, ids: Iterable[int] | None = None) -> list[PaymentRow]:
     # Plain columns, not ORM objects: a big hall has 100,000+ payments and this is 10x faster.
     query = (select(Payment.id, Member.member_number, Member.first_name, Member.last_name, Payment.amount_cents,
                     Payment.method, Payment.status, Payment.received_on, Payment.reference, Payment.recorded_by,
@@ -107,6 +113,8 @@ def payment_rows(hall: Hall, member_id: int | None = None, since: dt.date | None
         query = query.where(Payment.received_on >= since)
     if until is not None:
         query = query.where(Payment.received_on <= until)
+    if ids is not None:
+        query = query.where(Payment.id.in_(sorted(ids)))
     with hall.read() as s:
         rows = s.execute(query).all()
     return [PaymentRow(pid, number or "", f"{last or ''}, {first or ''}".strip(", "), amount, method, status, day,
@@ -295,6 +303,13 @@ def pending_adjustment_count(hall: Hall) -> int:
     with hall.read() as s:
         return s.scalar(select(func.count()).select_from(Adjustment).where(
             Adjustment.needs_approval.is_(True), Adjustment.id.not_in(decided))) or 0
+
+
+def pending_review_count(hall: Hall) -> int:
+    """What the Review screen lists: open review items and adjustments awaiting a second officer."""
+    with hall.read() as s:
+        items = s.scalar(select(func.count()).select_from(ReviewItem).where(ReviewItem.resolved_at.is_(None))) or 0
+    return int(items) + pending_adjustment_count(hall)
 
 
 def officer_names(hall: Hall) -> list[str]:

@@ -33,7 +33,11 @@ class Screen(QWidget):
         return self.ctx.hall.currency
 
     def refresh(self) -> None:
-        """Reload from the database (the main window calls this after every change and relay event)."""
+        """Reload from the database (when first shown, after a write, and when ``follow`` cannot say)."""
+
+    # A screen that can follow changed rows defines ``follow(changes) -> Callable[[], None] | None``: called in
+    # a pool thread, it reads what changed (``ui.changes.Changes``) and returns what puts it on show, which
+    # the window calls on the UI thread.  A screen without it is reloaded instead.
 
     def focus_search(self) -> None:
         search = self.findChild(QLineEdit, "search")
@@ -79,6 +83,11 @@ class Table:
                         self.view.setCurrentIndex(index)
                     break
         self.view.verticalScrollBar().setValue(scroll)
+
+
+    def upsert(self, rows: Sequence[Any]) -> None:
+        """Changed and new rows in place (relay events): the rest of the table, the selection and scroll stay."""
+        self.model.upsert(rows, identity)
 
 
 def identity(record: Any) -> Any:

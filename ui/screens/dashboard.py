@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import fmt
 from ..context import AppContext
 from ..dashboard_data import Dashboard, dashboard
+from ..errors import guarded
 from ..relay_status import Dot, relay_view
 from .base import Screen
+
+# What the figures are made of: a change to any of these reads them again.
+MONEY_TABLES = frozenset({"payments", "charges", "adjustments", "adjustment_decisions", "members", "refunds",
+                          "disputes"})
 
 
 def card(title: str, name: str) -> tuple[QFrame, QLabel, QLabel]:
@@ -66,6 +73,12 @@ class DashboardScreen(Screen):
                     label.setAlignment(Qt.AlignmentFlag.AlignRight)
                 self.arrears_grid.addWidget(label, row + 1, col)
             self.arrears_labels.append(labels)
+        self.remind_button = QPushButton("Send reminders…")
+        self.remind_button.setObjectName("send-reminders")
+        self.remind_button.setToolTip("Email a reminder, with the slip's payment link, to members whose slip is unpaid "
+                                      "past the days set in Settings (each reminder once)")
+        self.remind_button.clicked.connect(self.send_reminders)
+        self.arrears_grid.addWidget(self.remind_button, 5, 0, 1, 3)
         middle.addWidget(arrears_frame, 1)
         relay_frame = QFrame()
         relay_frame.setObjectName("card")
@@ -104,8 +117,24 @@ class DashboardScreen(Screen):
         self.chart_view.setMinimumHeight(260)
         layout.addWidget(self.chart_view, 1)
 
+    @guarded
+    def send_reminders(self, *args) -> None:
+        from ..mail_actions import send_reminders
+
+        send_reminders(self, self.ctx)
+
     def refresh(self) -> None:
-        self.data = d = dashboard(self.hall, rows=self.ctx.member_rows())
+        self.show_data(dashboard(self.hall))
+
+    def follow(self, changes) -> Callable[[], None] | None:
+        """In a pool thread, after relay events: the figures read again (a few SQL aggregates)."""
+        if not changes.tables & MONEY_TABLES:
+            return None
+        d = dashboard(self.hall)
+        return lambda: self.show_data(d)
+
+    def show_data(self, d: Dashboard) -> None:
+        self.data = d
         cur = self.currency
         self.subtitle.setText(f"{self.hall.setting('hall_name')} · {d.month.strftime('%B %Y')}")
         self.values["expected"].setText(fmt.money(d.expected_cents, cur))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -102,9 +104,24 @@ class MembersScreen(Screen):
 
     def refresh(self) -> None:
         self._currency = self.currency
-        rows = self.ctx.member_rows()
-        self.table.set_rows(rows)
+        self.table.set_rows(self.ctx.member_rows())
         self._fill_classes()
+        self._summarise()
+
+    def follow(self, changes) -> Callable[[], None] | None:
+        """In a pool thread, after relay events: the members they touched, read again with their standing."""
+        if not changes.member_ids:
+            return None
+        rows = queries.member_rows(self.hall, member_ids=changes.member_ids)
+        return lambda: self.update_rows(rows)
+
+    def update_rows(self, rows: list[MemberRow]) -> None:
+        """These members' rows in place; the rest of the roll, the selection and the scroll stay."""
+        self.table.upsert(rows)
+        self._summarise()
+
+    def _summarise(self) -> None:
+        rows = self.table.model.rows
         owed = sum(r.balance_cents for r in rows if r.balance_cents > 0)
         behind = sum(1 for r in rows if r.months_in_arrears)
         self.summary.setText(f"{len(rows):,} members · {behind:,} in arrears · "

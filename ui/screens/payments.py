@@ -4,6 +4,7 @@ payment's receipt (Receipt…, Enter, Ctrl+P, the context menu) and Refund."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
@@ -117,8 +118,21 @@ class PaymentsScreen(Screen):
 
     def refresh(self) -> None:
         self._currency = self.currency
-        since, until = _pydate(self.since.date()), _pydate(self.until.date())
+        self._range = since, until = _pydate(self.since.date()), _pydate(self.until.date())
         self.table.set_rows(queries.payment_rows(self.hall, since=since, until=until))
+        self._total()
+
+    def follow(self, changes) -> Callable[[], None] | None:
+        """In a pool thread, after relay events: the payments that arrived or changed, in the dates shown."""
+        if not changes.payment_ids:
+            return None
+        since, until = self._range
+        rows = queries.payment_rows(self.hall, since=since, until=until, ids=changes.payment_ids)
+        return lambda: self.update_rows(rows)
+
+    def update_rows(self, rows: list) -> None:
+        """These payments in place or added; the rest of the table, the selection and the scroll stay."""
+        self.table.upsert(rows)
         self._total()
 
     def _total(self, *args) -> None:

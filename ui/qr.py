@@ -1,8 +1,19 @@
-"""QR codes as vector shapes: segno's module matrix, horizontal runs merged into one path."""
+"""QR codes as vector shapes: segno's module matrix, horizontal runs merged into one path.
+
+segno picks the data mask by trying all eight and scoring each in pure Python, which is 80% of its time
+(some 8-20 ms a code: 1,000 slips spent most of their PDF's time there).  ``qr_matrix`` builds the same
+symbol with segno's own encoding steps and scores the eight masks on whole rows at once (rows as integers
+and bytes: XOR for the masks, a regular expression for runs, ``bytes.find`` for the finder-like pattern),
+with segno's exact rules, so the chosen mask and every module are the same as ``segno.make`` gives; a test
+holds the two equal.  Should segno's internals ever move, it falls back to ``segno.make``.
+"""
 
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
+import re
 
 import segno
 from PySide6.QtCore import QRectF, Qt
@@ -10,25 +21,178 @@ from PySide6.QtGui import QPainter, QPainterPath
 
 QUIET_ZONE = 4   # modules of white border the standard asks for
 
+# A module's byte is 0 or 1, or 2 or 3 where segno leaves the remainder bits it never fills.
+_ZERO_OR_ONE = bytes([0] + [1] * 255)
+_SAME_RUNS = re.compile(rb"\x00{4,}")             # five or more modules alike in a line (penalty N1)
+_DARK_RUN = re.compile(rb"[^\x00]+")              # dark modules side by side (one rectangle each)
+_FINDER_LIKE = b"\x01\x00\x01\x01\x01\x00\x01"    # 1:1:3:1:1 (penalty N3)
+
+
+def qr_matrix(text: str) -> tuple[bytes | bytearray, ...]:
+    """The symbol's rows (a non-zero byte is a dark module), error level M, as ``segno.make`` makes them."""
+    try:
+        return _fast_matrix(text)
+    except (AttributeError, ImportError, TypeError):       # segno's internals moved: its own, slower way
+        return tuple(segno.make(text, error="m", micro=False).matrix)
+
+
+def _fast_matrix(text: str) -> tuple[bytearray, ...]:
+    # segno.encoder.encode and _encode, step by step, for error "m", no micro, automatic version and mask.
+    from segno import consts
+    from segno import encoder as enc
+
+    segments = enc.prepare_data(text, None, None)
+    error = consts.ERROR_LEVEL_M
+    version = enc.find_version(segments, error, eci=False, micro=False)
+    error = enc.boost_error_level(version, error, segments, False, is_sa=False)
+    buff = enc.Buffer()
+    ver_range = enc.version_range(version)
+    for segment in segments:
+        enc.write_segment(buff, segment, None, ver_range, False)
+    capacity = consts.SYMBOL_CAPACITY[version][error]
+    enc.write_terminator(buff, capacity, None, len(buff))
+    enc.write_padding_bits(buff, version, len(buff))
+    enc.write_pad_codewords(buff, version, capacity, len(buff))
+    bits = _final_message(version, error, buff)
+    width = enc.calc_matrix_size(version)
+    base, place = _placement(width, len(bits))
+    placed = place(bits + base)
+    matrix = tuple(bytearray(placed[i:i + width]) for i in range(0, width * width, width))
+    mask, matrix = _best_mask(matrix, width)
+    enc.add_format_info(matrix, version, error, mask)
+    enc.add_version_info(matrix, version)
+    return matrix
+
+
+_BITS = tuple(bytes((value >> i) & 1 for i in range(7, -1, -1)) for value in range(256))
+
+
+def _final_message(version: int, error: int, buff) -> bytes:
+    """segno's make_final_message for a QR code (not micro) as bytes of 0 and 1: the data codewords and then
+    the error correction codewords, block by block interleaved, and the remainder bits."""
+    from segno import consts
+    from segno import encoder as enc
+
+    data_blocks, error_blocks = enc.make_blocks(consts.ECC[version][error], buff)
+    words = bytes(x for x in itertools.chain.from_iterable(itertools.zip_longest(*data_blocks)) if x is not None)
+    words += bytes(x for x in itertools.chain.from_iterable(itertools.zip_longest(*error_blocks)) if x is not None)
+    remainder = (7 if 2 <= version <= 6 else 3 if 14 <= version <= 20 or 28 <= version <= 34
+                 else 4 if 21 <= version <= 27 else 0)
+    return b"".join(map(_BITS.__getitem__, words)) + b"\0" * remainder
+
+
+@functools.cache
+def _function_patterns(width: int) -> tuple[bytearray, ...]:
+    """The matrix before the data goes in, as segno starts it: finder, timing and alignment patterns, the
+    format and version areas reserved, every other module 0x2."""
+    from segno import encoder as enc
+
+    matrix = enc.make_matrix(width, width)
+    enc.add_finder_patterns(matrix, width, width)
+    enc.add_alignment_patterns(matrix, width, width)
+    return matrix
+
+
+@functools.cache
+def _placement(width: int, n_bits: int) -> tuple[bytes, operator.itemgetter]:
+    """segno's add_codewords as one lookup: the function patterns' modules as bytes, and a getter that,
+    given the message's bits followed by those bytes, answers the whole matrix row after row."""
+    matrix = [bytearray(row) for row in _function_patterns(width)]
+    order: list[int] = []
+    for right in range(width - 1, 0, -2):          # two-module columns, right to left, up and down in turn
+        if right <= 6:
+            right -= 1                             # the vertical timing pattern is skipped
+        for vertical in range(width):
+            for z in range(2):
+                j = right - z
+                upwards = ((right & 2) == 0) ^ (j < 6)
+                i = (width - 1 - vertical) if upwards else vertical
+                if matrix[i][j] == 0x2 and len(order) < n_bits:
+                    matrix[i][j] = 0x0
+                    order.append(i * width + j)
+    if len(order) != n_bits:
+        raise TypeError(f"placed {len(order)} of {n_bits} bits")     # segno's layout moved: its own way
+    index = list(range(n_bits, n_bits + width * width))
+    for k, position in enumerate(order):
+        index[position] = k
+    return b"".join(bytes(row) for row in _function_patterns(width)), operator.itemgetter(*index)
+
+
+@functools.cache
+def _mask_layers(width: int) -> tuple[int, ...]:
+    """Each of the eight data masks as one integer, a byte a module row after row: 1 where it flips one."""
+    from segno import encoder as enc
+
+    function = [bytearray(row) for row in _function_patterns(width)]
+    function[-8][8] = 0x1
+    return tuple(int.from_bytes(bytes(int(bool(pattern(i, j))) if function[i][j] > 0x1 else 0
+                                      for i in range(width) for j in range(width)), "big")
+                 for pattern in enc.get_data_mask_functions(False))
+
+
+def _best_mask(matrix, width: int) -> tuple[int, tuple[bytearray, ...]]:
+    """segno's find_and_apply_best_mask: the first of the lowest penalty, applied."""
+    whole = int.from_bytes(b"".join(matrix), "big")
+    best: tuple[int, int, bytes] | None = None
+    for number, layer in enumerate(_mask_layers(width)):
+        masked = (whole ^ layer).to_bytes(width * width, "big")
+        score = _penalty(masked, width)
+        if best is None or score < best[0]:
+            best = (score, number, masked)
+    assert best is not None
+    _, number, masked = best
+    return number, tuple(bytearray(masked[i:i + width]) for i in range(0, width * width, width))
+
+
+def _finder_like(text: bytes) -> int:
+    """segno's n3_pattern_occurrences, as it counts them, over every line at once: the lines joined by four
+    light modules, which stand for the line's ends (segno counts a pattern at either end, and looks for
+    light modules only within the line)."""
+    count = 0
+    idx = text.find(_FINDER_LIKE)
+    while idx != -1:
+        offset = idx + 7
+        if not any(text[max(idx - 4, 0):idx]) or not any(text[offset:offset + 4]):
+            count += 40
+        else:
+            offset = idx + 4
+        idx = text.find(_FINDER_LIKE, offset)
+    return count
+
+
+def _penalty(modules: bytes, size: int) -> int:
+    """segno's evaluate_mask (N1 + N2 + N3 + N4) of a matrix given as its modules row after row, a byte each."""
+    area = size * size
+    lines = [modules[i:i + size] for i in range(0, area, size)] + [modules[j::size] for j in range(size)]
+    # N1 from where each module differs from the one before it (lines apart by a byte no module has): a
+    # run of k alike modules is k - 1 "same as before" in a row, and scores k - 2 from five on.
+    joined = int.from_bytes(b"\xff" + b"\xff".join(lines), "big")
+    same = ((joined ^ (joined >> 8)).to_bytes(len(lines) * (size + 1), "big")).translate(_ZERO_OR_ONE)
+    runs = _SAME_RUNS.findall(same)
+    n1 = sum(map(len, runs)) - len(runs)
+    # N2: byte (i, j) is zero where that module, its left neighbour and the two above are all alike; the
+    # first row and column have no such block.
+    whole = int.from_bytes(modules, "big")
+    across = whole ^ (whole >> 8)
+    differ = (across | (across >> 8 * size) | (whole ^ (whole >> 8 * size))).to_bytes(area, "big")
+    blocks = differ[size:].count(0) - differ[size::size].count(0)
+    light = b"\x00\x00\x00\x00"
+    n3 = _finder_like(light + light.join(lines) + light)
+    n4 = 10 * int(abs(float(sum(modules)) / area * 100 - 50) / 5)
+    return n1 + 3 * blocks + n3 + n4
+
 
 @functools.lru_cache(maxsize=256)
 def module_path(text: str) -> tuple[QPainterPath, int]:
     """A path in module units (one unit per module) and the symbol's width in modules, without border."""
-    code = segno.make(text, error="m", micro=False)
+    matrix = qr_matrix(text)
     path = QPainterPath()
     path.setFillRule(Qt.FillRule.WindingFill)
-    size = len(code.matrix)
-    for y, row in enumerate(code.matrix):
-        x = 0
-        while x < size:
-            if row[x]:
-                start = x
-                while x < size and row[x]:
-                    x += 1
-                path.addRect(QRectF(start, y, x - start, 1))
-            else:
-                x += 1
-    return path, size
+    for y, row in enumerate(matrix):
+        for run in _DARK_RUN.finditer(row):
+            start, end = run.span()
+            path.addRect(start, y, end - start, 1)
+    return path, len(matrix)
 
 
 def draw_qr(painter: QPainter, text: str, rect: QRectF) -> None:

@@ -10,6 +10,7 @@ import dataclasses
 import math
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -197,6 +198,7 @@ def paint_page(painter: QPainter, paper: QRectF, faces: Sequence[SlipFace], layo
 # the other ways to pay), a dashed cut line, and the stub that goes back with a check.  Body type is 11 pt.
 BODY_PT = 11.0
 SMALL_PT = 9.0            # the smallest type on any slip
+_WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
 STUB_H_PT = 210.0
 
 
@@ -211,9 +213,8 @@ class _Column:
         painter = self.painter
         painter.setFont(_font(size, bold, mono))
         painter.setPen(QColor(colour))
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-        box = painter.boundingRect(QRectF(self.left, self.y, self.width, 2000), flags, text)
-        painter.drawText(QRectF(self.left, self.y, self.width, box.height()), flags, text)
+        # Laid out once: drawing in a tall box answers the box the text took (no boundingRect beforehand).
+        box = painter.drawText(QRectF(self.left, self.y, self.width, 2000), _WRAP, text)
         self.y += box.height() + gap
 
     def url(self, url: str, size: float, gap: float = 3.0) -> None:
@@ -228,15 +229,12 @@ class _Column:
               gap: float = 4.0) -> None:
         """``label`` in grey, ``value`` beside it (wrapped in its own column)."""
         painter = self.painter
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         painter.setFont(_font(10))
         painter.setPen(QColor("#555555"))
-        painter.drawText(QRectF(self.left, self.y + (size - 10) * 0.8, label_w, size * 2), flags, label)
+        painter.drawText(QRectF(self.left, self.y + (size - 10) * 0.8, label_w, size * 2), _WRAP, label)
         painter.setFont(_font(size, bold))
         painter.setPen(QColor("#111111"))
-        value_rect = QRectF(self.left + label_w, self.y, self.width - label_w, 2000)
-        box = painter.boundingRect(value_rect, flags, value)
-        painter.drawText(QRectF(value_rect.left(), self.y, value_rect.width(), box.height()), flags, value)
+        box = painter.drawText(QRectF(self.left + label_w, self.y, self.width - label_w, 2000), _WRAP, value)
         self.y += box.height() + gap
 
 
@@ -332,7 +330,19 @@ def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace) -> None:
     painter.restore()
 
 
+_fonts = threading.local()      # printing runs in a pool thread, previews in the window's: a cache each
+
+
 def _font(size: float, bold: bool = False, mono: bool = False) -> QFont:
+    """One font object per size and weight, made once (QPainter.setFont copies it)."""
+    cache = _fonts.__dict__.setdefault("cache", {})
+    font = cache.get((size, bold, mono))
+    if font is None:
+        font = cache[(size, bold, mono)] = _make_font(size, bold, mono)
+    return font
+
+
+def _make_font(size: float, bold: bool, mono: bool) -> QFont:
     font = QFont("DejaVu Sans Mono" if mono else "DejaVu Sans")
     font.setStyleHint(QFont.StyleHint.Monospace if mono else QFont.StyleHint.SansSerif)
     font.setPixelSize(max(1, round(size)))

@@ -40,8 +40,8 @@ class AuditScreen(Screen):
             Column("Who", lambda r: fmt.who(r.actor, r.after), width=130,
                    tooltip=lambda r: f"Run as {r.actor} on this computer"),
             Column("Action", lambda r: r.action, width=140),
-            Column("Entity", lambda r: f"{r.entity_type} {r.entity_id}", sort=lambda r: r.entity_type, width=130),
-            Column("Before", lambda r: fmt.change(r.before), width=240, tooltip=lambda r: fmt.change(r.before)),
+            Column("Entity", lambda r: f"{r.entity_type} {r.entity_id}", sort=lambda r: r.entity_type, width=185),
+            Column("Before", lambda r: fmt.change(r.before), width=220, tooltip=lambda r: fmt.change(r.before)),
             Column("After", lambda r: fmt.change(r.after), tooltip=lambda r: fmt.change(r.after)),
         ], lambda r: r.search, self, newest_first_by=0)
         self.search = search_box("Search the entries shown (Ctrl+F)", self.table.proxy.set_search)

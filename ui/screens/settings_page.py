@@ -157,7 +157,9 @@ class SettingsScreen(Screen):
         self.backup_result = QLabel()
         self.backup_result.setObjectName("backup-result")
         self.backup_result.setWordWrap(True)
-        form.addRow("&Folder", row)
+        folder_label = QLabel("&Folder")           # a row of two widgets: the label's buddy is the folder box
+        folder_label.setBuddy(self.backup_folder)
+        form.addRow(folder_label, row)
         form.addRow(self.backup_button, self.backup_result)
         layout.addWidget(backup_box)
         layout.addStretch(1)

@@ -112,16 +112,17 @@ def list_officers(hall: Hall) -> list[Officer]:
 
 # Proving who you are -------------------------------------------------------------------------------------
 
-def authenticate(tx: Tx, name: str, pin: str) -> Officer:
+def authenticate(tx: Tx, name: str, pin: str, *, which: str = "PIN") -> Officer:
     """The active officer ``name`` if ``pin`` is theirs, inside the action's own write transaction.
 
     A locked-out officer is refused before the PIN is looked at.  A wrong PIN raises ``PinRejected``: the
-    action is rolled back and the wrong PIN recorded on its own (``record_wrong_pin``).
+    action is rolled back and the wrong PIN recorded on its own (``record_wrong_pin``).  ``which`` names the
+    PIN in that message ("old PIN" when changing it).
     """
     officer = find_officer(tx.session, name)
     refuse_if_locked(officer)
     if not check_pin(str(pin or "").strip(), officer.pin_hash):
-        raise PinRejected(f"The PIN for {officer.name} is not right.", officer.id)
+        raise PinRejected(f"The {which} for {officer.name} is not right.", officer.id)
     if officer.failed_pins:
         officer.failed_pins = 0
         tx.audit("officer.pin_right", "officer", officer.id, None, {"name": officer.name, "failed_pins": 0})
@@ -240,8 +241,8 @@ def change_pin(hall: Hall, name: str, new_pin: str, old_pin: str = "", *, vouche
     """
     new_pin = validate_pin(new_pin)
     with hall.write() as tx:
-        officer = find_officer(tx.session, name)
         if vouchers:
+            officer = find_officer(tx.session, name)
             others = [n for n in tx.session.scalars(select(Officer.name).where(
                 Officer.active.is_(True), Officer.id != officer.id).order_by(Officer.name))]
             if len(others) < 2:
@@ -250,9 +251,7 @@ def change_pin(hall: Hall, name: str, new_pin: str, old_pin: str = "", *, vouche
                                 missing=f"Two other active officers must vouch for resetting {officer.name}'s PIN "
                                         f"(dual control); nothing was changed.")
         else:
-            refuse_if_locked(officer)
-            if not check_pin(str(old_pin or "").strip(), officer.pin_hash):
-                raise PinRejected(f"The old PIN for {officer.name} is not right.", officer.id)
+            officer = authenticate(tx, name, old_pin, which="old PIN")
             vouched_by = [officer.name]
         if check_pin(new_pin, officer.pin_hash):
             raise ValidationError(f"The new PIN for {officer.name} is the same as the old one.")

@@ -164,7 +164,7 @@ def test_a_halls_first_month_from_a_fresh_folder(tmp_path, sandbox_process):
     done = t("pay", "100001", "52.00", "--method", "cash").stdout
     assert "Receipt R000001: $52.00 cash from" in done and "New balance: $0.00; paid through " + period in done
     assert f"Slip {slips['100001'][0]} is paid; its payment link is switched off." in done
-    done = t("pay", "100002", "52.00", "--method", "Check", "--ref", "1042").stdout
+    done = t("pay", "100002", "52.00", "--method", "check", "--ref", "1042").stdout
     assert "$52.00 check" in done and f"Slip {slips['100002'][0]} is paid" in done
     done = t("pay", "100005", "20.00", "--method", "cash").stdout      # an apprentice: $31.00 owed
     assert "New balance: $11.00; paid through nothing yet." in done
@@ -200,7 +200,7 @@ def test_a_halls_first_month_from_a_fresh_folder(tmp_path, sandbox_process):
     listed = t("review", "list").stdout
     (item_line,) = [x for x in listed.splitlines() if "Refund" in x]
     item = item_line.split()[0]
-    assert "$52.00" in item_line and "100101" in item_line
+    assert item == "1" and "$52.00" in item_line and "100101" in item_line     # the README says 'review resolve 1'
     assert t.balances()["100101"] == 0                  # not posted until acknowledged
     done = t("review", "resolve", item, "--note", "refunded at the member's request; will pay at the hall",
              "--officer", "Pat Morales", "--pin-stdin", stdin=f"{PAT_NEW_PIN}\n").stdout
@@ -215,6 +215,7 @@ def test_a_halls_first_month_from_a_fresh_folder(tmp_path, sandbox_process):
     assert re.search(r"Checks\s+2\s+\$64\.00", done) and re.search(r"Cash\s+2\s+\$72\.00", done), done
     assert re.search(r"TOTAL DEPOSIT\s+4\s+\$136\.00", done), done
     batch = re.search(r"Deposit (\d+)", done).group(1)
+    assert batch == "1"
     assert "now locked" in t("deposits", "mark", batch, "--deposited-on", today().isoformat()).stdout
 
     # 9. Two days on, Stripe pays out the card money (less fees and the refund); reconciled to the cent.
@@ -222,6 +223,7 @@ def test_a_halls_first_month_from_a_fresh_folder(tmp_path, sandbox_process):
     payout = control(url, "payouts")
     fees = sum(card_fee(owed[n]) for n in online)
     assert payout["amount"] == gross - fees - owed["100101"]
+    assert (gross, fees, payout["amount"]) == (187_400, 6_642, 175_558)      # the README's figures
     done = t("reconcile").stdout
     (line,) = [x for x in done.splitlines() if x.startswith(payout["id"])]
     assert "RECONCILED" in line and f"payments {len(online)}" in line, done
@@ -243,7 +245,7 @@ def test_a_halls_first_month_from_a_fresh_folder(tmp_path, sandbox_process):
     assert cents(report["collected: cash"]) == 7200 and cents(report["collected: check"]) == 6400
     assert cents(report["collected: total"]) == counted
     assert cents(report["Stripe fees"]) == fees and cents(report["refunds"]) == owed["100101"]
-    assert cents(report["outstanding on the period's dues"]) == total - counted
+    assert cents(report["outstanding on the period's dues"]) == total - counted == 1_204_500
     assert cents(report["cash and check deposits"]) == 13600
     assert sum(expected.values()) == total - counted + owed["100101"]       # the refund is owed again
 
@@ -264,6 +266,9 @@ def test_a_halls_first_month_from_a_fresh_folder(tmp_path, sandbox_process):
     assert "Audit chain OK" in done and "0 open discrepancies, 0 open review items." in done
     assert (out / "packet.pdf").read_bytes()[:5] == b"%PDF-"
     assert anchor in (out / "anchors.csv").read_text()
+    if dt.datetime.fromtimestamp(payout["arrival_date"], dt.UTC).date() <= last:  # else next month's packet has it
+        (row,) = [r for r in csv.DictReader((out / "payouts.csv").open()) if r["payout"] == payout["id"]]
+        assert row["state"] == "reconciled" and cents(row["net"]) == payout["amount"], row
     assert t.balances() == expected
 
 

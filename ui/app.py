@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -17,8 +17,10 @@ from treasurer.hall import Hall, open_hall
 from .context import AppContext, gateway_for, stripe_from_args
 from .errors import install_excepthook, show_error
 from .look import apply_style
-from .main_window import MainWindow
 from .settings import APPLICATION, ORGANISATION, AppSettings
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 
 def application() -> QApplication:
@@ -66,6 +68,8 @@ def quiet_offscreen_size_hints(app: QApplication) -> None:
 def create_window(hall: Hall, args: Any, settings: AppSettings | None = None, relay: Any | None = None
                   ) -> MainWindow:
     """The main window for an open, initialised hall (tests and the composition root call this)."""
+    from .main_window import MainWindow
+
     stripe = stripe_from_args(args, hall)
     ctx = AppContext(hall, settings or AppSettings(), stripe, gateway_for(stripe), relay)
     return MainWindow(ctx)
@@ -93,6 +97,7 @@ def main(args: argparse.Namespace) -> int:
         return 1
     install_excepthook(hall.data_path)
     settings = AppSettings()
+    first_figures: dict[str, Future] = {}
     try:
         if not hall.initialised:
             from .wizard import FirstRunWizard
@@ -100,22 +105,29 @@ def main(args: argparse.Namespace) -> int:
             wizard = FirstRunWizard(hall, settings, stripe=getattr(args, "stripe", None))
             if not wizard.exec() or not hall.initialised:
                 return 0
+        # Read while the keyring is asked, the relay starts and the window's modules load.
+        first_figures = read_ahead(hall, settings)
         stripe = stripe_from_args(args, hall)
-        gateway = gateway_for(stripe)
     except Exception as exc:  # noqa: BLE001 - the window could not open: say why in a sentence
         show_error(None, exc)
         hall.close()
         return 1
+    from .main_window import MainWindow
     from .relay_runner import run
 
-    first_figures = read_ahead(hall, settings)
+    ctx = AppContext(hall, settings, stripe, None, None)
 
-    def make_window(relay):
-        window = MainWindow(AppContext(hall, settings, stripe, gateway, relay), preloaded=first_figures)
+    def make_window():
+        window = MainWindow(ctx, preloaded=first_figures)
         window.read_roll_ahead()
         return window
 
+    def connect_stripe():
+        # After the window is on screen: loading Stripe's SDK takes a while and nothing on show needs it.
+        ctx.gateway = gateway_for(stripe)
+        return ctx.gateway
+
     try:
-        return run(app, hall, gateway, settings, stripe.mode == "sandbox", make_window)
+        return run(app, hall, connect_stripe, settings, stripe.mode == "sandbox", make_window)
     finally:
         hall.close()

@@ -49,14 +49,17 @@ async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings
     return relay
 
 
-async def keep_daily_backups(hall: Hall, settings: AppSettings, every_seconds: float = 3600.0) -> None:
-    """A checked copy a day in the backup folder while the window is open (start-up, then hourly checks)."""
+async def keep_daily_backups(hall: Hall, settings: AppSettings, every_seconds: float = 3600.0,
+                             first_after: float = 60.0) -> None:
+    """A checked copy a day in the backup folder while the window is open (a minute after start-up, then
+    hourly checks): checking a big hall's copy takes the machine for a while, and start-up comes first."""
     from treasurer.backup import backup_if_due
 
     folder = settings.default_backup_folder(hall.data_path)
     if not folder:
         return
     loop = asyncio.get_running_loop()
+    await asyncio.sleep(min(first_after, every_seconds))
     while True:
         try:
             done = await loop.run_in_executor(None, backup_if_due, hall.db, folder)
@@ -66,23 +69,35 @@ async def keep_daily_backups(hall: Hall, settings: AppSettings, every_seconds: f
         await asyncio.sleep(every_seconds)
 
 
-def run(app: QApplication, hall: Hall, gateway: Gateway | None, settings: AppSettings, sandbox: bool,
-        make_window: Callable[[Relay | None], Any]) -> int:
-    """Show the window with the relay running until the last window closes; then stop the relay cleanly."""
+def run(app: QApplication, hall: Hall, connect_stripe: Callable[[], Gateway | None], settings: AppSettings,
+        sandbox: bool, make_window: Callable[[], Any]) -> int:
+    """Show the window, then connect Stripe and start the relay, until the last window closes; then stop the
+    relay cleanly."""
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     app.setQuitOnLastWindowClosed(False)
 
     async def session() -> None:
-        relay = None
+        # The window first, the relay after: starting it (a port, the Stripe CLI, a first catch-up) must not
+        # keep the treasurer waiting for the books.
+        window = make_window()
+        done = asyncio.Event()
+        app.lastWindowClosed.connect(done.set)
+        window.show()
+        await asyncio.sleep(0.05)          # the window paints before Stripe's SDK loads
+        relay = gateway = None
+        try:
+            gateway = connect_stripe()
+        except Exception as exc:  # noqa: BLE001 - the window stays open; say why Stripe is not connected
+            from .errors import show_error
+
+            show_error(window, exc)
         try:
             relay = await start_relay(hall, gateway, settings, sandbox)
         except UserFacingError as exc:
             QMessageBox.warning(None, "Hall Treasurer", f"The relay did not start: {exc}")
-        window = make_window(relay)
-        done = asyncio.Event()
-        app.lastWindowClosed.connect(done.set)
-        window.show()
+        if relay is not None and not done.is_set():
+            window.set_relay(relay)
         backups = asyncio.ensure_future(keep_daily_backups(hall, settings))
         await done.wait()
         backups.cancel()

@@ -91,15 +91,16 @@ def today() -> dt.date:
 @pytest.fixture
 def sandbox_process(tmp_path):
     """`treasurer sandbox serve --port 0`, as the README starts it; its base URL."""
+    log = (tmp_path / "sandbox.log").open("w")       # a file: a pipe nobody reads could fill and stall it
     proc = subprocess.Popen([str(TREASURER), "sandbox", "serve", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=log, text=True)
     try:
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         assert sel.select(timeout=60), "the sandbox did not start within 60 s"
         line = proc.stdout.readline()
         found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        assert found, f"unexpected first line from the sandbox: {line!r}; stderr: {proc.stderr.read()[:2000]}"
+        assert found, f"unexpected first line from the sandbox: {line!r}; {(tmp_path / 'sandbox.log').read_text()}"
         yield found.group(1)
     finally:
         proc.terminate()
@@ -108,6 +109,7 @@ def sandbox_process(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def link_of(url: str) -> str:

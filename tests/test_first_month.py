@@ -303,8 +303,8 @@ def test_a_counter_payment_switches_the_link_off_at_once_when_stripe_answers(hal
     (slip,), _ = create_slips(hall, gateway, "2026-10", ["1001"])
     assert _active(gateway, slip)
     done = _cli(hall, sandbox_url, "pay", "1001", "45.00", "--method", "cash")
-    assert f"Slip {slip.slip_id} is paid; its payment link is switched off." in done.stdout
     assert not _active(gateway, slip)                        # the sandbox shows it inactive, before any sync
+    assert f"Slip {slip.slip_id} is paid; its payment link is switched off." in done.stdout
     with pytest.raises(ControlError):
         pay(sandbox_url, link_of(slip.url))
 

@@ -363,3 +363,25 @@ def test_an_approval_in_review_switches_the_link_off_at_once(hall, gateway, sand
                 "Sam Okafor", "--pin-stdin", stdin=f"{SAM_PIN}\n")
     assert f"Slip {other.slip_id} is superseded; its payment link is switched off." in done.stdout
     assert not _active(gateway, other) and _active(gateway, slip)
+
+
+def test_a_stalled_network_does_not_hold_the_counter(hall, gateway, sandbox_url):
+    """Stripe's address answers the connection and then says nothing (a captive portal, a dead proxy): the
+    payment is recorded and the link queued after the quick gateway's short timeout, not the SDK's 80 s twice."""
+    import socket
+
+    standard_hall(hall, members=1)
+    assess(hall, "2026-10")
+    (slip,), _ = create_slips(hall, gateway, "2026-10")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)                       # connections complete in the kernel; nothing ever answers
+        stalled = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        done = run_treasurer("pay", "1001", "45.00", "--method", "cash", data_dir=hall.data_path,
+                             env={"STRIPE_API_KEY": SANDBOX_KEY, "TREASURER_STRIPE_API_BASE": stalled})
+    assert done.returncode == 0, done.stderr
+    assert "Receipt R000001" in done.stdout
+    assert f"Slip {slip.slip_id} is paid; its payment link will be switched off at the next" in done.stdout
+    assert "Stripe cannot be reached" in done.stderr and "Traceback" not in done.stderr
+    _cli(hall, sandbox_url, "sync")
+    assert not _active(gateway, slip)

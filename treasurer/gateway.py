@@ -77,7 +77,10 @@ def explain(exc: stripe.StripeError) -> GatewayError:
 
 class Gateway:
     def __init__(self, api_key: str, api_base: str | None = None, *, retries: int = 4,
-                 backoff_seconds: float = 0.5, sleep: Callable[[float], None] = time.sleep):
+                 backoff_seconds: float = 0.5, sleep: Callable[[float], None] = time.sleep,
+                 timeout_seconds: float | None = None):
+        """``timeout_seconds``: how long one request may take (connecting and reading); default the SDK's 80 s.
+        A caller that must not keep a person waiting on a stalled network (a counter payment) sets less."""
         # Stripe's SDK and the keyring (a tenth of a second each to load) come with the first gateway, not
         # with every module that names one.
         import stripe
@@ -89,8 +92,9 @@ class Gateway:
         self.restricted = credentials.is_restricted(api_key)
         self.api_base = api_base
         addresses = {"api": api_base} if api_base else None
+        http = stripe.new_default_http_client(timeout=timeout_seconds) if timeout_seconds else None
         self._client = stripe.StripeClient(api_key, base_addresses=addresses, stripe_version=API_VERSION,
-                                           max_network_retries=0)
+                                           max_network_retries=0, http_client=http)
         self._retries = retries
         self._backoff = backoff_seconds
         self._sleep = sleep

@@ -16,6 +16,7 @@ from ..slips import create_slips, list_slips, void_slip
 from .common import add_command, group, hall_from, money
 
 log = logging.getLogger(__name__)
+QUICK_TIMEOUT_SECONDS = 5.0     # a switch-off at the counter: past this, the link-closure queue does it
 
 
 def gateway_for(hall: Hall, **kwargs) -> Gateway:
@@ -27,15 +28,15 @@ def gateway_if_configured(hall: Hall) -> Gateway | None:
     """A gateway for switching payment links off at once, or None when no Stripe key is configured (keyring or
     STRIPE_API_KEY): then the link-closure queue does it at the next sync or relay catch-up.
 
-    One quick try (one retry, a short backoff): the money is already recorded, and a link Stripe did not confirm
-    stays in the queue, so a counter payment never waits on an unreachable Stripe."""
+    One quick try (one retry, a short backoff, 5 s a request): the money is already recorded, and a link Stripe
+    did not confirm stays in the queue, so a counter payment never waits long on an unreachable Stripe."""
     try:
         if not credentials.api_key():
             return None
     except UserFacingError as exc:      # an unreadable keyring: the queue switches the links off later
         log.warning("no Stripe key for switching payment links off now: %s", exc)
         return None
-    return gateway_for(hall, retries=1, backoff_seconds=0.25)
+    return gateway_for(hall, retries=1, backoff_seconds=0.25, timeout_seconds=QUICK_TIMEOUT_SECONDS)
 
 
 def report_links(hall: Hall, slips) -> None:

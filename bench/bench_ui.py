@@ -153,10 +153,10 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
     import qasync
     from sqlalchemy import func, select
 
+    from relay.service import Relay
     from treasurer.models import Payment
     from ui.app import create_window
     from ui.context import StripeSetup
-    from ui.relay_runner import start_relay
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -189,9 +189,8 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
 
     async def scenario():
         nonlocal collected_before
-        settings.relay_mode = "webhook"
-        settings.relay_port = 0
-        relay = await start_relay(hall, None, settings, sandbox=False)
+        relay = Relay(hall, None, mode="webhook", port=0)
+        await relay.start()
         relay.add_webhook_secret(SECRET)
         window = None
         if screen_title is not None:

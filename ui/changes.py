@@ -21,6 +21,10 @@ from treasurer.models import AuditEntry
 FOLLOWED = frozenset({"payments", "charges", "adjustments", "adjustment_decisions", "members", "review_items",
                       "slips", "refunds", "disputes", "link_closures"})
 TOO_MANY_ROWS = 20_000     # past this, reloading is cheaper than following each row
+# Settings the screens show (names, money's currency, the dues calendar); the relay's and Stripe's own
+# bookkeeping kept in settings (cursors, endpoints) changes nothing on show.
+SHOWN_SETTINGS = frozenset({"hall_name", "hall_address", "currency", "treasurer_name", "due_day", "grace_day",
+                            "amount_ceiling"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +71,8 @@ def changes_since(hall: Hall, seq: int) -> Changes:
             break
         for table, key, snapshot in rows:
             tables.add(table)
+            if table == "settings" and key not in SHOWN_SETTINGS:
+                continue
             if table not in FOLLOWED:
                 everything = True
                 continue

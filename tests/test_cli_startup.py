@@ -97,6 +97,14 @@ def test_the_command_word_is_found_after_global_options():
     assert args.func.__module__ == "treasurer.cli.members" and args.member_number == "1001"
 
 
+def test_a_command_module_missing_from_the_installation_leaves_the_others_working(monkeypatch):
+    monkeypatch.setattr(treasurer_cli, "COMMANDS", (*treasurer_cli.COMMANDS, ("fax", "fax", "fax the slips")))
+    assert "fax" not in _parsers(treasurer_cli.build_parser(["--help"]))
+    assert "fax" not in _parsers(treasurer_cli.build_parser())
+    args = treasurer_cli.build_parser(["member", "show", "1001"]).parse_args(["member", "show", "1001"])
+    assert args.func.__module__ == "treasurer.cli.members"
+
+
 def test_the_head_revision_known_without_alembic_is_alembic_s_head():
     """A new migration changes treasurer.db.HEAD_REVISION too (else the books would not be upgraded)."""
     assert HEAD_REVISION == head_revision()

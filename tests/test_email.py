@@ -320,3 +320,18 @@ def test_in_sandbox_mode_mail_goes_to_the_catcher_and_is_kept_as_each_member_wou
         assert links[number] in m.get_body(("plain",)).get_content()
         assert m["From"] == "IBEW Local 000 <treasurer@sandbox.invalid>"
     assert count(hall, "outbox") == 6                        # 'sending' and 'sent' for each
+
+
+def test_a_daily_quota_refusal_stops_the_run_without_blaming_the_members_and_the_next_run_sends_the_rest(
+        mail_hall, gateway, server, capsys):
+    slips_for(mail_hall, gateway, 4)
+    server.handler.on_data = lambda rcpts, n: "550 5.4.5 Daily user sending quota exceeded." if n >= 2 else None
+    _, _, err = cli_in(mail_hall, capsys)("slips", "email", "2026-10", expect=1)
+    assert err.strip().splitlines()[-1] == (
+        "error: The mail server refused to take mail from treasurer@local000.example.org (550 5.4.5 Daily user "
+        "sending quota exceeded.), so the rest were not sent; run it again later (a daily sending limit resets) "
+        "or check the settings.")
+    assert len(server.received) == 2 and problems(mail_hall) == []
+    server.handler.on_data = None
+    cli_in(mail_hall, capsys)("slips", "email", "2026-10")
+    assert sorted(r.rcpt_tos[0] for r in server.received) == [f"member{1001 + i}@example.com" for i in range(4)]

@@ -31,6 +31,10 @@ class Refused(Exception):
     """The server refused the message for good (5xx): a wrong or closed address, a policy."""
 
 
+class SenderRefused(Exception):
+    """A 5xx about the sender or the account, not the recipient (a daily quota, a policy): stop, try later."""
+
+
 class MaybeSent(Exception):
     """The connection dropped while the server was taking the message: it may have gone out."""
 
@@ -135,14 +139,14 @@ class Mailer:
         try:
             code, text = smtp.mail(self.settings.sender_address)
             if code != 250:
-                self._refuse(code, text)
+                self._refuse(code, text, "mail")
             code, text = smtp.rcpt(to)
             if code not in (250, 251):
-                self._refuse(code, text)
+                self._refuse(code, text, "rcpt")
             phase = "data"
             code, text = smtp.data(data)
         except smtplib.SMTPDataError as exc:       # DATA itself refused: the message was not handed over
-            self._refuse(exc.smtp_code, exc.smtp_error)
+            self._refuse(exc.smtp_code, exc.smtp_error, "data")
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop(smtp)
             self._smtp = None
@@ -151,10 +155,10 @@ class Mailer:
                                 f"({_why(exc)})") from None
             raise Temporary(f"the connection was lost ({_why(exc)})") from None
         if code != 250:
-            self._refuse(code, text)
+            self._refuse(code, text, "data")
         return _answer(code, text)
 
-    def _refuse(self, code: int, text) -> None:
+    def _refuse(self, code: int, text, phase: str) -> None:
         answer = _answer(code, text)
         if code == 421 or code < 0:           # the server is closing the connection
             self._drop(self._smtp)
@@ -167,6 +171,10 @@ class Mailer:
             self._smtp = None
         if 400 <= code < 500:
             raise Temporary(answer)
+        # Only a recipient refused at RCPT is that member's problem (no such mailbox); a refusal of the sender or
+        # of every message (a daily quota: Gmail's 5.4.5, a policy) is the hall's, and would refuse them all.
+        if phase != "rcpt" or " 5.4.5" in answer or "quota" in answer.casefold():
+            raise SenderRefused(answer)
         raise Refused(answer)
 
     def send_trial(self, msg: EmailMessage, to: str) -> str:
@@ -176,6 +184,9 @@ class Mailer:
         except (Temporary, MaybeSent) as exc:
             raise UserFacingError(f"The test message to {to} was not accepted for now: {exc}. Try again in a "
                                   f"minute.") from None
+        except SenderRefused as exc:
+            raise UserFacingError(f"The mail server refused to take mail from {self.settings.sender_address}: "
+                                  f"{exc}.") from None
         except Refused as exc:
             raise UserFacingError(f"The mail server refused the test message to {to}: {exc}.") from None
         finally:

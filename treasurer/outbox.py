@@ -24,7 +24,7 @@ from .errors import UserFacingError
 from .hall import Hall
 from .mail_message import Letter, build, message_id
 from .mail_settings import MailSettings
-from .mailer import MailServerUnreachable, MaybeSent, Refused, Temporary
+from .mailer import MailServerUnreachable, MaybeSent, Refused, SenderRefused, Temporary
 from .models import Member, OutboxEntry, Slip
 
 OUTBOX_FIELDS = ("member_id", "slip_id", "kind", "attempt", "step", "address", "message_id", "answer", "at")
@@ -286,6 +286,10 @@ def _send_one(hall, item: Outgoing, msg, msg_id: str, how: Sending, rate: RateLi
             _answer(hall, item, attempt, "unknown", msg_id, f"{exc}; it may have gone out, so it is not sent "
                                                            f"again by itself")
             return ("unknown", f"{exc}; it may have gone out, so it is not sent again")
+        except SenderRefused as exc:                   # the account's quota, a policy: every message would fail
+            _answer(hall, item, attempt, "retry", msg_id, str(exc))
+            return (f"The mail server refused to take mail from {how.settings.sender_address} ({exc}), so the "
+                    f"rest were not sent; run it again later (a daily sending limit resets) or check the settings.")
         except MailServerUnreachable as exc:           # reconnecting failed: the server went away midway
             _answer(hall, item, attempt, "retry", msg_id, str(exc))
             return (f"The mail server {how.settings.where} could not be reached again, so the rest were not sent; "

@@ -1,18 +1,22 @@
 """Webhook ingest: throughput and ack latency of the real relay, next to two baselines measured in the same run.
 
-    .venv/bin/python bench/bench_relay.py [--events 10000] [--connections 8] [--kinds unmatched ignored] [--dir DIR]
+    .venv/bin/python bench/bench_relay.py [--events 3000] [--connections 8] [--kinds unmatched ignored] [--dir DIR]
 
 For each kind of event (``unmatched``: checkout.session.completed for a member nobody knows, so processing
 records a payment and a review item; ``ignored``: customer.updated, which the books store and ignore):
 
 - relay: ``treasurer relay run --mode webhook`` in its own process on a fresh hall (the secret in
   STRIPE_WEBHOOK_SECRET), N signed events over C keep-alive connections (aiohttp, C worker tasks in this
-  process); ack latency per request, throughput, then how long until every event was processed, and a check
-  that each event is in stripe_events exactly once.
+  process); ack latency per request, throughput, then how long until every event was processed, a check
+  that each event is in stripe_events exactly once, and ``treasurer audit verify`` on the books after the burst.
 - baseline A: an aiohttp server of the same shape in its own process that verifies the signature and parses
   the event exactly like the receiver, then answers 200 without touching a database; same load generator.
 - baseline B: raw durable SQLite inserts of the same rows (stdlib sqlite3, WAL, synchronous=FULL) into a
   table shaped like stripe_events: one transaction per row, and one per batch of 256.
+
+Last, one line per figure (issue 12): ``RESULT <name> <value> <unit> <ratio to its baseline>``:
+``relay_recorded_<kind>`` (events in the books per second, from the first request until the last is applied,
+against baseline B's one-row commits) and ``relay_acked_<kind>`` (acknowledgements per second, against A).
 """
 
 from __future__ import annotations
@@ -204,13 +208,16 @@ def run_relay(bodies: list[bytes], kind: str, connections: int, tmp: Path) -> di
             conn.close()
     finally:
         stop_server(proc)
+    verify = subprocess.run([str(TREASURER), "--data-dir", str(home), "audit", "verify"], check=False, capture_output=True,
+                            text=True, env=child_env())
     once = all(stored.get(i) == 1 for i in ids) and len(stored) == len(ids)
     expect_payments = len(bodies) if kind == "unmatched" else 0
     checks = {"every event stored exactly once": once,
               "every ack was 200": statuses == {200: len(bodies)},
               f"{expect_payments} payments, {expect_payments} open review items":
                   payments[0] == expect_payments and reviews == expect_payments
-                  and payments[1] == 4500 * expect_payments}
+                  and payments[1] == 4500 * expect_payments,
+              "treasurer audit verify passes after the burst": verify.returncode == 0}
     return {"elapsed": elapsed, "latencies": latencies, "statuses": statuses, "processed": processed,
             "outcomes": outcomes, "checks": checks}
 
@@ -279,7 +286,7 @@ def report(rows: list[tuple[str, dict]], n: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=3_000)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--kinds", nargs="+", choices=("unmatched", "ignored"), default=["unmatched", "ignored"])
     parser.add_argument("--dir", help="where the scratch databases go (default: the system temp folder)")
@@ -291,6 +298,7 @@ def main() -> int:
     print(f"{args.events} signed events over {args.connections} connections; python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cpus, sqlite {sqlite3.sqlite_version}")
     ok = True
+    results = []
     with tempfile.TemporaryDirectory(prefix="bench-relay-", dir=args.dir) as tmp_name:
         tmp = Path(tmp_name)
         print(f"scratch databases in {tmp}")
@@ -307,7 +315,12 @@ def main() -> int:
                     ("baseline B: raw SQLite, 1 transaction/256", run_baseline_b(bodies, 256, tmp))]
             report(rows, args.events)
             ok = ok and all(all(r["checks"].values()) for _, r in rows)
+            relay, a, b = rows[0][1], rows[1][1], rows[2][1]
+            recorded, acked = args.events / relay["processed"], args.events / relay["elapsed"]
+            results.append(f"RESULT relay_recorded_{kind} {recorded:.0f} events/s {recorded / (args.events / b['elapsed']):.2f}")
+            results.append(f"RESULT relay_acked_{kind} {acked:.0f} events/s {acked / (args.events / a['elapsed']):.2f}")
     print("\nlatency: relay and A, per request from send to full answer; B, per row the time of its commit.")
+    print("\n".join(results))
     return 0 if ok else 1
 
 

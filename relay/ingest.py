@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,12 +31,24 @@ class Ingest:
     """One database thread does all the relay's writing, storing before processing.
 
     Two writers in one process would only queue on SQLite's lock (and its busy
-    handler sleeps coarsely), so acknowledgements would wait behind processing;
-    one thread that always stores what has arrived first, then processes a small
-    chunk, keeps acknowledgements fast and the processing steady.
+    handler sleeps coarsely), so acknowledgements would wait behind processing.
+    One thread stores what has arrived first (many requests, one commit), then
+    processes stored events in batches, each batch one transaction
+    (``sync.process_events``): the commit, the write lock and the transaction's
+    setup are paid once per batch rather than once per event.
+
+    While webhooks keep arriving, processing waits for a lull (``QUIET``
+    seconds without a new arrival) so that acknowledgements do not queue behind
+    it and the batches grow; an event never waits longer than ``MAX_DELAY`` for
+    that lull.  A batch is sized to take about ``SLICE`` seconds (from the time
+    the last batches took per event), so an acknowledgement waits at most about
+    that long behind one.
     """
 
-    PROCESS_CHUNK = 8
+    QUIET = 0.05
+    MAX_DELAY = 1.0
+    SLICE = 0.1
+    MAX_PROCESS_BATCH = 500
 
     def __init__(self, hall: Hall, gateway: Gateway | None,
                  on_processed: Callable[[dict[str, Outcome]], None] | None = None):
@@ -44,6 +57,9 @@ class Ingest:
         self.on_processed = on_processed
         self._incoming: list[tuple[inbox.Incoming, asyncio.Future]] = []
         self._to_process: list[str] = []
+        self._since: float | None = None        # when the oldest event waiting to be processed was stored
+        self._last_arrival = 0.0
+        self._per_event = 0.005                  # seconds one event's processing took, recently
         self._jobs: list[tuple[Callable, tuple, asyncio.Future]] = []
         self._wake = asyncio.Event()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="relay-db")
@@ -56,7 +72,7 @@ class Ingest:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._work(), name="relay-db")
         # Events stored before a crash but never processed.
-        self._to_process.extend(await self.run_in_ledger_thread(inbox.waiting, self.hall, ("pending",), 100_000))
+        self._add_to_process(await self.run_in_ledger_thread(inbox.waiting, self.hall, ("pending",), 100_000))
         self._wake.set()
 
     async def stop(self) -> None:
@@ -73,6 +89,7 @@ class Ingest:
         """Durably stored when this returns; True if the event id was new."""
         future = asyncio.get_running_loop().create_future()
         self._incoming.append((event, future))
+        self._last_arrival = time.monotonic()
         self._wake.set()
         return await future
 
@@ -92,8 +109,20 @@ class Ingest:
             waiter.remaining.update(ids)
             waiter.done.clear()
         queued = set(self._to_process)
-        self._to_process.extend(i for i in ids if i not in queued)
+        self._add_to_process([i for i in ids if i not in queued])
         self._wake.set()
+
+    def _add_to_process(self, ids: list[str]) -> None:
+        if ids and not self._to_process:
+            self._since = time.monotonic()
+        self._to_process.extend(ids)
+
+    def _lull(self) -> float:
+        """Seconds to wait before processing, to let a burst of webhooks be acknowledged first (0: process now)."""
+        now = time.monotonic()
+        quiet_in = self._last_arrival + self.QUIET - now
+        overdue_in = (self._since or now) + self.MAX_DELAY - now
+        return max(0.0, min(quiet_in, overdue_in))
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
@@ -101,6 +130,7 @@ class Ingest:
             if not (self._incoming or self._jobs or self._to_process):
                 self._wake.clear()
                 await self._wake.wait()
+                continue
             if self._incoming:
                 batch, self._incoming = self._incoming[:MAX_BATCH], self._incoming[MAX_BATCH:]
                 await self._store(loop, batch)
@@ -114,9 +144,20 @@ class Ingest:
                 else:
                     if not future.done():
                         future.set_result(result)
+            elif (wait := self._lull()) > 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                except TimeoutError:
+                    pass
             else:
-                ids, self._to_process = self._to_process[:self.PROCESS_CHUNK], self._to_process[self.PROCESS_CHUNK:]
+                size = max(1, min(self.MAX_PROCESS_BATCH, int(self.SLICE / self._per_event)))
+                ids, self._to_process = self._to_process[:size], self._to_process[size:]
+                self._since = time.monotonic() if self._to_process else None
+                started = time.perf_counter()
                 await self._process(loop, ids)
+                took = (time.perf_counter() - started) / len(ids)
+                self._per_event = 0.7 * self._per_event + 0.3 * took
 
     async def _store(self, loop, batch) -> None:
         try:
@@ -130,9 +171,8 @@ class Ingest:
             if not batch[0][1].done():  # nothing is acknowledged: Stripe sends it again
                 batch[0][1].set_exception(exc)
             return
+        self._add_to_process([event.id for (event, _), is_new in zip(batch, fresh) if is_new])
         for (event, future), is_new in zip(batch, fresh):
-            if is_new:
-                self._to_process.append(event.id)
             if not future.done():
                 future.set_result(is_new)
 

@@ -23,7 +23,7 @@ from . import clock
 from .audit import snapshot
 from .hall import Hall, Tx, set_setting, setting_in
 from .ledger import member_standing
-from .models import Dispute, Member, Payment, Refund, ReviewItem, Slip, StripeEvent
+from .models import Dispute, Member, Payment, Refund, ReviewItem, Setting, Slip, StripeEvent
 from .money import format_cents
 from .payment_links import link_ids, settle_open_slips
 from .payments import PAYMENT_FIELDS, receipt_number
@@ -61,18 +61,7 @@ def process(hall: Hall, event_id: str) -> Outcome:
     """Apply one stored event.  Applying it again changes nothing."""
     try:
         with hall.write() as tx:
-            event = tx.session.get(StripeEvent, event_id)
-            if event is None:
-                return Outcome("failed", f"no stored event {event_id}")
-            if event.outcome in ("applied", "ignored"):
-                return Outcome(event.outcome, event.detail or "already processed")
-            data = json.loads(event.payload)
-            try:
-                result = apply(tx, hall, data)
-            except Held as held:
-                result = Outcome("held", held.detail, held.needs)
-            _finish(tx, event, result)
-            return result
+            return _apply_stored(tx, hall, event_id, tx.session.get(StripeEvent, event_id))
     except Exception as exc:  # a bug or bad data: record it, never lose the event
         log.exception("processing %s failed", event_id)
         detail = f"{exc.__class__.__name__}: {exc}"
@@ -88,6 +77,49 @@ def process(hall: Hall, event_id: str) -> Outcome:
         return Outcome("failed", detail)
 
 
+def process_many(hall: Hall, event_ids: list[str]) -> dict[str, Outcome]:
+    """Apply stored events in order in one transaction (one commit for them all); applying again changes nothing.
+
+    Each event writes what ``process`` would, its audit entries included (its rows' snapshots on its own last
+    entry), in order; the event's outcome is stored with its effects, so a crash before the commit leaves every
+    one of them pending and none applied.  When one of them fails, the whole transaction is rolled back and the
+    events are processed one by one, each in a transaction of its own: the others are applied once, the failed
+    one is recorded as failed.
+    """
+    ids = list(dict.fromkeys(event_ids))
+    if len(ids) <= 1:
+        return {event_id: process(hall, event_id) for event_id in ids}
+    try:
+        with hall.write() as tx:
+            stored = {e.id: e for e in tx.session.scalars(select(StripeEvent).where(StripeEvent.id.in_(ids)))}
+            # Held here for the batch: the session keeps rows only while something refers to them, and every
+            # event reads the settings again.
+            settings = list(tx.session.scalars(select(Setting)))  # noqa: F841
+            results = {}
+            for event_id in ids:
+                results[event_id] = _apply_stored(tx, hall, event_id, stored.get(event_id))
+                tx.flush_audit()       # this event's entries, its rows on the last: as if it were alone
+            return results
+    except Exception:
+        log.warning("one of %d events could not be applied with the others; applying them one by one", len(ids),
+                    exc_info=True)
+        return {event_id: process(hall, event_id) for event_id in ids}
+
+
+def _apply_stored(tx: Tx, hall: Hall, event_id: str, event: StripeEvent | None) -> Outcome:
+    if event is None:
+        return Outcome("failed", f"no stored event {event_id}")
+    if event.outcome in ("applied", "ignored"):
+        return Outcome(event.outcome, event.detail or "already processed")
+    data = json.loads(event.payload)
+    try:
+        result = apply(tx, hall, data)
+    except Held as held:
+        result = Outcome("held", held.detail, held.needs)
+    _finish(tx, event, result)
+    return result
+
+
 def _finish(tx: Tx, event: StripeEvent, result: Outcome) -> None:
     before = {"outcome": event.outcome}
     event.outcome = result.outcome
@@ -97,7 +129,8 @@ def _finish(tx: Tx, event: StripeEvent, result: Outcome) -> None:
     if result.outcome == "held":
         open_item(tx, "held_event", f"event:{event.id}",
                   f"Stripe event {event.type} ({event.id}) is waiting: {result.detail}")
-    elif result.outcome in ("applied", "ignored"):
+    elif result.outcome in ("applied", "ignored") and event.attempts > 1:
+        # only an event tried before can have items waiting (it was held, or failed)
         resolve_items(tx, f"event:{event.id}", f"{result.outcome} on attempt {event.attempts}")
     if result.outcome != "ignored" or event.attempts > 1:
         tx.audit(f"event.{result.outcome}", "stripe_event", event.id, before,

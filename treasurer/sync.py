@@ -16,7 +16,13 @@ from . import inbox, payment_links
 from .errors import UserFacingError
 from .gateway import Gateway, GatewayError
 from .hall import Hall
-from .recording import Outcome, apply_refund, process, record_payment_intent
+from .recording import (
+    Outcome,
+    apply_refund,
+    process,
+    process_many,
+    record_payment_intent,
+)
 
 log = logging.getLogger(__name__)
 RETENTION_SECONDS = 30 * 86400
@@ -25,14 +31,17 @@ PAGE = 100
 
 
 def process_events(hall: Hall, gateway: Gateway | None, event_ids: list[str]) -> dict[str, Outcome]:
-    """Process events in order; fetch what a held event needs; retry held events once something was applied.
+    """Process events in order, in one transaction (``process_many``); fetch what a held event needs; retry held
+    events once something was applied.
 
     Without a gateway nothing is fetched and no link is switched off (the relay
     does both in its network thread, see ``fetch`` and ``payment_links``).
     """
-    results: dict[str, Outcome] = {}
-    for event_id in event_ids:
-        results[event_id] = _process_one(hall, gateway, event_id)
+    results = process_many(hall, event_ids)
+    if gateway is not None:
+        for event_id, outcome in results.items():
+            if outcome.outcome == "held" and outcome.needs:
+                results[event_id] = _fetch_and_retry(hall, gateway, event_id, outcome)
     if any(r.outcome == "applied" for r in results.values()):
         for event_id in inbox.waiting(hall, ("held",)):
             results[event_id] = _process_one(hall, gateway, event_id)
@@ -48,15 +57,18 @@ def links_to_switch_off(results: dict[str, Outcome]) -> list[str]:
 def _process_one(hall: Hall, gateway: Gateway | None, event_id: str) -> Outcome:
     outcome = process(hall, event_id)
     if outcome.outcome == "held" and outcome.needs and gateway is not None:
-        try:
-            fetched = fetch(gateway, outcome.needs)
-        except UserFacingError as exc:
-            log.info("fetching %s for %s failed: %s", outcome.needs, event_id, exc)
-        else:
-            unblocked, links = record_fetched(hall, fetched)
-            if unblocked:
-                outcome = retry_with(hall, event_id, links)
+        outcome = _fetch_and_retry(hall, gateway, event_id, outcome)
     return outcome
+
+
+def _fetch_and_retry(hall: Hall, gateway: Gateway, event_id: str, outcome: Outcome) -> Outcome:
+    try:
+        fetched = fetch(gateway, outcome.needs)
+    except UserFacingError as exc:
+        log.info("fetching %s for %s failed: %s", outcome.needs, event_id, exc)
+        return outcome
+    unblocked, links = record_fetched(hall, fetched)
+    return retry_with(hall, event_id, links) if unblocked else outcome
 
 
 def retry_with(hall: Hall, event_id: str, links: tuple[str, ...]) -> Outcome:

@@ -101,14 +101,23 @@ def _relay_kinds() -> dict[str, Kind]:
     kinds["unmatched_payment"] = Kind(KIND_LABELS["unmatched_payment"], resolve=_assign, needs_member=True,
                                       needs_pin=True)
     kinds["refund"] = Kind(KIND_LABELS["refund"], resolve=_acknowledge, needs_pin=True)
+    kinds["mail_failed"] = Kind(KIND_LABELS["mail_failed"])   # clears itself: a corrected address, a closed slip
     return kinds
+
+
+def mail_items(hall: Hall) -> list[ReviewItem]:
+    """Emails the mail server refused, or that were cut off while being sent (``treasurer.outbox``)."""
+    from treasurer.outbox import problems
+
+    return [ReviewItem("mail_failed", p.outbox_id, "Email not delivered", p.member_number, p.member_name, 0,
+                       p.summary, "email", p.at) for p in problems(hall)]
 
 
 KINDS: dict[str, Kind] = {
     "adjustment": Kind("Adjustment: second officer", decide=_decide_adjustment),
     **_relay_kinds(),
 }
-SOURCES: list[Callable[[Hall], list[ReviewItem]]] = [adjustment_items, relay_items]
+SOURCES: list[Callable[[Hall], list[ReviewItem]]] = [adjustment_items, relay_items, mail_items]
 
 
 def review_items(hall: Hall) -> list[ReviewItem]:

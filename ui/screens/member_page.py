@@ -97,6 +97,11 @@ class MemberPage(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(self.facts)
+        self.mail_problems = QLabel()                 # emails the server refused, or cut off while sending
+        self.mail_problems.setObjectName("member-mail-problems")
+        self.mail_problems.setWordWrap(True)
+        self.mail_problems.setStyleSheet("color: #b3261e")
+        layout.addWidget(self.mail_problems)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.refresh()
@@ -135,6 +140,11 @@ class MemberPage(QDialog):
             rows = [queries.AuditRow(e.seq, e.at, e.actor, e.action, e.entity_type, e.entity_id,
                                      e.before_json or "", e.after_json or "") for e in entries]
         self.history.set_rows(rows)
+        from treasurer.outbox import problems
+
+        found = problems(self.ctx.hall, m.id)
+        self.mail_problems.setText("\n".join(p.summary for p in found))
+        self.mail_problems.setVisible(bool(found))
 
     @guarded
     def edit(self) -> None:

@@ -139,6 +139,10 @@ class SettingsScreen(Screen):
         form.addRow("Webhook &port", self.relay_port)
         form.addRow("Stripe &CLI", self.cli_path)
         layout.addWidget(relay_box)
+        from ..mail_section import MailSection
+
+        self.mail_section = MailSection(ctx)
+        layout.addWidget(self.mail_section)
 
         backup_box = QGroupBox("Backups")
         form = QFormLayout(backup_box)

@@ -95,6 +95,16 @@ class SlipsScreen(Screen):
         layout.addLayout(find)
         layout.addLayout(toolbar_row(self.create_button, self.void_button, self.layout_choice, self.print_button,
                                      self.pdf_button, stretch_at=2))
+        self.email_button = QPushButton("Email slips…")
+        self.email_button.setObjectName("email-slips")
+        self.email_button.setToolTip("Email each open slip of a period to its member, with the slip as a PDF (once)")
+        self.email_button.clicked.connect(self.email_slips)
+        self.sent_mail_button = QPushButton("Sent mail…")
+        self.sent_mail_button.setObjectName("sent-mail")
+        self.sent_mail_button.setToolTip("Sandbox mode: what was \"sent\", as each member would see it")
+        self.sent_mail_button.clicked.connect(self.show_sent_mail)
+        self.sent_mail_button.setVisible(ctx.mode == "sandbox")
+        layout.addLayout(toolbar_row(self.email_button, self.sent_mail_button, stretch_at=2))
         self.result_label = QLabel()
         self.result_label.setObjectName("slips-result")
         self.result_label.setWordWrap(True)
@@ -153,6 +163,21 @@ class SlipsScreen(Screen):
             text = f"Stopped: {text} Create slips again to finish; nothing is made twice."
         self.last_result = " ".join([text, *[n for n in notes if not n.startswith("Stopped after")]])
         self.result_label.setText(self.last_result)
+
+    @guarded
+    def email_slips(self, *args) -> None:
+        from ..mail_actions import email_slips
+
+        report = email_slips(self, self.ctx)
+        if report is not None:
+            self.last_result = f"Emailed {len(report.sent):,} slip{'' if len(report.sent) == 1 else 's'}."
+            self.result_label.setText(self.last_result)
+
+    @guarded
+    def show_sent_mail(self, *args) -> None:
+        from ..mail_actions import show_sent_mail
+
+        show_sent_mail(self, self.ctx)
 
     def _faces(self):
         records = self.chosen()

@@ -21,7 +21,7 @@ from . import common
 # Every command: (name, the module that registers it, its one-line help), in the order 'treasurer --help' lists
 # them.  Only the chosen command's module is imported (with the parts of the books it needs), so that
 # 'treasurer --version' or 'treasurer member show' does not load the relay, Stripe, the PDF writer and the
-# migrations first; the others are listed by name and help alone.  tests/test_cli_lazy.py checks that this
+# migrations first; the others are listed by name and help alone.  tests/test_cli_startup.py checks that this
 # table says what the modules register.
 COMMANDS = (
     ("init", "books", "start the books for a hall"),
@@ -95,13 +95,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     if argv is not None:
         chosen = (chosen_command(argv) or "").casefold()     # 'Member' is 'member' (common.Parser)
         wanted = {module for name, module, _ in COMMANDS if name.casefold() == chosen} & wanted
-    for name, module, help in COMMANDS:
+    for name, module, summary in COMMANDS:
         if module not in available or name in commands.choices:
             continue
         if module in wanted:
             importlib.import_module(f"{__name__}.{module}").register(commands)
         else:
-            commands.add_parser(name, help=help, add_help=False)
+            commands.add_parser(name, help=summary, add_help=False)
     gui = commands.add_parser("gui", help="open the desktop application (the default with no command)",
                               parents=[common.global_options()], formatter_class=common.HelpFormatter,
                               epilog="examples:\n  treasurer gui\n  treasurer gui --sandbox   # try Stripe "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
+import itertools
 import os
 import re
 import signal
@@ -335,3 +336,30 @@ def test_a_daily_quota_refusal_stops_the_run_without_blaming_the_members_and_the
     server.handler.on_data = None
     cli_in(mail_hall, capsys)("slips", "email", "2026-10")
     assert sorted(r.rcpt_tos[0] for r in server.received) == [f"member{1001 + i}@example.com" for i in range(4)]
+
+
+def test_cancel_stops_between_messages_and_the_rate_spaces_them(mail_hall, gateway, server):
+    import time
+
+    from treasurer.mail_settings import mail_settings, save_rate
+    from treasurer.mailer import Mailer
+    from treasurer.outbox import Sending, deliver
+    from treasurer.slip_mail import slip_letters
+
+    slips_for(mail_hall, gateway, 5)
+    save_rate(mail_hall, 300)                                # one message every 0.2 s
+    settings = mail_settings(mail_hall)
+    arrivals: list[float] = []
+    server.handler.after_data = lambda got: arrivals.append(time.monotonic())
+
+    outgoing, report = slip_letters(mail_hall, "2026-10")
+    report = deliver(mail_hall, outgoing, Sending(Mailer(settings, PASSWORD), settings, None), report,
+                     progress=lambda done, total: done < 3)  # Cancel pressed once three have gone
+    assert report.cancelled and len(report.sent) == 3 and len(server.received) == 3
+    assert report.stopped == "Stopped after 3 of 5 messages; run it again to send the rest."
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert min(gaps) >= 0.18, gaps
+
+    outgoing, report = slip_letters(mail_hall, "2026-10")
+    report = deliver(mail_hall, outgoing, Sending(Mailer(settings, PASSWORD), settings, None), report)
+    assert len(report.sent) == 2 and len(server.received) == 5 and len(report.not_sent) == 3

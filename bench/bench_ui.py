@@ -151,6 +151,7 @@ class Ticks:
 def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, settings) -> tuple[float, float, float]:
     """(longest stall, seconds from the last payment written to every one shown, seconds to write them all)."""
     import qasync
+    from bench_relay import SECRET  # the load generator signs with it
     from sqlalchemy import func, select
 
     from relay.service import Relay
@@ -238,8 +239,6 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
         loop.close()
 
 
-SECRET = "whsec_benchUiSecret00000000000000000"
-
 
 # Python's old way for the dashboard, the baseline -------------------------------------------------------------
 
@@ -271,7 +270,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--hall", help="copy this hall instead of filling a new one")
     parser.add_argument("--payments", type=int, default=1000)
-    parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument("--parts", default="figures,members,start,burst",
+                        help="which figures to measure (comma-separated: figures, members, start, burst)")
     parser.add_argument("--probe-start", help=argparse.SUPPRESS)
     parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--fire", help=argparse.SUPPRESS)
@@ -285,15 +285,11 @@ def main() -> None:
         fire_events(args.fire, args.numbers.split(","), args.run)
         return
 
-    from PySide6.QtCore import QSettings, Qt
-    from PySide6.QtTest import QTest
+    from PySide6.QtCore import QSettings
 
     from treasurer import clock
     from treasurer.hall import open_hall
-    from ui import dashboard_data, queries
-    from ui.app import application, create_window
-    from ui.context import StripeSetup
-    from ui.settings import AppSettings
+    from ui.app import application
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "qsettings"))
@@ -310,13 +306,38 @@ def main() -> None:
         print(f"demo hall: {args.members} members in {time.perf_counter() - t:.1f} s")
     today = clock.today()
 
-    # Dashboard figures
+    parts = set(args.parts.split(","))
+    if "figures" in parts:
+        measure_figures(hall, today)
+    if "members" in parts:
+        measure_members(app, hall, today)
+    hall.close()
+    if "start" in parts:
+        measure_start(tmp)
+    if "burst" in parts:
+        measure_bursts(app, tmp, args.payments)
+    for line in RESULTS:
+        print(line)
+
+
+def measure_figures(hall, today) -> None:
+    from ui import dashboard_data
+
     figures = timed(lambda: dashboard_data.dashboard(hall, today))
     old_way = timed(lambda: dashboard_the_old_way(hall, today))
     print(f"dashboard figures: {figures * 1000:.0f} ms (the old Python loop over members: {old_way * 1000:.0f} ms)")
     result("dashboard_figures", figures * 1000, "ms", old_way * 1000)
 
-    # Members screen
+
+def measure_members(app, hall, today) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from ui import queries
+    from ui.app import create_window
+    from ui.context import StripeSetup
+    from ui.settings import AppSettings
+
     roll = timed(lambda: queries.member_rows(hall, today))
 
     def open_members(read_ahead: bool) -> float:
@@ -369,37 +390,40 @@ def main() -> None:
     window.close()
     window.deleteLater()
     app.processEvents()
-    hall.close()
 
-    # Start-up, in separate processes (the hall as it is now)
+
+def measure_start(tmp: Path) -> None:
+    """In separate processes, on the hall as it is now."""
     settings_dir = str(tmp / "probe-home")
     bare = min(start_time("bare", str(tmp / "hall"), settings_dir) for _ in range(3))
     start = min(start_time("app", str(tmp / "hall"), settings_dir) for _ in range(3))
     print(f"start to the Dashboard painted: {start * 1000:.0f} ms (a bare QMainWindow: {bare * 1000:.0f} ms)")
     result("start", start * 1000, "ms", bare * 1000)
 
-    if not args.skip_burst:
-        hall = open_hall(str(tmp / "hall"), actor="bench")
-        with hall.read() as s:
-            from sqlalchemy import select
 
-            from treasurer.models import Member
-            all_numbers = list(s.scalars(select(Member.member_number).order_by(Member.id)))
-        n = args.payments
-        settings = AppSettings()
-        base_stall, _, base_write = burst(hall, app, None, all_numbers[:n], "base", settings)
-        print(f"burst of {n} payments, no window: longest stall {base_stall * 1000:.0f} ms, "
-              f"all written in {base_write:.1f} s")
-        for i, title in enumerate(("Dashboard", "Members", "Payments")):
-            numbers = all_numbers[(i + 1) * n % len(all_numbers):][:n]
-            stall, shown, write = burst(hall, app, title, numbers, f"w{i}", settings)
-            print(f"burst of {n} payments, window on {title}: longest stall {stall * 1000:.0f} ms, all shown "
-                  f"{shown * 1000:.0f} ms after the last was written ({write:.1f} s to write them)")
-            result(f"burst_stall_{title.lower()}", stall * 1000, "ms", base_stall * 1000)
-            result(f"burst_shown_{title.lower()}", shown * 1000, "ms", None)
-        hall.close()
-    for line in RESULTS:
-        print(line)
+def measure_bursts(app, tmp: Path, n: int) -> None:
+    from sqlalchemy import select
+
+    from treasurer.hall import open_hall
+    from treasurer.models import Member
+    from ui.settings import AppSettings
+
+    hall = open_hall(str(tmp / "hall"), actor="bench")
+    with hall.read() as s:
+        all_numbers = list(s.scalars(select(Member.member_number).order_by(Member.id)))
+    settings = AppSettings()
+    settings.last_page = "Dashboard"
+    base_stall, _, base_write = burst(hall, app, None, all_numbers[:n], "base", settings)
+    print(f"burst of {n} payments, no window: longest stall {base_stall * 1000:.0f} ms, "
+          f"all written in {base_write:.1f} s")
+    for i, title in enumerate(("Dashboard", "Members", "Payments")):
+        numbers = all_numbers[(i + 1) * n % len(all_numbers):][:n]
+        stall, shown, write = burst(hall, app, title, numbers, f"w{i}", settings)
+        print(f"burst of {n} payments, window on {title}: longest stall {stall * 1000:.0f} ms, all shown "
+              f"{shown * 1000:.0f} ms after the last was written ({write:.1f} s to write them)")
+        result(f"burst_stall_{title.lower()}", stall * 1000, "ms", base_stall * 1000)
+        result(f"burst_shown_{title.lower()}", shown * 1000, "ms", None)
+    hall.close()
 
 
 if __name__ == "__main__":

@@ -47,15 +47,21 @@ class RecordFilterProxy(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if not self._needle and not self._predicates:
+            return True                     # called for every row on each reset: nothing to look at
+        return self.accepts(self._source_rows()[source_row])
+
+    def _source_rows(self) -> list[Any]:
         model = self.sourceModel()
         assert isinstance(model, RecordTableModel)
-        return self.accepts(model.rows[source_row])
+        return model.rows
 
     def accepted_records(self) -> list[Any]:
         """The records shown, in source order, without going through indexes (fast for totals)."""
-        model = self.sourceModel()
-        assert isinstance(model, RecordTableModel)
-        return [r for r in model.rows if self.accepts(r)]
+        rows = self._source_rows()
+        if not self._needle and not self._predicates:
+            return list(rows)
+        return [r for r in rows if self.accepts(r)]
 
     def accepts(self, record: Any) -> bool:
         if self._needle:

@@ -58,6 +58,9 @@ class Screens(Mapping):
     def __len__(self) -> int:
         return len(self._window.classes)
 
+    def __contains__(self, title: object) -> bool:
+        return title in self._window.classes        # without building it
+
 
 class MainWindow(QMainWindow):
     """Screens are built when first shown and loaded then; later changes reach them row by row.
@@ -289,7 +292,10 @@ class MainWindow(QMainWindow):
             found = book_changes.changes_since(hall, since)
             if found.empty or found.everything:
                 return found, {}
-            return found, {title: follow(found) for title, follow in followers.items()}
+            prepared = {title: follow(found) for title, follow in followers.items()}
+            waiting = queries.pending_review_count(hall)
+            prepared["(review count)"] = lambda: self.status.show_review_count(waiting)
+            return found, prepared
 
         def done(result, error) -> None:
             if not isValid(self) or self._closed:
@@ -345,7 +351,9 @@ class MainWindow(QMainWindow):
             title = list(self.classes)[current] if 0 <= current < len(self.classes) else None
             if title in self._stale and title in self._built:
                 self._reload_on_show(title)
-        if not found.empty:
+        if "(review count)" in prepared and "Review" not in self._built:
+            prepared["(review count)"]()
+        elif not found.empty:
             self.status.show_review_count(self.review_count())
 
     def _reload_on_show(self, title: str) -> None:

@@ -52,13 +52,14 @@ def relay_view(relay: Any | None, hall: Any | None = None) -> RelayView:
     The last event, and the held and failed counts, are the books' (``treasurer.inbox``) whether or not this
     window's relay runs: another relay (``treasurer-relay``, ``treasurer sync``) may have stored them.
     """
-    books = _books(hall)
     if relay is None:
+        books = _books(hall)
         last, held, failed = books if books else ("none yet", 0, 0)
         return RelayView("stopped", "stopped", STATES["stopped"][1], last, held, failed, NOT_RUNNING, (NOT_RUNNING,))
     try:
         status = relay.status()
     except Exception as exc:  # noqa: BLE001 - a broken relay must not break the window
+        books = _books(hall)
         last, held, failed = books if books else ("unknown", 0, 0)
         text = sentence(f"The relay cannot say how it is: {exc}")
         return RelayView("error", "error", STATES["error"][1], last, held, failed, text, (text,))
@@ -66,6 +67,9 @@ def relay_view(relay: Any | None, hall: Any | None = None) -> RelayView:
     words, colour = STATES.get(state, (state, STATES["error"][1]))
     at = getattr(status, "last_event_at", None)
     kind = getattr(status, "last_event_type", None)
+    # The relay's own counts when it has seen an event (read in its ledger thread); the books' otherwise.
+    # Reading them here on every notice would cost the UI thread two queries per burst of events.
+    books = None if at else _books(hall)
     if at:
         last = _when(kind, at)
     else:

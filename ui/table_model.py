@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,8 +13,16 @@ from PySide6.QtGui import QBrush, QColor
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1   # the row's record object
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2     # a value that sorts right (cents, dates), not the display text
 
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+# Roles and flags as plain values, worked out once: data() and flags() run for every cell painted, and
+# looking up (or or-ing) Qt's enums there is most of their cost.
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,27 +45,36 @@ class RecordTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[Any] = []
+        self._warn_brush = QBrush(self.WARN)
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
-        self.rows = self._sorted(list(rows)) if self._sort is not None else list(rows)
+        self.rows = list(rows)
+        if self._sort is not None:
+            self.rows, self._keys = self._ordered(self.rows)
         self.endResetModel()
 
     def upsert(self, records: Sequence[Any], identity: Callable[[Any], Any]) -> None:
-        """Put these records in place of the rows with the same identity, and add the others.
+        """Put these records in place of the rows with the same identity, and add the others where the sort
+        puts them.
 
-        Rows that changed send ``dataChanged``, new rows one ``rowsInserted``: the filter proxy looks at those
-        rows only, and the view keeps its selection and scroll position.  The order is kept (one re-sort, a
-        layout change, only when a changed value moved a row).
+        Rows that changed in place send ``dataChanged``, new rows ``rowsInserted`` (one signal for each place
+        they go, usually one): the filter proxy looks at those rows only, and the view keeps its selection and
+        scroll position.  A changed row whose sort value changed is taken out and put back where it now goes.
         """
         if not records:
             return
         position = {identity(r): i for i, r in enumerate(self.rows)}
+        key = self._sort_key()
         changed: list[int] = []
+        moved: list[int] = []
         added: list[Any] = []
         for record in records:
             i = position.get(identity(record))
             if i is None:
+                added.append(record)
+            elif key is not None and key(record) != self._keys[i]:
+                moved.append(i)
                 added.append(record)
             else:
                 self.rows[i] = record
@@ -65,26 +82,60 @@ class RecordTableModel(QAbstractTableModel):
         last_column = len(self.columns) - 1
         for first, last in _runs(sorted(changed)):
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
-        if added:
+        for first, last in reversed(_runs(sorted(moved))):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self.rows[first:last + 1]
+            del self._keys[first:last + 1]
+            self.endRemoveRows()
+        if not added:
+            return
+        if key is None:
             start = len(self.rows)
             self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
             self.rows.extend(added)
             self.endInsertRows()
-        if self._sort is not None and not self._in_order():
-            self.sort(*self._sort)
-
-    def _in_order(self) -> bool:
-        assert self._sort is not None
-        column, order = self._sort
-        key = self.columns[column].sort or self.columns[column].display
-        keys = [(v is None, v) for v in map(key, self.rows)]
-        if order == Qt.SortOrder.DescendingOrder:
-            return all(a >= b for a, b in itertools.pairwise(keys))
-        return all(a <= b for a, b in itertools.pairwise(keys))
+            return
+        descending = self._sort[1] == Qt.SortOrder.DescendingOrder
+        keyed = sorted(((key(r), r) for r in added), key=lambda kr: kr[0], reverse=descending)
+        groups: list[tuple[int, list[tuple[Any, Any]]]] = []       # (place among the old rows, new rows)
+        for k, record in keyed:
+            at = _place(self._keys, k, descending)
+            if groups and groups[-1][0] == at:
+                groups[-1][1].append((k, record))
+            else:
+                groups.append((at, [(k, record)]))
+        offset = 0
+        for at, items in groups:
+            at += offset
+            self.beginInsertRows(QModelIndex(), at, at + len(items) - 1)
+            self.rows[at:at] = [r for _, r in items]
+            self._keys[at:at] = [k for k, _ in items]
+            self.endInsertRows()
+            offset += len(items)
 
     # Sorting happens here, with Python's sort over precomputed keys, rather than in the proxy: the
     # proxy would call data() twice per comparison (5,000 members: ~0.6 s a click instead of ~10 ms).
+    # The keys are kept beside the rows, so that rows added later go straight to their place.
     _sort: tuple[int, Qt.SortOrder] | None = None
+    _keys: list[Any] = []
+
+    def _sort_key(self) -> Callable[[Any], Any] | None:
+        if self._sort is None:
+            return None
+        value_of = self.columns[self._sort[0]].sort or self.columns[self._sort[0]].display
+
+        def key(record: Any) -> tuple[bool, Any]:
+            value = value_of(record)
+            return (value is None, value)
+
+        return key
+
+    def _ordered(self, rows: list[Any]) -> tuple[list[Any], list[Any]]:
+        key = self._sort_key()
+        assert key is not None and self._sort is not None
+        keys = [key(r) for r in rows]
+        order = sorted(range(len(rows)), key=keys.__getitem__, reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)
+        return [rows[i] for i in order], [keys[i] for i in order]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns):
@@ -92,25 +143,16 @@ class RecordTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         self._sort = (column, order)
         before = self.persistentIndexList()
-        order_rows = self._order(self.rows)
+        key = self._sort_key()
+        assert key is not None
+        keys = [key(r) for r in self.rows]
+        order_rows = sorted(range(len(self.rows)), key=keys.__getitem__,
+                            reverse=order == Qt.SortOrder.DescendingOrder)
         new_position = {old: new for new, old in enumerate(order_rows)}
         self.rows = [self.rows[i] for i in order_rows]
+        self._keys = [keys[i] for i in order_rows]
         self.changePersistentIndexList(before, [self.index(new_position[i.row()], i.column()) for i in before])
         self.layoutChanged.emit()
-
-    def _order(self, rows: list[Any]) -> list[int]:
-        assert self._sort is not None
-        column, order = self._sort
-        key = self.columns[column].sort or self.columns[column].display
-
-        def safe(i: int):
-            value = key(rows[i])
-            return (value is None, value)
-
-        return sorted(range(len(rows)), key=safe, reverse=order == Qt.SortOrder.DescendingOrder)
-
-    def _sorted(self, rows: list[Any]) -> list[Any]:
-        return [rows[i] for i in self._order(rows)]
 
     def record(self, row: int) -> Any:
         return self.rows[row]
@@ -126,19 +168,19 @@ class RecordTableModel(QAbstractTableModel):
             return None
         record = self.rows[index.row()]
         column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             value = column.display(record)
             return "" if value is None else str(value)
+        if role == _ALIGN:
+            return _RIGHT if column.numeric else _LEFT
+        if role == _FOREGROUND:
+            return self._warn_brush if column.warn is not None and column.warn(record) else None
         if role == SORT_ROLE:
             value = (column.sort or column.display)(record)
             return "" if value is None else value
         if role == RECORD_ROLE:
             return record
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if column.numeric else _LEFT)
-        if role == Qt.ItemDataRole.ForegroundRole and column.warn is not None and column.warn(record):
-            return QBrush(self.WARN)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+        if role == _TOOLTIP and column.tooltip is not None:
             return column.tooltip(record)
         return None
 
@@ -147,13 +189,11 @@ class RecordTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self.columns[section].title
             if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(_RIGHT if self.columns[section].numeric else _LEFT)
+                return _RIGHT if self.columns[section].numeric else _LEFT
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
 
 def _runs(indexes: list[int]) -> list[tuple[int, int]]:
@@ -165,3 +205,17 @@ def _runs(indexes: list[int]) -> list[tuple[int, int]]:
         elif not runs or i != runs[-1][1]:
             runs.append((i, i))
     return runs
+
+
+def _place(keys: list[Any], key: Any, descending: bool) -> int:
+    """Where ``key`` goes among sorted ``keys``: after those equal to it."""
+    if not descending:
+        return bisect.bisect_right(keys, key)
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) // 2
+        if keys[middle] >= key:
+            low = middle + 1
+        else:
+            high = middle
+    return low

@@ -130,13 +130,14 @@ class DashboardScreen(Screen):
         """In a pool thread, after relay events: the figures read again (a few SQL aggregates)."""
         if not changes.tables & MONEY_TABLES:
             return None
-        d = dashboard(self.hall)
-        return lambda: self.show_data(d)
+        d, name = dashboard(self.hall), self.hall.setting("hall_name")
+        return lambda: self.show_data(d, name)
 
-    def show_data(self, d: Dashboard) -> None:
+    def show_data(self, d: Dashboard, hall_name: str | None = None) -> None:
         self.data = d
         cur = self.currency
-        self.subtitle.setText(f"{self.hall.setting('hall_name')} · {d.month.strftime('%B %Y')}")
+        name = hall_name if hall_name is not None else self.hall.setting("hall_name")
+        self.subtitle.setText(f"{name} · {d.month.strftime('%B %Y')}")
         self.values["expected"].setText(fmt.money(d.expected_cents, cur))
         self.details["expected"].setText("dues charged for periods starting this month")
         self.values["collected"].setText(fmt.money(d.collected_cents, cur))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -27,20 +28,30 @@ from .errors import guarded
 from .look import icon
 from .screens.base import Screen
 
+# The screens in the navigation's order: (title, icon, module under ui.screens, class).  A screen's module is
+# imported when the screen is first shown, so start-up loads only the Dashboard's.
+SCREENS = (
+    ("Dashboard", "dashboard", "dashboard", "DashboardScreen"),
+    ("Members", "members", "members", "MembersScreen"),
+    ("Dues", "dues", "dues", "DuesScreen"),
+    ("Slips", "slips", "slips", "SlipsScreen"),
+    ("Payments", "payments", "payments", "PaymentsScreen"),
+    ("Review", "review", "review", "ReviewScreen"),
+    ("Reconciliation", "reconciliation", "reconciliation", "ReconciliationScreen"),
+    ("Audit", "audit", "audit", "AuditScreen"),
+    ("Settings", "settings", "settings_page", "SettingsScreen"),
+)
+
+
+def screen_class(title: str) -> type[Screen]:
+    for name, _, module, cls in SCREENS:
+        if name == title:
+            return getattr(importlib.import_module(f"ui.screens.{module}"), cls)
+    raise KeyError(title)
+
 
 def screen_classes() -> list[type[Screen]]:
-    from .screens.audit import AuditScreen
-    from .screens.dashboard import DashboardScreen
-    from .screens.dues import DuesScreen
-    from .screens.members import MembersScreen
-    from .screens.payments import PaymentsScreen
-    from .screens.reconciliation import ReconciliationScreen
-    from .screens.review import ReviewScreen
-    from .screens.settings_page import SettingsScreen
-    from .screens.slips import SlipsScreen
-
-    return [DashboardScreen, MembersScreen, DuesScreen, SlipsScreen, PaymentsScreen, ReviewScreen,
-            ReconciliationScreen, AuditScreen, SettingsScreen]
+    return [screen_class(title) for title, *_ in SCREENS]
 
 
 class Screens(Mapping):
@@ -84,7 +95,7 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(190)
         self.stack = QStackedWidget()
-        self.classes: dict[str, type[Screen]] = {cls.title: cls for cls in screen_classes()}
+        self.classes: dict[str, str] = {title: icon_name for title, icon_name, *_ in SCREENS}   # title: icon
         self.screens = Screens(self)
         self._built: dict[str, Screen] = {}
         self._stale: set[str] = set()
@@ -95,9 +106,9 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._generation = 0                          # counts refreshes after writes
         self._last_reload = 0.0
-        for cls in self.classes.values():
+        for title, icon_name in self.classes.items():
             self.stack.addWidget(QWidget())           # a placeholder until the screen is first shown
-            QListWidgetItem(icon(cls.icon_name), cls.title, self.nav)
+            QListWidgetItem(icon(icon_name), title, self.nav)
         self.nav.currentRowChanged.connect(self._show_row)
         body = QWidget()
         row = QHBoxLayout(body)
@@ -164,7 +175,7 @@ class MainWindow(QMainWindow):
 
     def _build(self, title: str) -> Screen:
         index = list(self.classes).index(title)
-        screen = self.classes[title](self.ctx, self)
+        screen = screen_class(title)(self.ctx, self)
         self._built[title] = screen
         placeholder = self.stack.widget(index)
         current = self.stack.currentIndex()

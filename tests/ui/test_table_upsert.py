@@ -58,3 +58,4 @@ def test_an_unsorted_table_adds_at_the_end_and_the_filter_sees_the_new_rows(qapp
     assert [r.id for r in proxy.accepted_records()] == [1, 2, 3]
     proxy.set_search("")
     assert proxy.accepted_records() == model.rows
+

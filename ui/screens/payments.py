@@ -40,7 +40,7 @@ def payment_columns(currency_of) -> list[Column]:
                numeric=True, width=95),
         Column("Method", lambda r: fmt.method(r.method), width=100),
         Column("Status", lambda r: r.status, warn=lambda r: r.status == "failed", width=90),
-        Column("Reference", lambda r: r.reference or r.stripe_id, width=140),
+        Column("Reference", lambda r: r.reference or r.stripe_id, width=215),
         Column("Recorded by", lambda r: r.recorded_by),
     ]
 

@@ -1,9 +1,10 @@
 import datetime as dt
 
+from helpers import PAT_PIN, SAM_PIN, officers, standard_hall
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from helpers import PAT_PIN, SAM_PIN, officers, standard_hall
 from treasurer.adjustments import decide, request_adjustment
 from treasurer.dues import assess
 from treasurer.ledger import Credit, Debit, allocate, member_standing, standing
@@ -56,6 +57,39 @@ def test_allocation_never_creates_or_loses_a_cent(debit_amounts, credit_amounts)
     assert s.balance_cents == sum(debit_amounts) - sum(credit_amounts)
 
 
+def test_a_payment_taken_back_reopens_the_newest_period_it_had_paid():
+    """A refund (a negative credit on its own date) unpays the newest paid period, which then falls overdue."""
+    debits = [debit(0, 4500), debit(1, 4500)]
+    paid = Credit("payment:1", dt.date(2026, 1, 2), 9000)
+    refund = Credit("adjustment:7", dt.date(2026, 2, 20), -4500)
+    allocations, unpaid = allocate(debits, [paid, refund])
+    assert unpaid == {"charge:0": 0, "charge:1": 4500}
+    assert [(a.credit, a.debit, a.amount_cents) for a in allocations] == [
+        ("payment:1", "charge:0", 4500), ("payment:1", "charge:1", 4500), ("adjustment:7", "charge:1", -4500)]
+    s = standing(debits, [paid, refund], debits[1].overdue_after + dt.timedelta(days=1))
+    assert (s.balance_cents, s.paid_through, s.months_in_arrears, s.overdue_cents) == (4500, "p0", 1, 4500)
+    # Credit on account is taken back first; a later payment pays the reopened period again.
+    extra = Credit("payment:2", dt.date(2026, 1, 3), 1000)
+    again = Credit("payment:3", dt.date(2026, 3, 1), 3500)
+    _, unpaid = allocate(debits, [paid, extra, refund, again])
+    assert unpaid == {"charge:0": 0, "charge:1": 0}
+
+
+@settings(max_examples=300)
+@given(st.lists(st.integers(1, 100_000), max_size=10), st.lists(st.integers(-100_000, 100_000).filter(bool),
+                                                                   max_size=12))
+def test_payments_taken_back_leave_exactly_the_net_paid_oldest_first(debit_amounts, credit_amounts):
+    debits = [debit(i, a) for i, a in enumerate(debit_amounts)]
+    credits = [Credit(f"{'payment' if a > 0 else 'adjustment'}:{i}", dt.date(2026, 1, 1) + dt.timedelta(days=i), a)
+               for i, a in enumerate(credit_amounts)]
+    allocations, unpaid = allocate(debits, credits)
+    net = min(max(sum(credit_amounts), 0), sum(debit_amounts))      # never paid below nothing or above all
+    assert sum(a.amount_cents for a in allocations) == net
+    _, expected = allocate(debits, [Credit("payment:0", dt.date(2026, 1, 1), net)] if net else [])
+    assert unpaid == expected                                        # the same periods paid: a prefix
+    assert standing(debits, credits, dt.date(2030, 1, 1)).balance_cents == sum(debit_amounts) - sum(credit_amounts)
+
+
 def test_the_books_end_to_end(hall):
     standard_hall(hall, members=1)
     officers(hall)
@@ -95,9 +129,15 @@ def test_the_one_query_standings_agree_with_the_walk_on_a_whole_hall(tmp_path):
                                     increase=True, pin=PAT_PIN)      # a debit that is not a charge
     decide(hall, correction.id, "Sam Okafor", SAM_PIN, approve=True)
     with hall.write() as tx:                                         # a pending ACH payment
-        from treasurer.models import Payment
+        from treasurer.models import Adjustment, Payment
         tx.session.add(Payment(member_id=5, amount_cents=5200, method="us_bank_account", status="pending",
                       received_on=clock.today(), recorded_by="t", created_at=clock.stamp()))
+        taken_back = tx.session.scalars(select(Payment).where(Payment.status == "completed",  # refunds and a
+                                                              Payment.member_id.is_not(None)).limit(3)).all()
+        for payment in taken_back:                                   # lost dispute take payments back
+            tx.session.add(Adjustment(member_id=payment.member_id, kind="refund", amount_cents=payment.amount_cents,
+                                      effective_on=clock.today(), reason="refund", payment_id=payment.id,
+                                      needs_approval=False, created_at=clock.stamp()))
     for today in (clock.today(), dt.date(2026, 1, 16), dt.date(2030, 1, 1)):
         with hall.read() as s:
             fast, walked = standings(s, today), standings_by_walk(s, today)

@@ -3,16 +3,17 @@ describing an earlier stage never move a refund back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+from helpers import PAT, officers, standard_hall
 from sqlalchemy import select
 
-from helpers import PAT, officers, standard_hall
 from sandbox.testing import fail_refund, pay
 from treasurer import clock, inbox
 from treasurer.dues import assess
-from treasurer.ledger import member_standing
-from treasurer.models import Adjustment, Payment, Refund
+from treasurer.ledger import member_standing, standings
+from treasurer.models import Adjustment, DuesPeriod, Payment, Refund
 from treasurer.refunds import refund_payment
 from treasurer.review import open_items
 from treasurer.slips import create_slips
@@ -43,6 +44,11 @@ def test_a_posted_refund_that_fails_is_reversed_once(hall, gateway, sandbox_url)
         row = s.scalar(select(Refund).where(Refund.stripe_refund_id == refund.stripe_refund_id))
     assert row.status == "succeeded" and row.adjustment_id is not None
     assert balance(hall, payment.member_id) == 2000            # the member owes again what was given back
+    with hall.read() as s:                                      # and, once its grace is over, is behind
+        grace = s.scalar(select(DuesPeriod.grace_ends_on).where(DuesPeriod.code == "2026-10"))
+        behind = member_standing(s, payment.member_id, grace + dt.timedelta(days=1))
+        assert (behind.paid_through, behind.months_in_arrears, behind.overdue_cents) == (None, 1, 2000)
+        assert standings(s, grace + dt.timedelta(days=1))[payment.member_id] == behind
 
     fail_refund(sandbox_url, refund.stripe_refund_id)           # the card was closed: the money comes back
     catch_up(hall, gateway)

@@ -1,9 +1,12 @@
 """What each member owes, computed from the money rows and never stored.
 
 Credits (completed payments and approved credit adjustments) pay debits
-(charges and approved debit adjustments such as refunds) oldest first.  A
-member's balance, paid-through period and months in arrears all come out of
-that one walk, so they cannot drift apart.
+(charges and approved debit adjustments) oldest first.  A refund or a lost
+dispute takes its payment back: it is a negative credit on its own date, so the
+periods that payment had paid fall due again (and into arrears) instead of the
+member owing an amount that is never overdue.  A member's balance, paid-through
+period and months in arrears all come out of that one walk, so they cannot drift
+apart.
 """
 
 from __future__ import annotations
@@ -12,11 +15,21 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import String, and_, case, func, literal, null, or_, select, true, union_all
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from .models import Adjustment, AdjustmentDecision, Charge, DuesPeriod, Payment
-
 
 KIND_ORDER = {"charge": 0, "payment": 0, "adjustment": 1}
 
@@ -76,14 +89,41 @@ class Standing:
 
 
 def allocate(debits: list[Debit], credits: list[Credit]) -> tuple[list[Allocation], dict[str, int]]:
-    """Oldest credit to oldest debit.  Returns allocations and what is left unpaid per debit."""
+    """Oldest credit to oldest debit.  Returns allocations and what is left unpaid per debit.
+
+    A negative credit (a payment taken back) first uses credit on account, then unpays the newest paid
+    debits, as negative allocations; what a payment paid stays in the list as it was.
+    """
     debits = sorted(debits, key=lambda d: d.sort_key)
     credits = sorted(credits, key=lambda c: c.sort_key)
     unpaid = {d.key: d.amount_cents for d in debits}
     allocations: list[Allocation] = []
     i = 0
+    spare = 0   # credit not allocated: on account when positive, taken back beyond what was paid when negative
     for credit in credits:
+        if credit.amount_cents < 0:
+            back = -credit.amount_cents
+            use = min(back, max(spare, 0))
+            spare -= use
+            back -= use
+            j = min(i, len(debits) - 1)
+            while back > 0 and j >= 0:
+                debit = debits[j]
+                take = min(back, debit.amount_cents - unpaid[debit.key])
+                if take:
+                    allocations.append(Allocation(credit.key, debit.key, -take))
+                    unpaid[debit.key] += take
+                    back -= take
+                    i = j
+                if back:
+                    j -= 1
+            spare -= back
+            continue
         left = credit.amount_cents
+        if spare < 0:
+            owed_back = min(left, -spare)
+            spare += owed_back
+            left -= owed_back
         while left > 0 and i < len(debits):
             debit = debits[i]
             take = min(left, unpaid[debit.key])
@@ -93,6 +133,7 @@ def allocate(debits: list[Debit], credits: list[Credit]) -> tuple[list[Allocatio
                 left -= take
             if unpaid[debit.key] == 0:
                 i += 1
+        spare += left
     return allocations, unpaid
 
 
@@ -148,10 +189,12 @@ def load_entries(session: Session, member_ids: list[int] | None = None
         else:
             pending[member_id] += amount
     adjustments = session.execute(
-        select(Adjustment.member_id, Adjustment.id, Adjustment.amount_cents, Adjustment.effective_on)
-        .where(effective_adjustments(), only(Adjustment.member_id)))
-    for member_id, aid, amount, day in adjustments:
-        if amount > 0:
+        select(Adjustment.member_id, Adjustment.id, Adjustment.amount_cents, Adjustment.effective_on,
+               Adjustment.payment_id).where(effective_adjustments(), only(Adjustment.member_id)))
+    for member_id, aid, amount, day, payment_id in adjustments:
+        if payment_id is not None and amount > 0:
+            credits[member_id].append(Credit(f"adjustment:{aid}", day, -amount))   # the payment taken back
+        elif amount > 0:
             debits[member_id].append(Debit(f"adjustment:{aid}", day, amount))
         else:
             credits[member_id].append(Credit(f"adjustment:{aid}", day, -amount))
@@ -191,13 +234,15 @@ def _standings_parts(today: dt.date, member_ids: list[int] | None):
     adjustment_debits = select(
         Adjustment.member_id, Adjustment.effective_on, literal(1), Adjustment.id, Adjustment.amount_cents,
         null(), literal(0), null(),
-    ).where(effective_adjustments(), Adjustment.amount_cents > 0, only(Adjustment.member_id))
+    ).where(effective_adjustments(), Adjustment.amount_cents > 0, Adjustment.payment_id.is_(None),
+            only(Adjustment.member_id))
     debits = union_all(charge_rows, adjustment_debits).subquery("debits")
 
     paid_in = select(Payment.member_id.label("member_id"), Payment.amount_cents.label("amount")).where(
         Payment.status == "completed", Payment.member_id.is_not(None), only(Payment.member_id))
     credit_adjustments = select(Adjustment.member_id, -Adjustment.amount_cents).where(
-        effective_adjustments(), Adjustment.amount_cents < 0, only(Adjustment.member_id))
+        effective_adjustments(), or_(Adjustment.amount_cents < 0, Adjustment.payment_id.is_not(None)),
+        only(Adjustment.member_id))
     credit_rows = union_all(paid_in, credit_adjustments).subquery("credit_rows")
     credits = select(credit_rows.c.member_id, func.sum(credit_rows.c.amount).label("credit")).group_by(
         credit_rows.c.member_id).subquery("credits")

@@ -363,3 +363,46 @@ def test_cancel_stops_between_messages_and_the_rate_spaces_them(mail_hall, gatew
     outgoing, report = slip_letters(mail_hall, "2026-10")
     report = deliver(mail_hall, outgoing, Sending(Mailer(settings, PASSWORD), settings, None), report)
     assert len(report.sent) == 2 and len(server.received) == 5 and len(report.not_sent) == 3
+
+
+def test_email_setup_keeps_the_password_in_the_keyring_and_test_sends_through_starttls_and_auth(
+        hall, server, capsys, memory_keyring):
+    cli = cli_in(hall, capsys)
+    _, out, _ = cli("email", "setup", "--host", "127.0.0.1", "--port", str(server.port), "--security", "starttls",
+                    "--from", SENDER, "--user", USER, "--password-stdin", stdin=PASSWORD + "\n")
+    assert out.startswith(f"Saved: mail goes through 127.0.0.1:{server.port} (starttls)")
+    assert memory_keyring.store[("treasurer", "smtp_password")] == PASSWORD
+    with hall.read() as s:                                    # never in the books
+        from treasurer.models import AuditEntry, Setting
+
+        assert not [v for v in s.scalars(select(Setting.value)) if PASSWORD in v]
+        assert not [e for e in s.scalars(select(AuditEntry.after_json)) if e and PASSWORD in e]
+    _, out, _ = cli("email", "test", "me@example.org")
+    assert out.startswith("Sent a test message to me@example.org through 127.0.0.1:")
+    (got,) = server.received
+    assert got.authenticated_as == USER and got.rcpt_tos == ["me@example.org"]
+    assert got.message["Subject"] == "IBEW Local 000: test email from Hall Treasurer"
+    _, out, _ = cli("email", "show")
+    assert "password:   saved" in out and "reminders:  7 days, 21 days after the pay-by date, at most 2" in out
+
+    memory_keyring.store[("treasurer", "smtp_password")] = "wrong"
+    _, _, err = cli("email", "test", "me@example.org", expect=1)
+    assert err.startswith(f"error: The mail server 127.0.0.1:{server.port} refused the user name or password")
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--host", "smtp.example.org", "--security", "none", "--from", SENDER],
+     "error: Mail without encryption is allowed only to a server on this computer (127.0.0.1)"),
+    (["--host", "smtp.example.org", "--security", "starttls", "--from", "not an address"],
+     "error: The sender 'not an address' is not an email address"),
+    (["--host", "smtp example.org", "--security", "tls", "--from", SENDER],
+     "error: The mail server 'smtp example.org' is not a host name"),
+    (["--host", "smtp.example.org", "--security", "tls", "--from", SENDER, "--port", "70000"],
+     "error: The port 70000 is not between 1 and 65535."),
+])
+def test_email_setup_refuses_bad_settings_in_a_sentence_and_changes_nothing(hall, capsys, args, said):
+    _, _, err = cli_in(hall, capsys)("email", "setup", *args, expect=1)
+    assert err.startswith(said)
+    from treasurer.mail_settings import mail_settings
+
+    assert mail_settings(hall).host == ""

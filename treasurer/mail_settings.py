@@ -108,7 +108,7 @@ def check_sender(text: str) -> str:
     if any(c in text for c in "\r\n"):
         raise ValidationError("The sender must be on one line, such as \"IBEW Local 000 <treasurer@local000.org>\".")
     name, address = email.utils.parseaddr(text)
-    if not address:
+    if not address or ("<" not in text and address != text):
         raise ValidationError(f"The sender {text!r} is not an email address such as "
                               "\"IBEW Local 000 <treasurer@local000.org>\".")
     check_address(address, "sender address")

@@ -88,3 +88,41 @@ def test_a_sorted_right_aligned_title_ends_before_the_sort_arrow(hall, make_wind
     assert not [(x, y) for x, y in ink if arrow.left() - 2 <= x < arrow.left()], (ink, arrow)
     title = [x for x, y in ink if x < arrow.left() - 2]
     assert title and max(title) - min(title) + 1 >= header.fontMetrics().horizontalAdvance("Slip") - 4, (title, arrow)
+
+
+def test_the_selected_discrepancy_reads_in_full_below_its_table(hall, gateway, sandbox_url, make_window, qtbot):
+    """Its explanation and ids are cut short in their columns at 1280 wide; the line below says them whole."""
+    import types
+
+    from helpers import SANDBOX_KEY, officers
+    from sandbox.testing import control
+    from test_reconcile import _advance, _pay
+    from treasurer.dues import assess
+    from treasurer.sync import catch_up
+
+    standard_hall(hall, members=3)
+    officers(hall)
+    for period in ("2026-09", "2026-10"):
+        assess(hall, period)
+    _, charge = _pay(hall, gateway, sandbox_url, "1001")
+    _advance(sandbox_url)
+    control(sandbox_url, "payouts")
+    control(sandbox_url, f"charges/{charge}/refund", amount=2000)
+    _pay(hall, gateway, sandbox_url, "1002")
+    catch_up(hall, gateway)
+    _advance(sandbox_url)
+    control(sandbox_url, "payouts")
+    window = make_window(hall, types.SimpleNamespace(data_dir=None, database_url=None, stripe=types.SimpleNamespace(
+        mode="sandbox", api_key=SANDBOX_KEY, api_base=sandbox_url)))
+    window.resize(*SMALL)
+    tab = window.show_screen("Reconciliation").payouts
+    tab.sync_button.click()
+    qtbot.waitUntil(lambda: tab.discrepancies.proxy.rowCount() > 0, timeout=10000)
+    assert tab.discrepancy_details.text() == "Select a discrepancy to read it in full."
+    tab.discrepancies.view.setCurrentIndex(tab.discrepancies.proxy.index(0, 0))
+    (d,) = tab.discrepancies.view.selected_records()
+    shown = tab.discrepancy_details.text()
+    assert shown.startswith(f"{d.label}: {d.explanation}") and d.payout in shown
+    column = tab.discrepancies.view
+    explanation = column.horizontalHeader().sectionSize(2)
+    assert column.fontMetrics().horizontalAdvance(d.explanation) > explanation     # cut short up there

@@ -18,6 +18,7 @@ from ..workers import run_with_progress
 from .base import Table, search_box, toolbar_row
 from .recon_common import caption, section
 
+NO_DISCREPANCY_SELECTED = "Select a discrepancy to read it in full."
 STATES = ("reconciled", "explained", "unreconciled", "awaiting", "failed")
 LINE_KINDS = {"charge": "Payment", "refund": "Refund", "refund_failure": "Refund failed", "dispute": "Dispute",
               "payout": "Payout", "payout_failure": "Payout returned", "other": "Other"}
@@ -79,8 +80,8 @@ class PayoutsTab(QWidget):
             Column("Kind", lambda x: LINE_KINDS.get(x.kind, x.kind),
                    sort=lambda x: (list(LINE_KINDS).index(x.kind) if x.kind in LINE_KINDS else 9, x.stripe_txn_id),
                    width=80),
-            Column("Balance transaction", lambda x: x.stripe_txn_id, width=210),
-            Column("Stripe object", lambda x: x.source_id, width=215),
+            Column("Balance transaction", lambda x: x.stripe_txn_id, width=230),
+            Column("Stripe object", lambda x: x.source_id, width=225),
             Column("Amount", lambda x: money(x.amount_cents), sort=lambda x: x.amount_cents, numeric=True, width=80),
             Column("Fee", lambda x: money(x.fee_cents), sort=lambda x: x.fee_cents, numeric=True, width=70),
             Column("Net", lambda x: money(x.net_cents), sort=lambda x: x.net_cents, numeric=True, width=80),
@@ -135,6 +136,10 @@ class PayoutsTab(QWidget):
         bottom_layout.addLayout(toolbar_row(self.discrepancies_title, self.open_only, self.this_payout_only,
                                             self.resolve_button, stretch_at=1))
         bottom_layout.addWidget(self.discrepancies.view)
+        # The selected discrepancy in full: its explanation and ids do not fit in their columns at 1280 wide.
+        self.discrepancy_details = caption(NO_DISCREPANCY_SELECTED, name="discrepancy-details")
+        self.discrepancy_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bottom_layout.addWidget(self.discrepancy_details)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("recon-split")
         split.setChildrenCollapsible(False)
@@ -146,6 +151,7 @@ class PayoutsTab(QWidget):
 
         self.table.view.selectionModel().currentRowChanged.connect(lambda *_: self._payout_selected())
         self.discrepancies.view.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.discrepancies.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_discrepancy())
         self.discrepancies.view.activated_record.connect(self.resolve)
         for signal in (self.discrepancies.proxy.modelReset, self.discrepancies.proxy.rowsInserted,
                        self.discrepancies.proxy.rowsRemoved, self.discrepancies.proxy.layoutChanged):
@@ -162,6 +168,15 @@ class PayoutsTab(QWidget):
 
     def _money(self, cents: int | None) -> str:
         return fmt.money(cents, self._currency)
+
+    def _show_discrepancy(self) -> None:
+        d = self.discrepancies.view.current_record()
+        if d is None:
+            self.discrepancy_details.setText(NO_DISCREPANCY_SELECTED)
+            return
+        where = ", ".join(part for part in (f"Stripe object {d.stripe_object}" if d.stripe_object else "",
+                                            f"payout {d.payout}" if d.payout else "") if part)
+        self.discrepancy_details.setText(f"{d.label}: {d.explanation}" + (f" ({where})" if where else ""))
 
     def _ledger(self, ref: str) -> str:
         return self._labels.get(ref, ref)

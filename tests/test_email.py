@@ -406,3 +406,19 @@ def test_email_setup_refuses_bad_settings_in_a_sentence_and_changes_nothing(hall
     from treasurer.mail_settings import mail_settings
 
     assert mail_settings(hall).host == ""
+
+
+def test_names_beyond_ascii_are_encoded_and_an_address_beyond_ascii_is_listed_not_sent(mail_hall, gateway, server,
+                                                                                       capsys):
+    links = slips_for(mail_hall, gateway, 2)
+    update_member(mail_hall, "1001", MemberData("1001", "José", "Núñez", "Journeyman Wireman",
+                                                email="member1001@example.com", join_date=dt.date(2020, 1, 1)))
+    update_member(mail_hall, "1002", MemberData("1002", "Zoë", "Brontë", "Journeyman Wireman",
+                                                email="zoë@exämple.com", join_date=dt.date(2020, 1, 1)))
+    _, out, _ = cli_in(mail_hall, capsys)("slips", "email", "2026-10")
+    assert "not sent: 1002 Zoë Brontë" in out and "beyond plain ASCII" in out
+    (got,) = server.received
+    msg = got.message
+    assert msg["To"].addresses[0].display_name == "José Núñez"
+    assert "Dear José Núñez," in msg.get_body(("plain",)).get_content()
+    assert links["1001"] in msg.get_body(("html",)).get_content()

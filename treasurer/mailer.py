@@ -145,6 +145,9 @@ class Mailer:
                 self._refuse(code, text, "rcpt")
             phase = "data"
             code, text = smtp.data(data)
+        except UnicodeEncodeError:                 # an address beyond ASCII: this server cannot take it
+            self._reset()
+            raise Refused("the address has letters beyond plain ASCII") from None
         except smtplib.SMTPDataError as exc:       # DATA itself refused: the message was not handed over
             self._refuse(exc.smtp_code, exc.smtp_error, "data")
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
@@ -164,11 +167,7 @@ class Mailer:
             self._drop(self._smtp)
             self._smtp = None
             raise Temporary(answer)
-        try:
-            self._smtp.rset()
-        except (OSError, smtplib.SMTPException):
-            self._drop(self._smtp)
-            self._smtp = None
+        self._reset()
         if 400 <= code < 500:
             raise Temporary(answer)
         # Only a recipient refused at RCPT is that member's problem (no such mailbox); a refusal of the sender or
@@ -176,6 +175,13 @@ class Mailer:
         if phase != "rcpt" or " 5.4.5" in answer or "quota" in answer.casefold():
             raise SenderRefused(answer)
         raise Refused(answer)
+
+    def _reset(self) -> None:
+        try:
+            self._smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop(self._smtp)
+            self._smtp = None
 
     def send_trial(self, msg: EmailMessage, to: str) -> str:
         """A test message: any failure is a sentence."""

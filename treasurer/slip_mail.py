@@ -42,6 +42,10 @@ def _reachable(slip: Slip, report: Report) -> bool:
         report.not_sent.append(NotSent(m.member_number, name, slip.id,
                                        f"the email address {m.email.strip()!r} is not a valid address"))
         return False
+    if not m.email.strip().isascii():
+        report.not_sent.append(NotSent(m.member_number, name, slip.id, f"the email address {m.email.strip()!r} has "
+                                       "letters beyond plain ASCII, which mail servers do not all take"))
+        return False
     if not slip.url:
         report.not_sent.append(NotSent(m.member_number, name, slip.id,
                                        "the slip has no payment link yet; run 'treasurer slips create' again"))

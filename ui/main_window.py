@@ -266,13 +266,16 @@ class MainWindow(QMainWindow):
         The audit log says what the write changed: screens that follow rows update those rows, the others
         reload.  Nothing in the log (a key in the keyring, a setting of this computer): they all reload.
         """
-        self._generation += 1                      # a follow-up running in the background is out of date
+        self._generation += 1                      # follow-ups running in the background are out of date
         found = book_changes.changes_since(self.ctx.hall, self._seq)
         if found.empty:
             self.reload()
             return
-        prepared = {} if found.everything else {title: follow(found) for title, follow in self._followers().items()}
-        self._apply(found, prepared, reload_now=True)
+        followers = {} if found.everything else self._followers()
+        shows = {title: follow(found) for title, follow in followers.items()}
+        self._take(found, set(shows), reload_now=True)
+        for title, show in shows.items():
+            self._show_followed(title, show)
         self.refresh_status()
 
     def reload(self) -> None:
@@ -288,8 +291,9 @@ class MainWindow(QMainWindow):
     def follow_changes(self) -> None:
         """Bring the screens up to date with what was written since they loaded (relay events, another relay).
 
-        Reading the changes and the changed rows happens in a pool thread; only putting them in the
-        tables happens here.  One follow-up at a time; events arriving meanwhile start another after it.
+        In pool threads: reading what changed, then each screen's changed rows, each on its own (the Members
+        rows do not wait for the Dashboard's figures).  Here, on the UI thread: only putting them on show.
+        One follow-up at a time; events arriving meanwhile start another after it.
         """
         if self._following:
             self._follow_again = True
@@ -298,32 +302,53 @@ class MainWindow(QMainWindow):
         self._follow_again = False
         hall, since, generation = self.ctx.hall, self._seq, self._generation
         followers = self._followers()
+        pending: set[str] = set()
 
-        def work():
-            found = book_changes.changes_since(hall, since)
-            if found.empty or found.everything:
-                return found, {}
-            prepared = {title: follow(found) for title, follow in followers.items()}
-            waiting = queries.pending_review_count(hall)
-            prepared["(review count)"] = lambda: self.status.show_review_count(waiting)
-            return found, prepared
-
-        def done(result, error) -> None:
-            if not isValid(self) or self._closed:
-                return                               # the window closed meanwhile
+        def finished() -> None:
             self._following = False
-            if generation != self._generation:
-                self._follow_again = True            # a write's refresh came first: read again from there
-            elif error is not None or result is None:
-                self.reload()                        # could not follow: read everything again
-            else:
-                self._apply(*result, reload_now=False)
             if self._follow_again:
                 self._relay_refresh.start()
 
+        def shown(title: str, show, error) -> None:
+            pending.discard(title)
+            if not isValid(self) or self._closed:
+                return
+            if generation != self._generation:
+                self._follow_again = True            # a write's refresh came first: read again from there
+            elif error is not None:
+                self._stale.add(title)               # could not follow: it reloads
+            else:
+                self._show_followed(title, show)
+            if not pending:
+                finished()
+
+        def read(found, error) -> None:
+            if not isValid(self) or self._closed:
+                return                               # the window closed meanwhile
+            if generation != self._generation:
+                self._follow_again = True
+                finished()
+                return
+            if error is not None or found is None:
+                self._following = False
+                self.reload()                        # could not read the log: read everything again
+                return
+            if found.empty or found.everything:
+                self._take(found, set(), reload_now=False)
+                finished()
+                return
+            self._take(found, set(followers), reload_now=False)
+            if not followers:
+                finished()
+                return
+            pending.update(followers)
+            for title, follow in followers.items():
+                run_in_background(lambda follow=follow: follow(found),
+                                  lambda show, error, title=title: shown(title, show, error))
+
         from .workers import run_in_background
 
-        run_in_background(work, done)
+        run_in_background(lambda: book_changes.changes_since(hall, since), read)
 
     def _followers(self) -> dict[str, Any]:
         """What reads the changed rows for each screen that can follow them (called in a pool thread)."""
@@ -335,24 +360,28 @@ class MainWindow(QMainWindow):
                 rows = queries.member_rows(hall, member_ids=found.member_ids) if found.member_ids else []
                 return lambda: ctx.update_member_rows(rows)
             followers["(roll)"] = roll
+        if "Review" not in self._built:
+            def review(found: book_changes.Changes):
+                waiting = queries.pending_review_count(hall)
+                return lambda: self.status.show_review_count(waiting)
+            followers["(review count)"] = review
         return followers
 
-    def _apply(self, found: book_changes.Changes, prepared: dict[str, Any], reload_now: bool) -> None:
+    def _show_followed(self, title: str, show: Any) -> None:
+        if show is not None and (title.startswith("(") or (title in self._built and title not in self._stale)):
+            show()                                   # the rows that changed, in place
+
+    def _take(self, found: book_changes.Changes, followed: set[str], reload_now: bool) -> None:
+        """What changed, short of the rows the followers bring: the log read so far, the kept roll, the
+        screens that must reload (now, or when shown; the one on show at once)."""
         self._seq = max(self._seq, found.seq)
-        if found.everything:
+        if found.empty:
+            pass
+        elif found.everything or ("Members" in followed and "(roll)" not in followed):
             self.ctx.forget_cached()
-        elif prepared.get("(roll)") is not None:
-            prepared["(roll)"]()
-        elif "Members" in prepared:
-            self.ctx.forget_cached()
-        for title, screen in self._built.items():
-            if title in self._stale or found.empty:
-                continue
-            if title in prepared:
-                show = prepared[title]
-                if show is not None:
-                    show()                           # the rows that changed, in place
-            elif found.everything or not callable(getattr(screen, "follow", None)):
+        for title in self._built:
+            if title not in followed and not found.empty and (
+                    found.everything or not callable(getattr(self._built[title], "follow", None))):
                 self._stale.add(title)
         if reload_now:
             for title in [t for t in self._built if t in self._stale]:
@@ -362,9 +391,7 @@ class MainWindow(QMainWindow):
             title = list(self.classes)[current] if 0 <= current < len(self.classes) else None
             if title in self._stale and title in self._built:
                 self._reload_on_show(title)
-        if "(review count)" in prepared and "Review" not in self._built:
-            prepared["(review count)"]()
-        elif not found.empty:
+        if found.everything or ("Review" in self._built and "Review" in self._stale):
             self.status.show_review_count(self.review_count())
 
     def _reload_on_show(self, title: str) -> None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from relay.service import Relay
 from treasurer.errors import UserFacingError
-from treasurer.gateway import Gateway
 from treasurer.hall import Hall
 
 from .settings import AppSettings
+
+if TYPE_CHECKING:        # the relay's modules load when it starts, after the window is on screen
+    from relay.service import Relay
+    from treasurer.gateway import Gateway
 
 log = logging.getLogger(__name__)
 # Settings' choices (ui.settings.RELAY_MODES) as the relay's modes; "off" starts no relay.
@@ -25,6 +27,8 @@ RELAY_MODE_FOR_SETTING: dict[str, str | None] = {"auto": "auto", "cli": "cli", "
 
 async def start_relay(hall: Hall, gateway: Gateway | None, settings: AppSettings, sandbox: bool) -> Relay | None:
     """Start the relay as Settings say; a port already taken (a headless relay runs) falls back to polling."""
+    from relay.service import Relay
+
     mode = RELAY_MODE_FOR_SETTING.get(settings.relay_mode, "auto")
     if gateway is None or mode is None:
         return None

@@ -15,18 +15,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import (
-    String,
-    and_,
-    case,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-    true,
-    union_all,
-)
+from sqlalchemy import String, and_, case, func, literal, null, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from .models import Adjustment, AdjustmentDecision, Charge, DuesPeriod, Payment

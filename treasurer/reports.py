@@ -71,8 +71,9 @@ class PeriodReport:
                 ("cash and check deposits", plain_cents(self.bank_deposits_cents))]
         for bucket in ARREARS_BUCKETS:
             members, cents = self.arrears.get(bucket, (0, 0))
-            out.append((f"arrears {bucket} months: members", str(members)))
-            out.append((f"arrears {bucket} months: overdue", plain_cents(cents)))
+            months = "1 month" if bucket == "1" else f"{bucket} months"
+            out.append((f"arrears {months}: members", str(members)))
+            out.append((f"arrears {months}: overdue", plain_cents(cents)))
         return out
 
 

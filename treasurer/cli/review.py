@@ -231,7 +231,9 @@ def cmd_resolve(args) -> int:
         remind_short_pins([(args.officer, pin)])
     by = f" by {args.officer}" if args.officer else ""
     print(f"Review item {item_id} ({KIND_LABELS.get(row.kind, row.kind).lower()}) resolved{by}: {args.note.strip()}")
-    print(f"{len(open_items(hall))} item(s) still wait for review.")
+    left = len(open_items(hall))
+    print("Nothing else waits for review." if not left else
+          f"{left} item{'s' if left != 1 else ''} still wait{'s' if left == 1 else ''} for review.")
     return 0
 
 

@@ -421,3 +421,23 @@ def test_names_beyond_ascii_are_encoded_and_an_address_beyond_ascii_is_listed_no
     assert msg["To"].addresses[0].display_name == "José Núñez"
     assert "Dear José Núñez," in msg.get_body(("plain",)).get_content()
     assert links["1001"] in msg.get_body(("html",)).get_content()
+
+
+def test_the_window_in_sandbox_mode_starts_a_catcher_in_the_data_folder(tmp_path, monkeypatch):
+    import smtplib
+    import types
+
+    from treasurer.cli.mail import start_mail_catcher
+    from treasurer.mail_settings import CATCHER_ENV, catcher_address
+
+    monkeypatch.setenv(CATCHER_ENV, "")                      # put back (unset) after the test
+    catcher = start_mail_catcher(types.SimpleNamespace(data_dir=str(tmp_path / "hall")))
+    try:
+        assert catcher_address() == ("127.0.0.1", catcher.port)
+        with smtplib.SMTP("127.0.0.1", catcher.port, timeout=10) as smtp:
+            smtp.sendmail("a@example.org", ["b@example.org"], b"Subject: hi\r\n\r\n.leading dot\r\n")
+        (kept,) = (tmp_path / "hall" / "sandbox-mail").glob("*.eml")
+        assert kept.read_bytes() == b"Subject: hi\r\n\r\n.leading dot\r\n"
+        assert kept.stat().st_mode & 0o077 == 0                 # members' mail: the owner's alone
+    finally:
+        catcher.stop()

@@ -10,6 +10,7 @@ from ..errors import UserFacingError, ValidationError
 from ..hall import Hall
 from ..mail_message import trial_message
 from ..mail_settings import (
+    CATCHER_ENV,
     SANDBOX_MAIL_FOLDER,
     SECURITY,
     catcher_address,
@@ -116,7 +117,8 @@ def cmd_show(args) -> int:
     hall = hall_from(args)
     s = mail_settings(hall)
     if not s.configured:
-        print("Email is not set up: run 'treasurer email setup'.")
+        if catcher_address() is None:
+            print("Email is not set up: run 'treasurer email setup'.")
     else:
         print(f"server:     {s.where} ({s.security})")
         print(f"from:       {s.sender}")
@@ -124,6 +126,9 @@ def cmd_show(args) -> int:
         print(f"user:       {s.user or '(none)'}")
         print(f"password:   {'saved' if credentials.mail_password() else 'not saved'}")
         print(f"rate:       {f'{s.per_minute} a minute' if s.per_minute else 'no limit'}")
+    if (caught := catcher_address()) is not None:
+        print(f"sandbox:    every message goes to the mail catcher at {caught[0]}:{caught[1]} ({CATCHER_ENV}); "
+              f"none leaves this computer")
     r = reminder_schedule(hall)
     print(f"reminders:  {', '.join(f'{d} days' for d in r.days)} after the pay-by date, at most {r.most} a slip")
     return 0

@@ -68,9 +68,26 @@ def slips_for(hall, gateway, n: int, email: bool = True) -> dict[str, str]:
 
 
 def cli_in(hall, capsys):
-    from conftest import Cli
+    """``treasurer`` in this process on the hall's folder (as the ``cli`` fixture, for a hall already made)."""
+    import io
+    import sys
 
-    return Cli(hall.data_path, capsys)
+    from treasurer.cli import main
+
+    def run(*args: str, expect: int | None = 0, stdin: str | None = None) -> tuple[int, str, str]:
+        saved = sys.stdin
+        if stdin is not None:
+            sys.stdin = io.StringIO(stdin)
+        try:
+            code = main(["--data-dir", str(hall.data_path), *args])
+        finally:
+            sys.stdin = saved
+        out, err = capsys.readouterr()
+        if expect is not None:
+            assert code == expect, f"exit {code}, stdout:\n{out}\nstderr:\n{err}"
+        return code, out, err
+
+    return run
 
 
 def qr_links(pdf: bytes) -> list[str]:

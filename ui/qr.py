@@ -197,25 +197,11 @@ def _penalty(modules: bytes, size: int) -> int:
 
 @functools.lru_cache(maxsize=256)
 def module_rects(text: str) -> tuple[list[QRectF], int]:
-    """The dark modules as rectangles in module units, and the symbol's width in modules, without border.
-
-    A row's dark neighbours make one rectangle, which grows down while the rows below have a run at the
-    very same place (a fifth fewer rectangles than one a row)."""
+    """The dark modules as rectangles in module units (a row's dark neighbours make one), and the symbol's
+    width in modules, without border.  (Merging them down the rows too saves 2% of the PDF and costs time.)"""
     matrix = qr_matrix(text)
-    spans: list[list[int]] = []             # [start, top, width, height] for each rectangle
-    growing: dict[tuple[int, int], list[int]] = {}
-    for y, row in enumerate(matrix):
-        below = {}
-        for run in _DARK_RUN.finditer(row):
-            span = run.span()
-            rect = growing.get(span)
-            if rect is None:
-                rect = [span[0], y, span[1] - span[0], 0]
-                spans.append(rect)
-            rect[3] += 1
-            below[span] = rect
-        growing = below
-    return [QRectF(*rect) for rect in spans], len(matrix)
+    return [QRectF(run.start(), y, run.end() - run.start(), 1)
+            for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(row)], len(matrix)
 
 
 @functools.lru_cache(maxsize=256)

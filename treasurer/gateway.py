@@ -131,7 +131,7 @@ class Gateway:
                     # The caller turns the error into a sentence for the treasurer; here, one for the log. A
                     # refusal (a forgotten cursor, an unknown id) is the caller's to handle: not a warning.
                     if error.retryable:
-                        log.warning("Stripe's %s did not succeed after %d tries (%s): %s", what, attempt + 1,
+                        log.info("Stripe's %s did not succeed after %d tries (%s): %s", what, attempt + 1,
                                     error.code, error)
                     else:
                         log.info("Stripe refused %s (%s): %s", what, error.code, error)

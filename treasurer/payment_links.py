@@ -94,8 +94,13 @@ def close_now(hall: Hall, gateway: Gateway | None, link_ids: Iterable[str]) -> C
         done, failed = switch_off(gateway, wanted, give_up_when_unreachable=True)
         return ClosedLinks(record_closed(hall, done), failed)
     except UserFacingError as exc:  # the money is recorded; the queue retries the links
-        log.warning("could not switch off payment links %s now: %s", wanted, exc)
+        log.warning("%s not switched off in Stripe now (%s); the next sync will do it.",
+                    _links_phrase(wanted), str(exc).rstrip("."))
         return ClosedLinks(0, [f"{link}: {exc}" for link in wanted])
+
+
+def _links_phrase(links: list[str]) -> str:
+    return f"Payment link {links[0]}" if len(links) == 1 else f"{len(links)} payment links"
 
 
 def link_states(hall: Hall, slip_ids: Iterable[int]) -> dict[int, str]:
@@ -183,7 +188,8 @@ def switch_off(gateway: Gateway, link_ids: Iterable[str], give_up_when_unreachab
         try:
             gateway.deactivate_payment_link(link_id)
         except UserFacingError as exc:
-            log.warning("could not switch off payment link %s: %s", link_id, exc)
+            log.warning("Payment link %s was not switched off in Stripe (%s); it stays queued for the next sync.",
+                        link_id, str(exc).rstrip("."))
             failed.append(f"{link_id}: {exc}")
             if give_up_when_unreachable and getattr(exc, "retryable", False):
                 failed.extend(f"{left}: {exc}" for left in wanted[n + 1:])

@@ -168,6 +168,8 @@ def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     func = getattr(args, "func", run_gui)
+    if getattr(args, "command", None) not in (None, "gui", "relay"):    # those two set up their own log
+        _warnings_to_stderr()
     try:
         return func(args) or 0
     except ImportFailed as exc:
@@ -195,6 +197,19 @@ def _run(argv: Sequence[str] | None) -> int:
               f"{str(exc).splitlines()[0] if str(exc) else 'no details'}). Nothing was saved from the "
               f"failed step. Details are in {log}.", file=sys.stderr)
         return 2
+
+
+def _warnings_to_stderr() -> None:
+    """The core's warnings (a payment link Stripe could not switch off now) as 'warning: ...' lines."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    logger = logging.getLogger("treasurer")
+    if not any(getattr(h, "treasurer_cli", False) for h in logger.handlers):   # main() runs again in tests
+        handler.treasurer_cli = True
+        logger.addHandler(handler)
 
 
 def _database_error(exc: Exception) -> bool:

@@ -203,6 +203,13 @@ def test_a_refused_recipient_fails_for_good_shows_as_a_problem_and_is_resent_onl
     from treasurer.review import open_items
 
     assert any(i.kind == "mail_failed" and "1002" in i.summary for i in open_items(mail_hall))
+    _code, out, _err = cli_in(mail_hall, capsys)("review", "list", "--kind", "mail_failed")   # as in the window
+    assert f"mail:{problem.outbox_id}" in out and "Email not delivered" in out and "1002 First1 Last1" in out
+    _code, out, _err = cli_in(mail_hall, capsys)("review", "show", f"mail:{problem.outbox_id}")
+    assert "550 5.1.1 No such user" in out and "member1002@example.com" in out
+    _code, _out, err = cli_in(mail_hall, capsys)("review", "resolve", f"mail:{problem.outbox_id}", "--note", "x",
+                                                  expect=1)
+    assert "clears itself" in err
 
     cli_in(mail_hall, capsys)("slips", "email", "2026-10")            # same address: not tried again
     assert len(server.received) == 2

@@ -99,9 +99,9 @@ def _parse_id(text: str) -> tuple[str, int]:
     text = text.strip()
     kind, _, number = text.rpartition(":")
     kind = kind.lower() or "review"
-    if kind not in ("review", "adjustment") or not number.isascii() or not number.isdigit():
+    if kind not in ("review", "adjustment", "mail") or not number.isascii() or not number.isdigit():
         raise ValidationError(f"{text!r} is not a review item: give its number from 'treasurer review list' "
-                              f"(such as 12, or adjustment:5).")
+                              f"(such as 12, adjustment:5 or mail:3).")
     return kind, int(number)
 
 
@@ -147,6 +147,12 @@ def cmd_list(args) -> int:
             rows.append((f"adjustment:{a.id}", KIND_LABELS["adjustment"], money(hall, a.amount_cents),
                          f"{a.member_number} {a.member_name}", "open",
                          f"{a.kind.replace('_', ' ').capitalize()} requested by {a.requested_by}: {a.reason}"))
+    if args.kind in (None, "mail_failed"):
+        from ..outbox import problems      # emails refused or cut off while their slip is open; they clear
+                                           # themselves when the address is corrected or the slip closes
+        for p in problems(hall):
+            rows.append((f"mail:{p.outbox_id}", KIND_LABELS["mail_failed"], "-",
+                         f"{p.member_number} {p.member_name}", "open", p.summary))
     if not rows:
         print("Nothing waits for review." if not args.kind else f"No {KIND_LABELS[args.kind].lower()} waits for "
                                                                  f"review.")
@@ -175,6 +181,8 @@ def cmd_show(args) -> int:
         print(f"  settle it: treasurer review resolve adjustment:{found.id} --approve|--deny --officer NAME "
               f"(a different officer than {found.requested_by})")
         return 0
+    if kind == "mail":
+        return _show_mail(hall, item_id)
     row = _row(hall, item_id)
     with hall.read() as s:
         payment = payment_of(s, row.ref)
@@ -198,6 +206,23 @@ def cmd_show(args) -> int:
     return 0
 
 
+def _show_mail(hall, outbox_id: int) -> int:
+    from ..outbox import problems
+
+    found = next((p for p in problems(hall) if p.outbox_id == outbox_id), None)
+    if found is None:
+        raise NotFound(f"mail:{outbox_id} is not an email problem waiting for review; 'treasurer review list' "
+                       f"shows what is.")
+    print(f"Review item mail:{found.outbox_id}: {KIND_LABELS['mail_failed']}")
+    print(f"  {found.summary}")
+    print(f"  member: {found.member_number} {found.member_name}, address {found.address}")
+    print(f"  slip {found.slip_id}, {found.kind}; the server's answer: {found.answer or 'none (cut off)'}")
+    print(f"  at: {found.at}")
+    print(f"  settle it: correct the member's email (the window's member page, or 'treasurer members import' with the new address), then "
+          f"'treasurer slips email' again; it clears itself once the address changes or the slip closes.")
+    return 0
+
+
 def _how(row: ReviewItem) -> str:
     if row.kind == "unmatched_payment":
         return f"treasurer review assign {row.id} MEMBER --note ... --officer NAME (with their PIN)"
@@ -211,6 +236,9 @@ def cmd_resolve(args) -> int:
     kind, item_id = _parse_id(args.item)
     if kind == "adjustment":
         return _decide(args, hall, item_id)
+    if kind == "mail":
+        raise ValidationError(f"mail:{item_id} clears itself: correct the member's email address, then send the "
+                              f"slip again ('treasurer slips email'); 'treasurer review show mail:{item_id}' says more.")
     if args.approve or args.deny:
         raise ValidationError("--approve and --deny are for adjustments awaiting approval (adjustment:N); a review "
                               "item is resolved with a note.")

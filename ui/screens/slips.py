@@ -88,13 +88,6 @@ class SlipsScreen(Screen):
         self.void_button = QPushButton(icon("void"), "Void")
         self.void_button.setObjectName("void-slip")
         self.void_button.clicked.connect(self.void_selected)
-        # Finding slips on one row, acting on them on the next: one row made the window wider than 1280.
-        find = toolbar_row(self.search, self.status_filter, stretch_at=2)
-        find.setStretch(0, 1)
-        find.setStretch(find.count() - 1, 0)        # the search box takes the room left, its hint in full
-        layout.addLayout(find)
-        layout.addLayout(toolbar_row(self.create_button, self.void_button, self.layout_choice, self.print_button,
-                                     self.pdf_button, stretch_at=2))
         self.email_button = QPushButton("Email slips…")
         self.email_button.setObjectName("email-slips")
         self.email_button.setToolTip("Email each open slip of a period to its member, with the slip as a PDF (once)")
@@ -104,7 +97,14 @@ class SlipsScreen(Screen):
         self.sent_mail_button.setToolTip("Sandbox mode: what was \"sent\", as each member would see it")
         self.sent_mail_button.clicked.connect(self.show_sent_mail)
         self.sent_mail_button.setVisible(ctx.mode == "sandbox")
-        layout.addLayout(toolbar_row(self.email_button, self.sent_mail_button, stretch_at=2))
+        # Finding slips (and the mail buttons) on one row, acting on them on the next: one row made the
+        # window wider than 1280.
+        find = toolbar_row(self.search, self.status_filter, self.email_button, self.sent_mail_button, stretch_at=4)
+        find.setStretch(0, 1)
+        find.setStretch(find.count() - 1, 0)        # the search box takes the room left, its hint in full
+        layout.addLayout(find)
+        layout.addLayout(toolbar_row(self.create_button, self.void_button, self.layout_choice, self.print_button,
+                                     self.pdf_button, stretch_at=2))
         self.result_label = QLabel()
         self.result_label.setObjectName("slips-result")
         self.result_label.setWordWrap(True)

@@ -45,9 +45,9 @@ class Ingest:
     that long behind one.
     """
 
-    QUIET = 0.05
+    QUIET = 0.02
     MAX_DELAY = 1.0
-    SLICE = 0.1
+    SLICE = 0.2
     MAX_PROCESS_BATCH = 500
 
     def __init__(self, hall: Hall, gateway: Gateway | None,

@@ -130,4 +130,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         return run(app, hall, connect_stripe, settings, stripe.mode == "sandbox", make_window)
     finally:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(10_000)     # reads in the background finish before the books close
         hall.close()

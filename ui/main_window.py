@@ -61,6 +61,8 @@ class Screens(Mapping):
         self._window = window
 
     def __getitem__(self, title: str) -> Screen:
+        if title not in self._window.classes:
+            raise KeyError(title)
         return self._window.screen(title)
 
     def __iter__(self) -> Iterator[str]:
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
     """
 
     RELAY_DELAY_MS = 250        # a burst of events is gathered this long, then followed once
+    ROLL_AFTER_MS = 500         # the member roll is read ahead this long after start-up
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, preloaded: dict[str, Any] | None = None):
         super().__init__(parent)
@@ -149,7 +152,11 @@ class MainWindow(QMainWindow):
             if error is None and isValid(self) and not self._closed:
                 self.ctx.keep_member_rows(rows, generation)
 
-        run_in_background(lambda: queries.member_rows(hall), keep)
+        def start() -> None:
+            if isValid(self) and not self._closed and "Members" not in self._built:
+                run_in_background(lambda: queries.member_rows(hall), keep)
+
+        QTimer.singleShot(self.ROLL_AFTER_MS, start)     # once the window has painted: it comes first
 
     # Navigation -------------------------------------------------------------------------------------------
 

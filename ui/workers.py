@@ -95,10 +95,24 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, work: Call
 
 
 class _Delivery(QObject):
-    done = Signal(object, object)
+    """Hands a pool thread's result to the UI thread: one for the application, made on the UI thread.
+
+    One object for every job rather than one per job: a QObject per job, freed by Python's garbage collector
+    whenever it ran (in a pool thread, or inside its own signal), crashed the process now and then.
+    """
+
+    done = Signal(object, object, object)      # on_done, result, error
+
+    def __init__(self):
+        super().__init__()
+        self.done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @staticmethod
+    def _deliver(on_done, result, error) -> None:
+        on_done(result, error)
 
 
-_alive: set[QObject] = set()
+_delivery: list[_Delivery] = []
 
 
 def _wait_for_background_work() -> None:
@@ -111,14 +125,9 @@ atexit.register(_wait_for_background_work)
 
 def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None]) -> None:
     """Quiet work (no dialog) in a pool thread; ``on_done(result, error)`` is called on the UI thread."""
-    delivery = _Delivery()
-    _alive.add(delivery)  # until its queued call has run on the UI thread
-
-    def deliver(result: Any, error: BaseException | None) -> None:
-        _alive.discard(delivery)
-        on_done(result, error)
-
-    delivery.done.connect(deliver, Qt.ConnectionType.QueuedConnection)
+    if not _delivery:
+        _delivery.append(_Delivery())      # first call: from the UI thread, whose object it is
+    delivery = _delivery[0]
 
     class Job(QRunnable):
         def run(self) -> None:
@@ -126,6 +135,6 @@ def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseExcep
                 result, error = work(), None
             except BaseException as exc:  # noqa: BLE001 - handed back to the UI thread
                 result, error = None, exc
-            delivery.done.emit(result, error)
+            delivery.done.emit(on_done, result, error)
 
     QThreadPool.globalInstance().start(Job())

@@ -48,6 +48,26 @@ def _pay_slip(hall: Hall, gateway: Gateway, url: str, member: str, period: str =
     return latest if isinstance(latest, str) else latest["id"]
 
 
+def _email_slip(hall: Hall, member: str, period: str) -> None:
+    import tempfile
+
+    from sandbox.mail_catcher import MailCatcher
+    from treasurer.mail_settings import save_mail_settings
+    from treasurer.mailer import Mailer
+    from treasurer.outbox import Sending, deliver
+    from treasurer.slip_mail import slip_letters
+
+    from treasurer.members import update_member
+
+    update_member(hall, member, MemberData(member, "First2", "Last2", "Journeyman Wireman",
+                                           email=f"member{member}@example.com", join_date=dt.date(2020, 1, 1)))
+    with tempfile.TemporaryDirectory() as folder, MailCatcher(folder) as catcher:
+        settings = save_mail_settings(hall, "127.0.0.1", catcher.port, "none", "IBEW Local 000 <hall@example.org>")
+        outgoing, report = slip_letters(hall, period, [member])
+        report = deliver(hall, outgoing, Sending(Mailer(settings, None), settings, None), report)
+        assert len(report.sent) == 1 and len(catcher.messages()) == 1, report
+
+
 def build(hall: Hall, sandbox_base_url: str) -> Built:
     control(sandbox_base_url, "reset")
     gateway = Gateway(SANDBOX_KEY, sandbox_base_url, backoff_seconds=0.01)
@@ -98,8 +118,9 @@ def build(hall: Hall, sandbox_base_url: str) -> Built:
     # balance_lines_seen: a payment in the Stripe balance that no payout has carried yet
     _pay_slip(hall, gateway, sandbox_base_url, "1001")
     sync_payouts(hall, gateway)
-    # an open slip, never paid
+    # an open slip, never paid; outbox: emailed to its member, through a real SMTP server on 127.0.0.1
     create_slips(hall, gateway, "2026-10", ["1003"], arrears=True)
+    _email_slip(hall, "1003", "2026-10")
 
     # bank_entries, bank_reconciliations, bank_cleared_items (and one reconciliation still in progress)
     fee = record_bank_entry(hall, dt.date(2026, 10, 30), "fee", -1200, "monthly service fee", **PAT)

@@ -316,6 +316,7 @@ def main() -> None:
         measure_start(tmp)
     if "burst" in parts:
         measure_bursts(app, tmp, args.payments)
+    shutil.rmtree(tmp, ignore_errors=True)
     for line in RESULTS:
         print(line)
 

@@ -24,7 +24,7 @@ PATH = "/stripe/webhook"
 
 
 class Receiver:
-    def __init__(self, ingest: Ingest, secrets: Callable[[], list[str]], cli_secrets: Callable[[], list[str]],
+    def __init__(self, ingest: Ingest, secrets: Callable[..., list[str]], cli_secrets: Callable[[], list[str]],
                  livemode: bool | None, on_received: Callable[[inbox.Incoming, bool], None] | None = None):
         self.ingest = ingest
         self.secrets = secrets
@@ -61,7 +61,10 @@ class Receiver:
         header = request.headers.get("Stripe-Signature")
         cli = self.cli_secrets()
         try:
-            verify_webhook(raw, header, cli + self.secrets())
+            try:
+                verify_webhook(raw, header, cli + self.secrets())
+            except BadSignature:
+                verify_webhook(raw, header, cli + self.secrets(fresh=True))   # a secret changed since
         except (BadSignature, UnicodeDecodeError) as exc:
             log.warning("refused a webhook from %s: %s", request.remote, exc)
             return _answer(400, "signature verification failed")

@@ -58,6 +58,7 @@ class Relay:
         self.ingest = Ingest(hall, gateway, self._processed)
         self._cli_secret: list[str] = []
         self._session_secrets: list[str] = []
+        self._kept_secrets: list[str] | None = None
         self.receiver = Receiver(self.ingest, self._signing_secrets,
                                  lambda: self._cli_secret,
                                  None if gateway is None else gateway.mode == "live", self._received)
@@ -136,8 +137,12 @@ class Relay:
             self.resolved_mode = "webhook"     # auto: a signing secret now set, so webhooks are received
             self._set("receiving", self._receiving_message())
 
-    def _signing_secrets(self) -> list[str]:
-        return credentials.webhook_secrets() + self._session_secrets
+    def _signing_secrets(self, fresh: bool = False) -> list[str]:
+        """The signing secrets, read from the keyring once (a read can take milliseconds, and webhooks come in
+        bursts); ``fresh`` reads it again, for a webhook the kept secrets refuse (a secret changed in Settings)."""
+        if fresh or self._kept_secrets is None:
+            self._kept_secrets = credentials.webhook_secrets()
+        return self._kept_secrets + self._session_secrets
 
     def _receiving_message(self) -> str:
         return (f"Receiving Stripe's webhooks on port {self.port}; the Events API is read as a backstop."

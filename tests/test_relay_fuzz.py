@@ -646,3 +646,21 @@ def test_an_odd_slip_id_is_recorded_as_unmatched(fuzz, slip_id):
     body = event(_checkout(next(_ids), metadata={"slip_id": slip_id}), "checkout.session.completed")
     assert fuzz.signed(encode(body)).status_code == 200
     assert fuzz.processed(body["id"]) == "applied"
+
+
+def test_the_signing_secret_is_read_once_and_again_only_when_a_webhook_is_refused(fuzz, memory_keyring):
+    """The keyring is not read per webhook (a read can take milliseconds, on the window's thread in a burst), and
+    a secret changed in Settings while the relay runs is picked up at the first webhook signed with it."""
+    reads = []
+    real = memory_keyring.get_password
+    memory_keyring.get_password = lambda service, name: (reads.append(name), real(service, name))[1]
+    for _ in range(5):
+        body = encode(event({"id": f"cus_{next(_ids)}"}))
+        assert fuzz.signed(body).status_code == 200
+    assert reads.count(credentials.WEBHOOK_SECRET) <= 1, reads
+    credentials.store(credentials.WEBHOOK_SECRET, OTHER_SECRET)            # rolled in Settings
+    body = encode(event({"id": f"cus_{next(_ids)}"}))
+    answer = fuzz.post(body, {"Content-Type": "application/json", "Stripe-Signature": sign(body, OTHER_SECRET)})
+    assert answer.status_code == 200
+    body = encode(event({"id": f"cus_{next(_ids)}"}))
+    assert fuzz.signed(body).status_code == 400                            # the old secret no longer works

@@ -40,7 +40,7 @@ def ledger_labels(hall: Hall, refs: Iterable[str | None]) -> dict[str, str]:
         if pid is None or pid not in people:
             return ""
         number, name = people[pid]
-        return f"{receipt_number(pid)} · {number} {name}".strip()
+        return f"{receipt_number(pid)} · {number} {name}".strip() if number else f"{receipt_number(pid)} · no member"
 
     for pid in wanted["payment"]:
         out[f"payment:{pid}"] = who(pid) or f"payment {pid}"

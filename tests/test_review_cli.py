@@ -14,7 +14,7 @@ from sandbox.testing import control, pay
 from treasurer.adjustments import request_adjustment
 from treasurer.dues import assess
 from treasurer.ledger import member_standing
-from treasurer.models import AuditEntry, Member, Payment, ReviewItem
+from treasurer.models import AuditEntry, Member, ReviewItem
 from treasurer.slips import create_slips
 from treasurer.sync import catch_up
 
@@ -51,7 +51,6 @@ class Books:
     def balance(self, number: str) -> int:
         with self.hall.read() as s:
             member = s.scalar(select(Member).where(Member.member_number == number))
-            import datetime as dt
             from treasurer import clock
             return member_standing(s, member.id, clock.today()).balance_cents
 

@@ -136,8 +136,8 @@ def start_catch_up(hall: Hall, now: float | None = None) -> CatchUp:
         report.since = int(now - RETENTION_SECONDS)
     elif cursor_created and now - int(cursor_created) > RETENTION_SECONDS:
         report.warnings.append(
-            f"The last event read from Stripe is more than 30 days old; Stripe keeps events for 30 days, so "
-            f"payments between then and now may be missing. Run 'treasurer reconcile' and check Stripe.")
+            "The last event read from Stripe is more than 30 days old; Stripe keeps events for 30 days, so "
+            "payments between then and now may be missing. Run 'treasurer reconcile' and check Stripe.")
     return report
 
 

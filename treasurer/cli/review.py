@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..adjustments import decide, pending_adjustments
 from ..errors import NotFound, ValidationError
-from ..models import Dispute, Member, Payment, Refund, ReviewItem
+from ..models import Member, Payment, ReviewItem
 from ..payments import receipt_number
 from ..review import KIND_LABELS, MONEY_KINDS, acknowledge_refund, assign_payment, open_items, payment_of, resolve
 from .common import add_command, group, hall_from, money
@@ -218,8 +218,9 @@ def _show_mail(hall, outbox_id: int) -> int:
     print(f"  member: {found.member_number} {found.member_name}, address {found.address}")
     print(f"  slip {found.slip_id}, {found.kind}; the server's answer: {found.answer or 'none (cut off)'}")
     print(f"  at: {found.at}")
-    print(f"  settle it: correct the member's email (the window's member page, or 'treasurer members import' with the new address), then "
-          f"'treasurer slips email' again; it clears itself once the address changes or the slip closes.")
+    print("  settle it: correct the member's email (the window's member page, or 'treasurer members import' with "
+          "the new address), then 'treasurer slips email' again; it clears itself once the address changes or "
+          "the slip closes.")
     return 0
 
 

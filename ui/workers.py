@@ -135,6 +135,20 @@ def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseExcep
                 result, error = work(), None
             except BaseException as exc:  # noqa: BLE001 - handed back to the UI thread
                 result, error = None, exc
-            delivery.done.emit(on_done, result, error)
+            delivery.done.emit(finished, result, error)
 
-    QThreadPool.globalInstance().start(Job())
+    # Python owns the job (not the pool's auto-delete, which frees the C++ object in the pool thread while its
+    # Python wrapper lives on and is collected later on the UI thread: a crash now and then). It is kept until
+    # its result is delivered on the UI thread, and freed there.
+    job = Job()
+    job.setAutoDelete(False)
+    _running.add(job)
+
+    def finished(result, error) -> None:
+        _running.discard(job)
+        on_done(result, error)
+
+    QThreadPool.globalInstance().start(job)
+
+
+_running: set[QRunnable] = set()

@@ -11,6 +11,23 @@ from treasurer.hall import Hall
 
 
 @pytest.fixture(autouse=True)
+def collect_on_the_ui_thread(qapp):
+    """Python's cyclic garbage collection runs in whichever thread allocates at the time (a sandbox's or a pool
+    thread here); a window collected there is destroyed off the UI thread and its live timers then fire on a
+    freed object (a segfault in QTimerInfoList::activateTimers). As the app does (ui.app.collect_on_ui_thread),
+    the tests collect only on the UI thread."""
+    import gc
+
+    from ui.app import collect_on_ui_thread
+
+    timer = collect_on_ui_thread(qapp)
+    yield
+    gc.collect()
+    timer.stop()
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
 def temp_qsettings(tmp_path, qapp):
     """Every test gets its own QSettings folder: nothing leaks between tests or into the developer's."""
     folder = tmp_path / "qsettings"

@@ -113,6 +113,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 SANDBOX_KEY = "sk_test_sandbox_local_0000"
 SANDBOX_PORT = 12111
+SANDBOX_STATE = "sandbox-state.json"       # in the hall's folder: the window's sandbox mode and the demo share it
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -135,7 +136,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return gui_main(args)
     from sandbox.server import SandboxThread
 
-    state = config.data_dir(getattr(args, "data_dir", None)) / "sandbox-state.json"
+    state = config.data_dir(getattr(args, "data_dir", None)) / SANDBOX_STATE
     sandbox = _start_sandbox(SandboxThread, state)
     args.stripe = types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY, api_base=sandbox.base_url)
     from .mail import start_mail_catcher

@@ -41,7 +41,6 @@ from ..reconcile import Reconciliation, reconcile
 from ..slips import create_slips
 from ..sync import catch_up
 
-STATE_FILE = "sandbox-state.json"
 STORY_DAYS = 4          # the first payments this many days ago
 SLIPS = 9               # slips made; all but one paid
 REFUND_CENTS = 2000
@@ -159,7 +158,9 @@ def demo_sandbox(data_dir: Path, days_back: int = STORY_DAYS) -> Iterator[str]:
 
 def check_fresh(data_dir: Path) -> Path:
     """The sandbox's state file for the folder, refused if it is there already."""
-    state = Path(data_dir) / STATE_FILE
+    from . import SANDBOX_STATE
+
+    state = Path(data_dir) / SANDBOX_STATE
     if state.exists():
         raise UserFacingError(f"This data folder already has an offline Stripe sandbox ({state}); the demo fills a "
                               f"fresh hall only (use --data-dir with an empty folder).")

@@ -54,23 +54,41 @@ def test_version_and_help_load_none_of_the_books(args):
 
 def test_a_command_help_loads_its_own_module_only():
     modules = loaded("member", "--help")
-    assert "treasurer.cli.members" in modules
-    others = {"treasurer.cli.relay", "treasurer.cli.stripe", "treasurer.cli.books", "treasurer.cli.reports"} & modules
+    assert "treasurer.cli.member" in modules
+    others = {"treasurer.cli.members", "treasurer.cli.relay", "treasurer.cli.stripe", "treasurer.cli.books",
+              "treasurer.cli.reports"} & modules
     assert not others
     too_soon = NEVER_AT_START & tops(modules)
     assert not too_soon
 
 
-def test_member_show_opens_the_books_without_the_migrations_stripe_or_the_relay(tmp_path):
+def test_member_show_reads_a_sqlite_hall_without_sqlalchemy(tmp_path):
+    data_dir = _small_hall(tmp_path)
+    modules = loaded("--data-dir", data_dir, "member", "show", "1001")
+    assert not (NEVER_AT_START | THE_BOOKS) & tops(modules)
+    assert "treasurer.member_quick" in modules
+
+
+def test_member_show_the_quick_path_cannot_answer_opens_the_books_without_the_migrations(tmp_path):
+    """An unknown member number: the normal path answers (with its sentence), loading the books but not alembic,
+    Stripe's SDK or the relay."""
+    data_dir = _small_hall(tmp_path)
+    done = subprocess.run([sys.executable, "-c", LOADED, "--data-dir", data_dir, "member", "show", "999"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert "error: There is no member number '999'." in done.stderr
+    modules = set(json.loads(done.stderr.strip().splitlines()[-1])["modules"])
+    assert THE_BOOKS <= modules
+    too_soon = NEVER_AT_START & tops(modules)
+    assert not too_soon
+
+
+def _small_hall(tmp_path) -> str:
     data_dir = str(tmp_path / "hall")
     for args in (["init", "--hall-name", "IBEW Local 000"],
                  ["classes", "add", "Journeyman", "--rate", "45.00", "--from", "2026-01-01"],
                  ["members", "add", "1001", "--first", "Ann", "--last", "Lee", "--class", "Journeyman"]):
         assert treasurer_cli.main(["--data-dir", data_dir, *args]) == 0
-    modules = loaded("--data-dir", data_dir, "member", "show", "1001")
-    assert THE_BOOKS <= modules
-    too_soon = NEVER_AT_START & tops(modules)
-    assert not too_soon
+    return data_dir
 
 
 def test_the_command_table_says_what_the_modules_register():
@@ -94,7 +112,7 @@ def test_the_command_word_is_found_after_global_options():
     assert treasurer_cli.chosen_command([]) is None
     # Commands are matched whatever their case: 'Member Show' loads the member commands too.
     args = treasurer_cli.build_parser(["Member", "Show", "1001"]).parse_args(["Member", "Show", "1001"])
-    assert args.func.__module__ == "treasurer.cli.members" and args.member_number == "1001"
+    assert args.func.__module__ == "treasurer.cli.member" and args.member_number == "1001"
 
 
 def test_a_command_module_missing_from_the_installation_leaves_the_others_working(monkeypatch):
@@ -102,7 +120,7 @@ def test_a_command_module_missing_from_the_installation_leaves_the_others_workin
     assert "fax" not in _parsers(treasurer_cli.build_parser(["--help"]))
     assert "fax" not in _parsers(treasurer_cli.build_parser())
     args = treasurer_cli.build_parser(["member", "show", "1001"]).parse_args(["member", "show", "1001"])
-    assert args.func.__module__ == "treasurer.cli.members"
+    assert args.func.__module__ == "treasurer.cli.member"
 
 
 def test_the_head_revision_known_without_alembic_is_alembic_s_head():

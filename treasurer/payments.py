@@ -13,6 +13,7 @@ from .errors import ValidationError
 from .hall import Hall
 from .ledger import Standing, allocate, load_entries, standing
 from .limits import check_amount
+from .member_sheet import receipt_number
 from .members import find_member
 from .payment_links import close_now, link_ids, settle_open_slips
 from .models import PAYMENT_METHODS, Charge, DuesPeriod, Payment
@@ -22,10 +23,6 @@ from .text_input import clean_name
 PAYMENT_FIELDS = ("member_id", "amount_cents", "method", "status", "received_on", "reference", "recorded_by",
                   "stripe_payment_intent_id", "stripe_charge_id", "stripe_checkout_session_id")
 MANUAL_METHODS = ("cash", "check", "money_order", "other")
-
-
-def receipt_number(payment_id: int) -> str:
-    return f"R{payment_id:06d}"
 
 
 def payment_id_of(receipt: str | int) -> int:

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from . import clock
+from . import clock, member_reads
 from .audit import snapshot
 from .dues import ASSESSED_STATUSES
 from .errors import NotFound, ValidationError
 from .gateway import Gateway
 from .hall import Hall
 from .ledger import allocate, load_entries
+from .member_sheet import SlipHistory, slip_histories
 from .members import find_member
-from .models import AuditEntry, Charge, DuesPeriod, LinkClosure, Member, Slip
+from .models import Charge, DuesPeriod, Member, Slip
 from .payment_links import SLIP_FIELDS, close_links, record_closed_in
 from .periods import parse_period
 
@@ -213,72 +213,14 @@ def list_slips(hall: Hall, status: str | None = None) -> list[Slip]:
         return list(s.scalars(query))
 
 
-@dataclasses.dataclass(frozen=True)
-class SlipHistory:
-    """One of a member's slips and what became of it."""
-    slip_id: int
-    status: str
-    amount_cents: int
-    currency: str
-    periods: str
-    covers: str
-    created_at: str
-    changed_at: str | None      # when it stopped being open (None while open)
-    why: str                    # what closed it, in words ("payment R000012 received"), or ""
-    link_closed: bool           # Stripe confirmed its payment link is switched off
-    url: str
-    pay_by: dt.date
-
-    @property
-    def periods_text(self) -> str:
-        labels = self.periods.split(",")
-        return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]} ({len(labels)} items)"
-
-    @property
-    def when(self) -> str:
-        return (self.changed_at or self.created_at)[:16].replace("T", " ")
-
-    @property
-    def outcome(self) -> str:
-        """What became of the slip, in words."""
-        if self.status == "open":
-            return "open: its link takes payment" if self.url else "open: no payment link yet"
-        what = {"paid": "Paid", "superseded": "Superseded", "void": "Voided", "expired": "Expired"}.get(
-            self.status, self.status.capitalize())
-        link = "" if not self.url else "; link switched off" if self.link_closed else "; link still to switch off"
-        return f"{what}{': ' + self.why if self.why else ''}{link}"
-
-    @property
-    def search(self) -> str:
-        return f"{self.slip_id} {self.periods} {self.status} {self.why} {self.url}".casefold()
-
-
 def member_slips(hall: Hall, member_number: str) -> list[SlipHistory]:
-    """The member's slips, newest first, each with its status, when it changed and why (from the audit log)."""
+    """The member's slips, newest first, each with its status, when it changed and why (from the audit log).
+
+    The same statements 'treasurer member show' runs without SQLAlchemy (treasurer.member_quick)."""
     with hall.read() as s:
-        member = find_member(s, member_number)
-        slips = list(s.scalars(select(Slip).where(Slip.member_id == member.id).order_by(Slip.id.desc())))
+        mid = {"member_id": find_member(s, member_number).id}
+        slips = s.execute(member_reads.slips(), mid).all()
         if not slips:
             return []
-        ids = [str(x.id) for x in slips]
-        changes: dict[str, tuple[str, str]] = {}
-        for entity_id, action, at, after in s.execute(
-                select(AuditEntry.entity_id, AuditEntry.action, AuditEntry.at, AuditEntry.after_json)
-                .where(AuditEntry.entity_type == "slip", AuditEntry.entity_id.in_(ids),
-                       AuditEntry.action.not_in(("slip.create", "slip.link")))
-                .order_by(AuditEntry.seq)):
-            try:
-                why = str((json.loads(after) if after else {}).get("why") or "")
-            except (ValueError, AttributeError):
-                why = ""
-            changes[entity_id] = (at, why or _WHY.get(action, ""))
-        closed = set(s.scalars(select(LinkClosure.slip_id).where(LinkClosure.slip_id.in_([x.id for x in slips]))))
-    result = []
-    for x in slips:
-        at, why = changes.get(str(x.id), (None, "")) if x.status != "open" else (None, "")
-        result.append(SlipHistory(x.id, x.status, x.amount_cents, x.currency, x.periods, x.covers, x.created_at,
-                                  at, why, x.id in closed, x.url or "", x.pay_by))
-    return result
-
-
-_WHY = {"slip.paid": "paid online", "slip.superseded": "replaced by a newer slip", "slip.void": "voided"}
+        return slip_histories(slips, s.execute(member_reads.slip_changes(), mid).all(),
+                              s.scalars(member_reads.closed_links(), mid).all())

@@ -1,14 +1,16 @@
 """How fast the desktop app feels on a big hall (a benchmark, not a timed test: prints figures).
 
-    .venv/bin/python bench/bench_ui.py [--members 5000] [--hall DIR] [--payments 1000] [--skip-burst]
+    .venv/bin/python bench/bench_ui.py [--members 5000] [--hall DIR] [--payments 1000] [--parts ...]
+    .venv/bin/python bench/bench_ui.py --hall DIR --only-burst [--screens payments] [--stall-stacks]
 
 ``--hall DIR`` copies an existing hall (``treasurer demo --data-dir DIR --members 5000``) instead of filling a
 new one (minutes at 5,000 members).  Each figure next to a baseline measured in the same run:
 
 - burst_stall_<screen>: the longest gap between ticks of a 5 ms Qt timer while N signed
   ``checkout.session.completed`` webhooks for N different members arrive at the window's relay as fast as
-  8 connections send them (a separate process), with the window open on that screen.  Baseline: the same
-  burst into the same relay on the same loop with no window.  Target < 50 ms.
+  8 connections send them (a separate process), with the window open on that screen.  The relay is the
+  window's, in its own thread (``ui.relay_runner.RelayThread``); Python's cyclic GC runs on the UI thread, as
+  in the app.  Baseline: the same burst into the same relay with no window.  Target < 50 ms.
 - burst_shown_<screen>: from the last payment written to the books to the screen showing every one of
   them (the Payments table lists them, the Members rows carry them, the Dashboard counts them).  Target < 1 s.
 - start: a separate process from its start to the Dashboard's figures painted, through ``treasurer``'s own
@@ -122,7 +124,12 @@ def fire_events(url: str, numbers: list[str], run: str) -> None:
 
 
 class Ticks:
-    """A 5 ms timer on the UI thread; the longest gap between its ticks is the longest stall."""
+    """A 5 ms timer on the UI thread; the longest gap between its ticks is the longest stall.
+
+    Each gap also keeps the UI thread's own CPU time over it and its time waiting for a core (Linux's
+    schedstat): a gap with little CPU is the thread waiting, for a core on a busy machine (the wait) or for
+    Python's GIL while other threads run (the rest), not the window working.
+    """
 
     def __init__(self):
         from PySide6.QtCore import QTimer
@@ -130,14 +137,25 @@ class Ticks:
         self.timer = QTimer()
         self.timer.setInterval(5)
         self.timer.timeout.connect(self._tick)
-        self.gaps: list[float] = []
+        self.gaps: list[tuple[float, float, float]] = []      # (wall, UI thread CPU, waiting for a core)
         self.last = None
+        self.last_cpu = self.last_wait = 0.0
+        import threading
+
+        self._schedstat = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+
+    def _waited(self) -> float:
+        try:
+            with open(self._schedstat) as f:
+                return int(f.read().split()[1]) / 1e9
+        except OSError:
+            return 0.0
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu, wait = time.perf_counter(), time.thread_time(), self._waited()
         if self.last is not None:
-            self.gaps.append(now - self.last)
-        self.last = now
+            self.gaps.append((now - self.last, cpu - self.last_cpu, wait - self.last_wait))
+        self.last, self.last_cpu, self.last_wait = now, cpu, wait
 
     def start(self) -> None:
         self.gaps, self.last = [], None
@@ -145,12 +163,82 @@ class Ticks:
 
     def stop(self) -> float:
         self.timer.stop()
-        return max(self.gaps) if self.gaps else 0.0
+        return max(wall for wall, *_ in self.gaps) if self.gaps else 0.0
+
+    def longest(self, count: int = 5) -> str:
+        worst = sorted(self.gaps, reverse=True)[:count]
+        return ", ".join(f"{wall * 1000:.0f} ms (CPU {cpu * 1000:.0f}, waiting for a core {wait * 1000:.0f})"
+                         for wall, cpu, wait in worst)
 
 
-def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, settings) -> tuple[float, float, float]:
-    """(longest stall, seconds from the last payment written to every one shown, seconds to write them all)."""
-    import qasync
+def pause(ms: int) -> None:
+    """Let the UI thread's event loop run for ``ms`` milliseconds (as ``app.exec()`` would)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+class StallStacks:
+    """A watchdog thread: while the UI thread has not ticked for ``after`` seconds, sample its stack every 5 ms.
+
+    What it was doing during the stalls, by where: the samples say whether the UI thread was busy in the
+    window's code (which function) or waiting in Qt's event loop for the GIL (other threads working).
+    """
+
+    def __init__(self, ticks: Ticks, after: float = 0.02):
+        import threading
+
+        self.ticks, self.after = ticks, after
+        self.ui = threading.get_ident()
+        self.samples: dict[tuple[str, ...], int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.005):
+            last = self.ticks.last
+            if last is None or time.perf_counter() - last < self.after:
+                continue
+            frame = sys._current_frames().get(self.ui)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)
+            where = tuple(f"{Path(f.filename).name}:{f.name}" for f in stack
+                          if "/ui/" in f.filename or "/treasurer/" in f.filename or "/relay/" in f.filename)
+            inner = f"{Path(stack[-1].filename).name}:{stack[-1].name}" if stack else "?"
+            key = (where[-6:] if where else ("(event loop)",)) + (f"[in {inner}]",)
+            self.samples[key] = self.samples.get(key, 0) + 1
+
+    def report(self, top: int = 12) -> None:
+        total = sum(self.samples.values())
+        if not total:
+            print("  stall stacks: no stall over 20 ms sampled")
+            return
+        print(f"  stall stacks (UI thread sampled every 5 ms while it had not ticked for 20 ms: {total} samples)")
+        for key, count in sorted(self.samples.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"    {count:4d}  {' > '.join(key)}")
+
+
+def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, settings,
+          stacks: bool = False, profile: str | None = None) -> tuple[float, float, float]:
+    """(longest stall, seconds from the last payment written to every one shown, seconds to write them all).
+
+    The relay is the window's: in its own thread (``ui.relay_runner.RelayThread``), with its own asyncio
+    loop; the UI thread runs Qt's event loop only.
+    """
+    import threading
+
     from bench_relay import SECRET  # the load generator signs with it
     from sqlalchemy import func, select
 
@@ -158,10 +246,8 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
     from treasurer.models import Payment
     from ui.app import create_window
     from ui.context import StripeSetup
+    from ui.relay_runner import RelayThread
 
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    app.setQuitOnLastWindowClosed(False)
     ticks = Ticks()
     prefix = f"pi_{run}_"
     wanted = len(numbers)
@@ -188,56 +274,90 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
     before: dict[str, int] = {}
     collected_before = 0
 
-    async def scenario():
-        nonlocal collected_before
+    async def starting():
         relay = Relay(hall, None, mode="webhook", port=0)
         await relay.start()
         relay.add_webhook_secret(SECRET)
-        window = None
-        if screen_title is not None:
-            window = create_window(hall, argparse.Namespace(stripe=StripeSetup("none")), settings, relay)
-            window.resize(1280, 800)
-            window.show()
-            screen = window.show_screen(screen_title)
-            if screen_title == "Members":
-                before.update({r.number: r.standing.credited_cents for r in screen.table.model.rows})
-            if screen_title == "Dashboard":
-                collected_before = screen.data.collected_cents
-            for _ in range(20):
-                await asyncio.sleep(0.01)
-        ticks.start()
-        fire_start = time.perf_counter()
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--fire", relay.webhook_url, "--run", run, "--numbers", ",".join(numbers),
-            stdout=asyncio.subprocess.PIPE)
-        fired = (await proc.stdout.read()).decode()
-        await proc.wait()
-        if "FIRED" not in fired:
-            raise SystemExit(f"the load generator failed: {fired}")
-        written_at = None
-        shown_at = None
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-            if written_at is None and await loop.run_in_executor(None, recorded) >= wanted:
-                written_at = time.perf_counter()
-            if written_at is not None and shown(window):
-                shown_at = time.perf_counter()
-                break
-        stall = ticks.stop()
-        if window is not None:
-            window.close()
-        await relay.stop()
-        if shown_at is None:
-            raise SystemExit(f"burst on {screen_title}: not all shown within the deadline")
-        return stall, shown_at - written_at, written_at - fire_start
+        return relay
 
-    try:
-        return loop.run_until_complete(scenario())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    background = RelayThread().start()
+    got: list = []
+    background.start_relay(starting, lambda relay, error: got.append((relay, error)))
+    deadline = time.monotonic() + 60
+    while not got and time.monotonic() < deadline:
+        pause(10)
+    if not got or got[0][1] is not None:
+        background.stop()
+        raise SystemExit(f"the relay did not start: {got}")
+    relay = got[0][0]
+    window = None
+    if screen_title is not None:
+        window = create_window(hall, argparse.Namespace(stripe=StripeSetup("none")), settings, relay)
+        window.resize(1280, 800)
+        window.show()
+        screen = window.show_screen(screen_title)
+        if screen_title == "Members":
+            before.update({r.number: r.standing.credited_cents for r in screen.table.model.rows})
+        if screen_title == "Dashboard":
+            collected_before = screen.data.collected_cents
+        pause(200)
+    written: list[float] = []
 
+    def watch_writes() -> None:       # off the UI thread, as the old bench did in an executor
+        while recorded() < wanted:
+            time.sleep(0.05)
+        written.append(time.perf_counter())
+
+    watcher = threading.Thread(target=watch_writes, daemon=True)
+    fired: list[str] = []
+    proc = subprocess.Popen([sys.executable, __file__, "--fire", relay.webhook_url, "--run", run,
+                             "--numbers", ",".join(numbers)], stdout=subprocess.PIPE, text=True)
+    reader = threading.Thread(target=lambda: fired.append(proc.communicate()[0]), daemon=True)
+    ticks.start()
+    watch = StallStacks(ticks) if stacks else None
+    if watch:
+        watch.start()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()      # this thread only: the UI thread's work
+        profiler.enable()
+    fire_start = time.perf_counter()
+    reader.start()
+    watcher.start()
+    shown_at = None
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        pause(50)
+        if written and shown(window):
+            shown_at = time.perf_counter()
+            break
+    if profiler:
+        profiler.disable()
+    stall = ticks.stop()
+    if watch:
+        watch.stop()
+    reader.join(60)
+    if window is not None:
+        window.close()
+        window.deleteLater()
+    background.stop()
+    pause(10)
+    if not fired or "FIRED" not in fired[0]:
+        raise SystemExit(f"the load generator failed: {fired}")
+    if shown_at is None:
+        raise SystemExit(f"burst on {screen_title}: not all shown within the deadline")
+    print(f"  longest gaps between ticks: {ticks.longest()}")
+    if watch:
+        watch.report()
+    if profiler:
+        import pstats
+
+        profiler.dump_stats(f"{profile}-{(screen_title or 'none').lower()}.prof")
+        print(f"  UI thread profile: {profile}-{(screen_title or 'none').lower()}.prof; the top by own time:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+    return stall, shown_at - written[0], written[0] - fire_start
 
 
 # Python's old way for the dashboard, the baseline -------------------------------------------------------------
@@ -272,6 +392,13 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=1000)
     parser.add_argument("--parts", default="figures,members,start,burst",
                         help="which figures to measure (comma-separated: figures, members, start, burst)")
+    parser.add_argument("--only-burst", action="store_true", help="the burst part only (as --parts burst)")
+    parser.add_argument("--screens", default="dashboard,members,payments",
+                        help="the burst's screens (comma-separated: dashboard, members, payments)")
+    parser.add_argument("--stall-stacks", action="store_true",
+                        help="sample the UI thread's stack during the burst's stalls (over 20 ms) and print them")
+    parser.add_argument("--profile-ui", metavar="PREFIX",
+                        help="profile the UI thread during each burst (cProfile, PREFIX-<screen>.prof)")
     parser.add_argument("--probe-start", help=argparse.SUPPRESS)
     parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--fire", help=argparse.SUPPRESS)
@@ -306,7 +433,7 @@ def main() -> None:
         print(f"demo hall: {args.members} members in {time.perf_counter() - t:.1f} s")
     today = clock.today()
 
-    parts = set(args.parts.split(","))
+    parts = {"burst"} if args.only_burst else set(args.parts.split(","))
     if "figures" in parts:
         measure_figures(hall, today)
     if "members" in parts:
@@ -315,7 +442,7 @@ def main() -> None:
     if "start" in parts:
         measure_start(tmp)
     if "burst" in parts:
-        measure_bursts(app, tmp, args.payments)
+        measure_bursts(app, tmp, args.payments, args.screens.lower().split(","), args.stall_stacks, args.profile_ui)
     shutil.rmtree(tmp, ignore_errors=True)
     for line in RESULTS:
         print(line)
@@ -402,29 +529,41 @@ def measure_start(tmp: Path) -> None:
     result("start", start * 1000, "ms", bare * 1000)
 
 
-def measure_bursts(app, tmp: Path, n: int) -> None:
+def measure_bursts(app, tmp: Path, n: int, screens: list[str], stacks: bool = False,
+                   profile: str | None = None) -> None:
+    import gc
+
     from sqlalchemy import select
 
     from treasurer.hall import open_hall
     from treasurer.models import Member
+    from ui.app import collect_on_ui_thread
     from ui.settings import AppSettings
 
+    collector = collect_on_ui_thread(app)        # as the app does: Python's cyclic GC on the UI thread only
     hall = open_hall(str(tmp / "hall"), actor="bench")
     with hall.read() as s:
         all_numbers = list(s.scalars(select(Member.member_number).order_by(Member.id)))
     settings = AppSettings()
     settings.last_page = "Dashboard"
-    base_stall, _, base_write = burst(hall, app, None, all_numbers[:n], "base", settings)
+    base_stall, _, base_write = burst(hall, app, None, all_numbers[:n], "base", settings, stacks)
     print(f"burst of {n} payments, no window: longest stall {base_stall * 1000:.0f} ms, "
           f"all written in {base_write:.1f} s")
     for i, title in enumerate(("Dashboard", "Members", "Payments")):
+        if title.lower() not in screens:
+            continue
         numbers = all_numbers[(i + 1) * n % len(all_numbers):][:n]
-        stall, shown, write = burst(hall, app, title, numbers, f"w{i}", settings)
+        cpu = time.thread_time()
+        stall, shown, write = burst(hall, app, title, numbers, f"w{i}", settings, stacks, profile)
+        cpu = time.thread_time() - cpu
         print(f"burst of {n} payments, window on {title}: longest stall {stall * 1000:.0f} ms, all shown "
-              f"{shown * 1000:.0f} ms after the last was written ({write:.1f} s to write them)")
+              f"{shown * 1000:.0f} ms after the last was written ({write:.1f} s to write them; UI thread CPU "
+              f"{cpu:.2f} s in all, window building included)")
         result(f"burst_stall_{title.lower()}", stall * 1000, "ms", base_stall * 1000)
         result(f"burst_shown_{title.lower()}", shown * 1000, "ms", None)
     hall.close()
+    collector.stop()
+    gc.enable()
 
 
 if __name__ == "__main__":

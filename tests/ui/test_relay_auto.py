@@ -8,9 +8,8 @@ import asyncio
 import dataclasses
 import logging
 
-import qasync
-
 from helpers import standard_hall
+
 from sandbox.testing import control, pay
 from treasurer import inbox
 from treasurer.dues import assess
@@ -19,14 +18,9 @@ from treasurer.sync import CURSOR, catch_up
 from ui.relay_runner import start_relay
 
 
-def run_on_qt(qapp, coro_factory):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(coro_factory())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+def run_relay_loop(coro_factory):
+    """On a plain asyncio loop, as the window's relay runs in its own thread."""
+    return asyncio.run(coro_factory())
 
 
 def started(hall, gateway, app_settings, qapp, sandbox=False):
@@ -41,7 +35,7 @@ def started(hall, gateway, app_settings, qapp, sandbox=False):
         finally:
             await relay.stop()
 
-    return run_on_qt(qapp, scenario)
+    return run_relay_loop(scenario)
 
 
 def test_the_window_defaults_to_auto_on_the_relays_port(app_settings):
@@ -159,7 +153,7 @@ def test_a_cursor_stripe_forgot_is_a_sentence_and_the_catch_up_goes_on(hall, gat
             await relay.stop()
 
     with caplog.at_level(logging.WARNING):
-        status = run_on_qt(qapp, scenario)
+        status = run_relay_loop(scenario)
     said = "Stripe no longer knows the last event read (evt_forgotten_by_stripe); reading by date instead."
     assert status.state == "polling"       # the sentence is the card's warning until a clean catch-up
     assert not [w for w in warnings if w and w.startswith("Catching up from Stripe failed")]
@@ -188,7 +182,7 @@ def test_a_port_taken_by_a_headless_relay_is_said_and_the_window_polls(hall, gat
             finally:
                 await relay.stop()
 
-        mode, status = run_on_qt(qapp, scenario)
+        mode, status = run_relay_loop(scenario)
     finally:
         taken.close()
     assert mode == "poll" and status.state == "polling"

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
-import qasync
-
 from helpers import standard_hall
+from relay_thread import start_in_thread
+from uitools import sandbox_args
+
 from sandbox.testing import pay
 from treasurer.dues import assess
 from treasurer.slips import create_slips
 from ui.app import create_window
 from ui.relay_runner import start_relay
-from uitools import sandbox_args
 
 
 def test_a_relay_payment_updates_the_rows_it_touched_on_every_open_screen(hall, gateway, sandbox_url, qapp,
@@ -24,12 +21,8 @@ def test_a_relay_payment_updates_the_rows_it_touched_on_every_open_screen(hall, 
     (slip,), _ = create_slips(hall, gateway, "2026-10", ["1001"], arrears=True)
     app_settings.relay_mode = "webhook"
     app_settings.relay_port = 0
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    qapp.setQuitOnLastWindowClosed(False)
-
-    async def scenario() -> None:
-        relay = await start_relay(hall, gateway, app_settings, sandbox=True)
+    background, relay = start_in_thread(qtbot, lambda: start_relay(hall, gateway, app_settings, sandbox=True))
+    try:
         window = create_window(hall, sandbox_args(sandbox_url), app_settings, relay)
         qtbot.addWidget(window)
         window.show()
@@ -39,12 +32,10 @@ def test_a_relay_payment_updates_the_rows_it_touched_on_every_open_screen(hall, 
         owed = dashboard.data.outstanding_cents
         untouched = next(r for r in members.rows if r.number == "1002")
         assert not payments.table.model.rows
-        started = time.monotonic()
-        await loop.run_in_executor(None, pay, sandbox_url, slip.url.rsplit("/", 1)[1])
-        while time.monotonic() - started < 20 and not (
-                payments.table.model.rows and dashboard.data.outstanding_cents < owed
-                and next(r for r in members.rows if r.number == "1001").balance_cents == 0):
-            await asyncio.sleep(0.05)
+        pay(sandbox_url, slip.url.rsplit("/", 1)[1])
+        qtbot.waitUntil(lambda: bool(payments.table.model.rows and dashboard.data.outstanding_cents < owed
+                                     and next(r for r in members.rows if r.number == "1001").balance_cents == 0),
+                        timeout=20_000)
         (row,) = payments.table.model.rows
         assert (row.member_number, row.amount_cents, row.method) == ("1001", 9000, "card")
         assert "1 payments shown" in payments.total_label.text()
@@ -55,11 +46,5 @@ def test_a_relay_payment_updates_the_rows_it_touched_on_every_open_screen(hall, 
         # Row by row, not a reload: the member the payment did not touch is the very same row object.
         assert next(r for r in members.rows if r.number == "1002") is untouched
         window.close()
-        await relay.stop()
-
-    try:
-        loop.run_until_complete(scenario())
     finally:
-        qapp.setQuitOnLastWindowClosed(True)
-        asyncio.set_event_loop(None)
-        loop.close()
+        background.stop()

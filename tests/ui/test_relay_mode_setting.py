@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import qasync
-
 from ui.relay_runner import start_relay
 
 
 def started_mode(hall, gateway, app_settings, qapp, choice: str):
     app_settings.relay_mode = choice
     app_settings.relay_port = 0
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-
     async def scenario():
         relay = await start_relay(hall, gateway, app_settings, sandbox=True)
         if relay is None:
@@ -23,11 +18,7 @@ def started_mode(hall, gateway, app_settings, qapp, choice: str):
         await relay.stop()
         return mode
 
-    try:
-        return loop.run_until_complete(scenario())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    return asyncio.run(scenario())       # a plain asyncio loop, as in the relay's thread
 
 
 def test_polling_in_settings_polls(hall, gateway, app_settings, qapp):

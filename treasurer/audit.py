@@ -84,7 +84,9 @@ def record_many(session: Session, actor: str, changes: Sequence[Change]) -> None
                  prev_hash=prev, hash=digest)
         )
         prev = digest
-    session.execute(insert(AuditEntry), rows)
+    # Core, on the session's connection: one executemany for them all (the ORM's bulk insert splits the rows into
+    # many statements wherever rows_json is None on some and not on others).
+    session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
 @dataclasses.dataclass(frozen=True)

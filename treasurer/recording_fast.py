@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import re
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from . import audit, audit_rows, clock
 from .audit import Change
@@ -224,8 +224,7 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
              "recorded_by": "stripe", "created_at": stamp, "stripe_payment_intent_id": d.plain.pi_id,
              "stripe_checkout_session_id": d.plain.session_id, "stripe_charge_id": d.plain.charge_id,
              "slip_id": d.slip["id"] if d.slip else None} for d in decided]
-    payment_ids = [row[0] for row in conn.execute(
-        insert(_PAYMENTS).returning(p.id, sort_by_parameter_order=True), rows)]
+    payment_ids = _insert(conn, _PAYMENTS, rows)
 
     items: list[dict] = []              # review items to open, in order
     item_of: dict[int, int] = {}        # index in decided -> index in items
@@ -283,9 +282,7 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
         per_event.append({"receipt": receipt, "slip_steps": slip_steps, "links": tuple(links),
                           "detail": f"recorded {receipt} for {who}"})
 
-    r = _REVIEW.c
-    item_ids = [row[0] for row in conn.execute(insert(_REVIEW).returning(r.id, sort_by_parameter_order=True),
-                                                items)] if items else []
+    item_ids = _insert(conn, _REVIEW, items) if items else []
     if slip_changes:
         conn.execute(update(_SLIPS).where(_SLIPS.c.id == bindparam("b_id")).values(status=bindparam("b_status")),
                      slip_changes)
@@ -334,6 +331,22 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
             if isinstance(obj, Slip) and obj.id in touched_slips:
                 session.expire(obj)
     return outcomes
+
+
+def _insert(conn, table, rows: list[dict]) -> list[int]:
+    """Insert rows in one statement; their new ids, in order (as one flush per row would give them).
+
+    SQLite cannot say in which order RETURNING gives the ids of a many-row insert, so there the ids are chosen
+    here, as SQLite itself would (one past the largest; this transaction holds the write lock); elsewhere the
+    database assigns them and returns them in the rows' order.
+    """
+    key = table.c.id
+    if conn.dialect.name == "sqlite":
+        start = (conn.execute(select(func.max(key))).scalar() or 0) + 1
+        ids = list(range(start, start + len(rows)))
+        conn.execute(insert(table), [{**row, "id": ident} for row, ident in zip(rows, ids)])
+        return ids
+    return [row[0] for row in conn.execute(insert(table).returning(key, sort_by_parameter_order=True), rows)]
 
 
 def _slips(conn, where) -> dict[int, dict]:

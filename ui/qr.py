@@ -10,10 +10,19 @@ holds the two equal.  Should segno's internals ever move, it falls back to ``seg
 
 from __future__ import annotations
 
+import array
+import collections
 import functools
+import gc
 import itertools
+import multiprocessing
 import operator
+import os
 import re
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Self
 
 import segno
 from PySide6.QtCore import QRectF, Qt
@@ -195,33 +204,66 @@ def _penalty(modules: bytes, size: int) -> int:
     return n1 + 3 * blocks + n3 + n4
 
 
+def dark_runs(text: str) -> tuple[int, bytes]:
+    """The symbol's width in modules, and its dark modules as a row's runs: one machine integer each
+    (``x | y << 8 | length << 16``, in an ``array("I")``'s bytes), plain data a worker process can hand over."""
+    matrix = qr_matrix(text)
+    keys = array.array("I", [run.start() | y << 8 | (run.end() - run.start()) << 16
+                             for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(row)])
+    return len(matrix), keys.tobytes()
+
+
+class _Rects(dict):
+    """One QRectF per run, made the first time that run is met: codes share most of them (a run is its place
+    and length, and symbols of one size have the same finder patterns), so 1,000 codes make a few thousand
+    rectangles rather than half a million.  drawRects copies them; nobody changes them."""
+
+    def __missing__(self, key: int) -> QRectF:
+        rect = self[key] = QRectF(key & 0xFF, (key >> 8) & 0xFF, key >> 16, 1)
+        return rect
+
+
+_RECTS = _Rects()
+
+
+def rects_of(code: tuple[int, bytes]) -> tuple[list[QRectF], int]:
+    """``dark_runs``'s answer as the rectangles to fill, in module units, and the width in modules."""
+    size, keys = code
+    return list(map(_RECTS.__getitem__, array.array("I", keys))), size
+
+
 @functools.lru_cache(maxsize=256)
 def module_rects(text: str) -> tuple[list[QRectF], int]:
     """The dark modules as rectangles in module units (a row's dark neighbours make one), and the symbol's
     width in modules, without border.  (Merging them down the rows too saves 2% of the PDF and costs time.)"""
-    matrix = qr_matrix(text)
-    return [QRectF(run.start(), y, run.end() - run.start(), 1)
-            for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(row)], len(matrix)
+    return rects_of(dark_runs(text))
 
 
 @functools.lru_cache(maxsize=256)
 def module_path(text: str) -> QPainterPath:
     """The same rectangles as one path."""
+    return _path(module_rects(text)[0])
+
+
+def _path(rects: list[QRectF]) -> QPainterPath:
     path = QPainterPath()
     path.setFillRule(Qt.FillRule.WindingFill)
-    for r in module_rects(text)[0]:
+    for r in rects:
         path.addRect(r)
     return path
 
 
-def draw_qr(painter: QPainter, text: str, rect: QRectF) -> None:
+def draw_qr(painter: QPainter, text: str, rect: QRectF, codes: QRBatch | None = None) -> None:
     """Fill ``rect`` (a square, quiet zone included) with the code: white ground, black modules.
 
     Into a PDF the modules go as one list of rectangles, which Qt writes as rectangles of one fill (nonzero
     winding, so they join without seams): the same page as one path of them gives, for a quarter of the
     bytes and time.  Elsewhere (the screen's preview, a printer's own engine) they go as that one path.
+    ``codes``, when given, has the code made already (``QRBatch``).
     """
-    rects, size = module_rects(text)
+    engine = painter.paintEngine()
+    to_pdf = engine is not None and engine.type() == QPaintEngine.Type.Pdf
+    rects, size = codes.rects(text) if codes is not None else module_rects(text)
     total = size + 2 * QUIET_ZONE
     scale = min(rect.width(), rect.height()) / total
     painter.save()
@@ -230,10 +272,99 @@ def draw_qr(painter: QPainter, text: str, rect: QRectF) -> None:
     painter.translate(rect.left() + QUIET_ZONE * scale, rect.top() + QUIET_ZONE * scale)
     painter.scale(scale, scale)
     painter.setPen(Qt.PenStyle.NoPen)
-    engine = painter.paintEngine()
-    if engine is not None and engine.type() == QPaintEngine.Type.Pdf:
+    if to_pdf:
         painter.setBrush(Qt.GlobalColor.black)
         painter.drawRects(rects)
     else:
-        painter.fillPath(module_path(text), Qt.GlobalColor.black)
+        painter.fillPath(module_path(text) if codes is None else _path(rects), Qt.GlobalColor.black)
     painter.restore()
+
+
+class QRBatch:
+    """The codes of many texts, made in order by a worker process while this one paints (issue 12: on two
+    cores the codes cost the painting nothing).  ``rects(text)`` answers the next text's rectangles; a text out
+    of turn, or any trouble with the worker, and the code is made here instead, the same way: one function
+    (``dark_runs``) makes every code, so the page is the same whichever process made it.
+
+    The worker is a fork of this process (Linux only, where forking is cheap and safe for pure Python work:
+    it touches no Qt object, collects no garbage and leaves through ``os._exit``).  Elsewhere, and for small
+    batches where starting it costs more than it saves, every code is made here.
+    """
+
+    MIN_FOR_WORKER = 24
+
+    def __init__(self, texts: Sequence[str]):
+        self._pending = collections.deque(texts)
+        self._conn = None
+        self._worker = None
+        if len(texts) >= self.MIN_FOR_WORKER and _can_fork():
+            try:
+                self._start(list(texts))
+            except OSError:
+                self._stop()
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._worker.pid if self._worker is not None else None
+
+    def _start(self, texts: list[str]) -> None:
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        self._conn = receive
+        self._worker = context.Process(target=_make_codes, args=(texts, send), name="qr-codes", daemon=True)
+        self._worker.start()
+        send.close()
+
+    def rects(self, text: str) -> tuple[list[QRectF], int]:
+        if self._conn is not None and self._pending and self._pending[0] == text:
+            self._pending.popleft()
+            try:
+                data = self._conn.recv_bytes()
+            except (EOFError, OSError):
+                self._stop()
+            else:
+                return rects_of((data[0], data[1:]))
+        elif self._conn is not None:
+            self._stop()                            # out of turn: the worker's order no longer holds
+        return module_rects(text)
+
+    def _stop(self) -> None:
+        worker, conn, finished = self._worker, self._conn, not self._pending
+        self._worker = self._conn = None
+        self._pending.clear()
+        if conn is not None:
+            conn.close()
+        if worker is not None:
+            if finished:
+                worker.join(timeout=2)              # it has sent everything and is on its way out
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
+            worker.close()
+
+    def close(self) -> None:
+        self._stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+
+
+def _make_codes(texts: list[str], conn) -> None:
+    """The worker: each text's ``dark_runs`` in turn, sent as one message (the width's byte, then the runs)."""
+    gc.disable()                                   # no Qt wrapper this fork inherited is ever collected here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the command; the parent ends this worker
+    try:
+        for text in texts:
+            size, keys = dark_runs(text)
+            conn.send_bytes(bytes((size,)) + keys)
+    except (BrokenPipeError, OSError):
+        pass                                       # the parent stopped listening: nothing more to do
+    finally:
+        conn.close()

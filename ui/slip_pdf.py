@@ -7,6 +7,7 @@ raster images in PDFs as JPEG, which blurs a QR code).  Runs headless: the CLI c
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import sys
@@ -35,7 +36,7 @@ from treasurer.models import Slip
 from treasurer.private_files import protect, write_private
 
 from . import fmt
-from .qr import draw_qr
+from .qr import QRBatch, draw_qr
 
 LAYOUTS = ("1up", "3up")
 PAPERS = {"letter": QPageSize.PageSizeId.Letter, "a4": QPageSize.PageSizeId.A4}
@@ -154,6 +155,7 @@ def paint_slips(device: QPagedPaintDevice, faces: Sequence[SlipFace], layout: st
         raise UserFacingError("The printer or PDF file could not be opened for printing.")
     per_page = 1 if layout == "1up" else 3
     pages = page_count(len(faces), layout)
+    codes = QRBatch([face.url for face in faces if face.url])     # made by a worker while the pages are painted
     try:
         for page in range(pages):
             if progress is not None and progress(page, pages) is False:
@@ -164,33 +166,35 @@ def paint_slips(device: QPagedPaintDevice, faces: Sequence[SlipFace], layout: st
             painter.scale(dpi / 72.0, dpi / 72.0)
             paper = device.pageLayout().fullRectPoints()
             paint_page(painter, QRectF(0, 0, paper.width(), paper.height()),
-                       faces[page * per_page:(page + 1) * per_page], layout)
+                       faces[page * per_page:(page + 1) * per_page], layout, codes)
             painter.restore()
     finally:
+        codes.close()
         painter.end()
     return pages
 
 
-def paint_page(painter: QPainter, paper: QRectF, faces: Sequence[SlipFace], layout: str) -> None:
+def paint_page(painter: QPainter, paper: QRectF, faces: Sequence[SlipFace], layout: str,
+               codes: QRBatch | None = None) -> None:
     area = paper.marginsRemoved(QMarginsF(MARGIN_PT, MARGIN_PT, MARGIN_PT, MARGIN_PT))
     if layout == "1up":
-        paint_one_up(painter, paper, faces[0])
+        paint_one_up(painter, paper, faces[0], codes)
         return
     height = paper.height() / 3
     for i, face in enumerate(faces):
         panel = QRectF(area.left(), i * height + MARGIN_PT * 0.6, area.width(), height - MARGIN_PT * 1.2)
-        paint_slip(painter, panel, face)
+        paint_slip(painter, panel, face, codes)
     small = _font(SMALL_PT)
     label = "✂ cut here"
     label_w = QFontMetricsF(small).horizontalAdvance(label) + 4
     for i in range(1, min(len(faces), 2) + 1):        # below each slip but the page's last
         y = i * height
-        painter.setPen(QPen(QColor("#777777"), 0.6, Qt.PenStyle.DashLine))
+        painter.setPen(_pen("#777777", 0.6, dashed=True))
         painter.drawLine(QPointF(8, y), QPointF(paper.width() - 8, y))
         label_rect = QRectF(area.left(), y - 7, label_w, 14)
         painter.fillRect(label_rect.adjusted(-4, 0, 4, 0), Qt.GlobalColor.white)
         painter.setFont(small)
-        painter.setPen(QColor("#555555"))
+        painter.setPen(_colour("#555555"))
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
 
 
@@ -212,7 +216,7 @@ class _Column:
              mono: bool = False) -> None:
         painter = self.painter
         painter.setFont(_font(size, bold, mono))
-        painter.setPen(QColor(colour))
+        painter.setPen(_colour(colour))
         # Laid out once: drawing in a tall box answers the box the text took (no boundingRect beforehand).
         box = painter.drawText(QRectF(self.left, self.y, self.width, 2000), _WRAP, text)
         self.y += box.height() + gap
@@ -230,10 +234,10 @@ class _Column:
         """``label`` in grey, ``value`` beside it (wrapped in its own column)."""
         painter = self.painter
         painter.setFont(_font(10))
-        painter.setPen(QColor("#555555"))
+        painter.setPen(_colour("#555555"))
         painter.drawText(QRectF(self.left, self.y + (size - 10) * 0.8, label_w, size * 2), _WRAP, label)
         painter.setFont(_font(size, bold))
-        painter.setPen(QColor("#111111"))
+        painter.setPen(_colour("#111111"))
         box = painter.drawText(QRectF(self.left + label_w, self.y, self.width - label_w, 2000), _WRAP, value)
         self.y += box.height() + gap
 
@@ -242,7 +246,7 @@ def one_line_address(address: str) -> str:
     return ", ".join(part.strip() for part in address.splitlines() if part.strip())
 
 
-def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace) -> None:
+def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace, codes: QRBatch | None = None) -> None:
     """A whole page for one member: their part above a dashed cut line, the stub to return below it."""
     margin = 36.0
     area = paper.marginsRemoved(QMarginsF(margin, margin, margin, margin))
@@ -269,9 +273,9 @@ def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace) -> None:
 
     below = _Column(painter, area.left(), max(left.y, qr_rect.bottom() + 22) + 10, area.width())
     if face.url:
-        draw_qr(painter, face.url, qr_rect)
+        draw_qr(painter, face.url, qr_rect, codes)
         painter.setFont(_font(10))
-        painter.setPen(QColor("#333333"))
+        painter.setPen(_colour("#333333"))
         painter.drawText(QRectF(qr_rect.left() - 20, qr_rect.bottom() + 2, qr_rect.width() + 20, 18),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Scan with a phone camera")
         below.text("Pay online", 13, bold=True, gap=3)
@@ -280,7 +284,7 @@ def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace) -> None:
         below.url(face.url, 12.5, gap=14)
     else:
         painter.setFont(_font(BODY_PT))
-        painter.setPen(QColor("#555555"))
+        painter.setPen(_colour("#555555"))
         painter.drawText(qr_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                          "No online payment link on this slip: pay by check, money order or cash.")
     below.text("Other ways to pay", 13, bold=True, gap=3)
@@ -293,10 +297,10 @@ def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace) -> None:
 
     # The cut line, edge to edge.
     cut_y = area.bottom() - STUB_H_PT - 14
-    painter.setPen(QPen(QColor("#555555"), 0.9, Qt.PenStyle.DashLine))
+    painter.setPen(_pen("#555555", 0.9, dashed=True))
     painter.drawLine(QPointF(paper.left() + 14, cut_y), QPointF(paper.right() - 14, cut_y))
     painter.setFont(_font(9))
-    painter.setPen(QColor("#555555"))
+    painter.setPen(_colour("#555555"))
     label = "✂  cut here and return the part below with your payment"
     label_rect = QRectF(area.left(), cut_y - 7, QFontMetricsF(_font(9)).horizontalAdvance(label) + 2, 14)
     painter.fillRect(label_rect.adjusted(-5, 0, 5, 0), Qt.GlobalColor.white)
@@ -304,7 +308,7 @@ def paint_one_up(painter: QPainter, paper: QRectF, face: SlipFace) -> None:
 
     # The stub.
     stub = QRectF(area.left(), cut_y + 14, area.width(), area.bottom() - cut_y - 14)
-    painter.setPen(QPen(QColor("#444444"), 0.8))
+    painter.setPen(_pen("#444444", 0.8))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRoundedRect(stub, 5, 5)
     inner = stub.adjusted(14, 12, -14, -12)
@@ -342,6 +346,17 @@ def _font(size: float, bold: bool = False, mono: bool = False) -> QFont:
     return font
 
 
+@functools.cache
+def _colour(name: str) -> QColor:
+    """One colour object per name, parsed once (QPainter.setPen copies it)."""
+    return QColor(name)
+
+
+@functools.cache
+def _pen(colour: str, width: float, dashed: bool = False) -> QPen:
+    return QPen(_colour(colour), width, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+
+
 def _make_font(size: float, bold: bool, mono: bool) -> QFont:
     font = QFont("DejaVu Sans Mono" if mono else "DejaVu Sans")
     font.setStyleHint(QFont.StyleHint.Monospace if mono else QFont.StyleHint.SansSerif)
@@ -350,14 +365,14 @@ def _make_font(size: float, bold: bool, mono: bool) -> QFont:
     return font
 
 
-def paint_slip(painter: QPainter, rect: QRectF, face: SlipFace) -> None:
+def paint_slip(painter: QPainter, rect: QRectF, face: SlipFace, codes: QRBatch | None = None) -> None:
     """One slip in ``rect`` (points), a third of a page: who, what, how much, the QR code, the full payment
     address and the other ways to pay.  Type is 9 pt or more, the address whole (wrapped, typewriter face)."""
     pad = 12.0
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    painter.setPen(QPen(QColor("#444444"), 0.8))
+    painter.setPen(_pen("#444444", 0.8))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRoundedRect(rect, 6, 6)
     inner = rect.adjusted(pad, pad, -pad, -pad)
@@ -371,9 +386,9 @@ def paint_slip(painter: QPainter, rect: QRectF, face: SlipFace) -> None:
     painter.setFont(_font(SMALL_PT))
     footer_h = painter.boundingRect(QRectF(0, 0, inner.width(), 1000), flags, other).height()
     footer = QRectF(inner.left(), inner.bottom() - footer_h, inner.width(), footer_h)
-    painter.setPen(QPen(QColor("#bbbbbb"), 0.5))
+    painter.setPen(_pen("#bbbbbb", 0.5))
     painter.drawLine(QPointF(footer.left(), footer.top() - 4), QPointF(footer.right(), footer.top() - 4))
-    painter.setPen(QColor("#333333"))
+    painter.setPen(_colour("#333333"))
     painter.drawText(footer, flags, other)
 
     top_h = footer.top() - 8 - inner.top()
@@ -393,16 +408,16 @@ def paint_slip(painter: QPainter, rect: QRectF, face: SlipFace) -> None:
         left.text(f"This slip is {face.status}: do not pay it.", 10, bold=True, colour="#b3261e", gap=3)
 
     if face.url:
-        draw_qr(painter, face.url, qr_rect)
+        draw_qr(painter, face.url, qr_rect, codes)
         painter.setFont(_font(SMALL_PT))
-        painter.setPen(QColor("#333333"))
+        painter.setPen(_colour("#333333"))
         painter.drawText(QRectF(qr_rect.left() - 15, qr_rect.bottom() + 1, qr_rect.width() + 30, 14),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Scan with a phone camera")
         left.text("Pay online: scan the code, or type this address into a web browser:", SMALL_PT, gap=1)
         left.url(face.url, 10, gap=0)
     else:
         painter.setFont(_font(SMALL_PT))
-        painter.setPen(QColor("#555555"))
+        painter.setPen(_colour("#555555"))
         painter.drawText(qr_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                          "No online payment link on this slip: pay by check or cash.")
     painter.restore()

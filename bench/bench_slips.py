@@ -7,12 +7,15 @@ the offline sandbox (started through the ``treasurer`` command, as the window's 
 times, best of ``--repeat``:
 
 - ``treasurer slips pdf`` as its own process, start-up included, as a treasurer runs it (1-up and 3-up);
-- ``render_slips_pdf`` in this process (the slips read from the books, painted, written), 1-up;
-- the same pages painted with no QR code on them, in this process: the baseline, so the ratio shows what
-  drawing the codes costs.
+- its baseline: a process of the same shape (the CLI's imports, the same slips read from the books, the same
+  pages painted and written) with no QR code on the pages, nor the payment link's lines;
+- ``render_slips_pdf`` in this process (the slips read from the books, painted, written), 1-up, and the same
+  pages without the codes painted in this process: so the ratio shows what drawing the codes costs.
 
-Each figure is wall-clock seconds, and the CPU seconds the work took (on a shared machine the wall clock
-also counts the time others had the processor).  ``--hall DIR`` keeps the hall there and reuses it.
+Each figure is wall-clock seconds, and the CPU seconds the work took: the command's and its QR worker's
+together (on a shared machine the wall clock also counts the time others had the processor; the CPU seconds
+do not).  In process, the painting process's CPU and the worker's are told apart.  Every run is printed; the
+RESULT lines give the best (least wall clock; least CPU).  ``--hall DIR`` keeps the hall there and reuses it.
 """
 
 from __future__ import annotations
@@ -101,14 +104,59 @@ def cli_pdf(data_dir: Path, out: Path, layout: str) -> tuple[float, float]:
     return elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def timed(work) -> tuple[float, float]:
+def baseline_process(data_dir: Path, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of this file run as ``--no-qr-pdf``: the command's work without the codes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--no-qr-pdf", str(data_dir), str(out)],
+                          check=False, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"the baseline failed ({done.returncode}): {done.stderr[-2000:]}")
+    return elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def no_qr_pdf(data_dir: Path, out: Path) -> None:
+    """What ``treasurer slips pdf --layout 1up`` does (cmd_pdf, render_slips_pdf), every slip's link left off."""
+    from treasurer.cli import build_parser
+
+    argv = ["--data-dir", str(data_dir), "slips", "pdf", "--out", str(out), "--layout", "1up"]
+    build_parser(argv).parse_args(argv)      # the command's start-up: what it imports
+
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
+
+    from treasurer.hall import open_hall
+    from treasurer.slips import list_slips
+    from ui import slip_pdf
+
+    hall = open_hall(str(data_dir), actor="bench")
+    chosen = sorted(list_slips(hall, "open"), key=lambda s: (s.member.member_number, s.id))
+    slip_pdf.ensure_gui()
+    faces = [dataclasses.replace(f, url="") for f in slip_pdf.faces_for(hall, chosen)]
+    writer = QPdfWriter(str(out))
+    writer.setResolution(slip_pdf.PDF_DPI)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.Letter), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(0, 0, 0, 0)))
+    slip_pdf.paint_slips(writer, faces, "1up", slip_pdf.PDF_DPI)
+    del writer
+    hall.close()
+
+
+def timed(work) -> tuple[float, float, float]:
+    """Wall seconds, this process's CPU seconds, and its workers' (the children it waited for)."""
     start, cpu = time.perf_counter(), time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     work()
-    return time.perf_counter() - start, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (time.perf_counter() - start, time.process_time() - cpu,
+            (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime))
 
 
-def in_process(data_dir: Path, out: Path, repeat: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Best (wall, CPU) seconds for ``render_slips_pdf`` 1-up, and for the same pages without QR codes."""
+def in_process(data_dir: Path, out: Path, repeat: int) -> tuple[list, list]:
+    """(wall, CPU, workers' CPU) seconds of each run of ``render_slips_pdf`` 1-up, and of the same pages
+    without QR codes."""
     from PySide6.QtCore import QMarginsF
     from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
 
@@ -132,10 +180,17 @@ def in_process(data_dir: Path, out: Path, repeat: int) -> tuple[tuple[float, flo
         slip_pdf.paint_slips(writer, no_qr, "1up", slip_pdf.PDF_DPI)
 
     bare = [timed(baseline) for _ in range(repeat)]
-    return min(full), min(bare)
+    return full, bare
+
+
+def runs(figures: list[tuple[float, ...]]) -> str:
+    return ", ".join(" / ".join(f"{x:.2f}" for x in run) for run in figures)
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--no-qr-pdf":
+        no_qr_pdf(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--slips", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
@@ -153,21 +208,27 @@ def main() -> None:
             print(f"hall with {args.slips} slips built in {time.perf_counter() - t:.1f} s")
         n = int((data_dir / "built").read_text())
 
-        one_up = min(cli_pdf(data_dir, work / "slips-1up.pdf", "1up") for _ in range(args.repeat))
+        one_up, base = [], []
+        for _ in range(args.repeat):          # in turns, so both see the machine alike
+            one_up.append(cli_pdf(data_dir, work / "slips-1up.pdf", "1up"))
+            base.append(baseline_process(data_dir, work / "no-qr.pdf"))
         size = (work / "slips-1up.pdf").stat().st_size
-        print(f"treasurer slips pdf --layout 1up: {one_up[0]:.2f} s ({one_up[1]:.2f} s CPU) for {n} pages, "
-              f"{size / 1e6:.1f} MB")
-        three_up = min(cli_pdf(data_dir, work / "slips-3up.pdf", "3up") for _ in range(args.repeat))
-        print(f"treasurer slips pdf --layout 3up: {three_up[0]:.2f} s ({three_up[1]:.2f} s CPU)")
+        print(f"treasurer slips pdf --layout 1up, {n} pages, {size / 1e6:.1f} MB; wall / CPU s: {runs(one_up)}")
+        print(f"  the same process without QR codes (baseline); wall / CPU s: {runs(base)}")
+        three_up = [cli_pdf(data_dir, work / "slips-3up.pdf", "3up") for _ in range(args.repeat)]
+        print(f"treasurer slips pdf --layout 3up; wall / CPU s: {runs(three_up)}")
         render, bare = in_process(data_dir, work / "inproc.pdf", args.repeat)
-        print(f"render_slips_pdf 1-up in process: {render[0]:.2f} s ({render[1]:.2f} s CPU); the same pages "
-              f"without QR codes: {bare[0]:.2f} s ({bare[1]:.2f} s CPU)")
+        print(f"render_slips_pdf 1-up in process; wall / CPU / the QR worker's CPU s: {runs(render)}")
+        print(f"  the same pages without QR codes; wall / CPU s: {runs([b[:2] for b in bare])}")
 
-    print(f"RESULT slips_pdf_1up_{n}_cli {one_up[0]:.2f} s -")
-    print(f"RESULT slips_pdf_1up_{n}_cli_cpu {one_up[1]:.2f} s -")
-    print(f"RESULT slips_pdf_3up_{n}_cli {three_up[0]:.2f} s -")
-    print(f"RESULT slips_pdf_1up_{n}_render {render[0]:.2f} s {render[0] / bare[0]:.2f}")
-    print(f"RESULT slips_pdf_1up_{n}_render_cpu {render[1]:.2f} s {render[1] / bare[1]:.2f}")
+    def best(figures: list[tuple[float, ...]], i: int) -> float:
+        return min(f[i] for f in figures)
+
+    print(f"RESULT slips_pdf_1up_{n}_cli {best(one_up, 0):.2f} s {best(one_up, 0) / best(base, 0):.2f}")
+    print(f"RESULT slips_pdf_1up_{n}_cli_cpu {best(one_up, 1):.2f} s {best(one_up, 1) / best(base, 1):.2f}")
+    print(f"RESULT slips_pdf_3up_{n}_cli {best(three_up, 0):.2f} s -")
+    print(f"RESULT slips_pdf_1up_{n}_render {best(render, 0):.2f} s {best(render, 0) / best(bare, 0):.2f}")
+    print(f"RESULT slips_pdf_1up_{n}_render_cpu {best(render, 1):.2f} s {best(render, 1) / best(bare, 1):.2f}")
 
 
 if __name__ == "__main__":

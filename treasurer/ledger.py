@@ -18,7 +18,7 @@ from collections import defaultdict
 from sqlalchemy import String, and_, case, func, literal, null, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
-from .models import Adjustment, AdjustmentDecision, Charge, DuesPeriod, Payment
+from .models import Adjustment, AdjustmentDecision, Charge, DuesPeriod, Member, Payment
 
 KIND_ORDER = {"charge": 0, "payment": 0, "adjustment": 1}
 
@@ -205,15 +205,9 @@ def standings_select(today: dt.date, member_ids: list[int] | None = None):
     return _standings_parts(today, member_ids)[0]
 
 
-def _standings_parts(today: dt.date, member_ids: list[int] | None):
-    """``standings_select``'s query, with the credits subquery and member filter ``standings`` reuses.
-
-    A debit is paid when the running total of debits up to it (in FIFO order)
-    is covered by the member's credits; the paid debits are always a prefix.
-    """
-    def only(col):
-        return col.in_(member_ids) if member_ids is not None else true()
-
+def _walk(only, credits):
+    """Each debit of the members ``only`` admits, in FIFO order, with the member's credit (``credits``: member_id,
+    credit) and the running total of their debits up to it (``cum``): a debit is unpaid when ``cum > credit``."""
     months = case((DuesPeriod.frequency == "monthly", 1), else_=3)
     charge_rows = select(
         Charge.member_id.label("member_id"), DuesPeriod.starts_on.label("day"), literal(0).label("kind"),
@@ -227,6 +221,24 @@ def _standings_parts(today: dt.date, member_ids: list[int] | None):
             only(Adjustment.member_id))
     debits = union_all(charge_rows, adjustment_debits).subquery("debits")
 
+    credit = func.coalesce(credits.c.credit, 0)
+    running = func.sum(debits.c.amount).over(
+        partition_by=debits.c.member_id, order_by=(debits.c.day, debits.c.kind, debits.c.ident),
+        rows=(None, 0))
+    walked = select(debits, credit.label("credit"), running.label("cum")).join(
+        credits, credits.c.member_id == debits.c.member_id, isouter=True).subquery("walked")
+    return walked
+
+
+def _standings_parts(today: dt.date, member_ids: list[int] | None):
+    """``standings_select``'s query, with the credits subquery and member filter ``standings`` reuses.
+
+    A debit is paid when the running total of debits up to it (in FIFO order)
+    is covered by the member's credits; the paid debits are always a prefix.
+    """
+    def only(col):
+        return col.in_(member_ids) if member_ids is not None else true()
+
     paid_in = select(Payment.member_id.label("member_id"), Payment.amount_cents.label("amount")).where(
         Payment.status == "completed", Payment.member_id.is_not(None), only(Payment.member_id))
     credit_adjustments = select(Adjustment.member_id, -Adjustment.amount_cents).where(
@@ -236,12 +248,7 @@ def _standings_parts(today: dt.date, member_ids: list[int] | None):
     credits = select(credit_rows.c.member_id, func.sum(credit_rows.c.amount).label("credit")).group_by(
         credit_rows.c.member_id).subquery("credits")
 
-    credit = func.coalesce(credits.c.credit, 0)
-    running = func.sum(debits.c.amount).over(
-        partition_by=debits.c.member_id, order_by=(debits.c.day, debits.c.kind, debits.c.ident),
-        rows=(None, 0))
-    walked = select(debits, credit.label("credit"), running.label("cum")).join(
-        credits, credits.c.member_id == debits.c.member_id, isouter=True).subquery("walked")
+    walked = _walk(only, credits)
 
     w = walked.c
     unpaid = w.cum > w.credit
@@ -257,6 +264,67 @@ def _standings_parts(today: dt.date, member_ids: list[int] | None):
         func.sum(case((overdue, w.months), else_=0)).label("months_in_arrears"),
         func.sum(case((overdue, short), else_=0)).label("overdue_cents"),
     ).group_by(w.member_id), credits, only
+
+
+def standing_totals_select(today: dt.date):
+    """One row per member with debits or credits: (member_id, charged, credited, months_in_arrears,
+    overdue_cents), the same figures as ``standings`` gives, for aggregates over the whole roll (the Dashboard).
+
+    ``standings`` walks every member's debits in order (a window function over every charge).  Here most
+    members need no walk.  The paid debits are always the oldest (a prefix, see ``_standings_parts``), so what
+    a member has not paid, ``charged - clamp(credited, 0, charged)``, is their newest debits.  Every debit dated
+    after the latest start of a period already past its grace day comes after every debit that can be overdue;
+    when those later debits alone cover what the member has not paid, nothing of theirs is overdue.  Only the
+    other members (the few actually behind) are walked.  The per-member sums read covering indexes
+    (migration 0011), so no charge row is visited.
+    """
+    effective = effective_adjustments()
+    overdue_from = select(func.max(DuesPeriod.starts_on)).where(DuesPeriod.grace_ends_on < today).scalar_subquery()
+    no_overdue = overdue_from.is_(None)
+    late_periods = select(DuesPeriod.id).where(or_(no_overdue, DuesPeriod.starts_on > overdue_from))
+    def total(column, *where):
+        """A member's sum, read from a covering index (migration 0011) for each member in turn."""
+        return func.coalesce(select(func.sum(column)).where(*where).scalar_subquery(), 0)
+
+    late_charges = select(Charge.member_id.label("member_id"), func.sum(Charge.amount_cents).label("late")).where(
+        Charge.period_id.in_(late_periods)).group_by(Charge.member_id).subquery("late_charges")
+    is_debit = and_(Adjustment.amount_cents > 0, Adjustment.payment_id.is_(None))
+    late_day = or_(no_overdue, Adjustment.effective_on > overdue_from)
+    adjusted = select(
+        Adjustment.member_id.label("member_id"),
+        func.sum(case((is_debit, Adjustment.amount_cents), else_=0)).label("debit"),
+        func.sum(case((and_(is_debit, late_day), Adjustment.amount_cents), else_=0)).label("late"),
+        func.sum(case((is_debit, 0), else_=-Adjustment.amount_cents)).label("credit"),
+    ).where(effective).group_by(Adjustment.member_id).subquery("adjusted")
+    charged = total(Charge.amount_cents, Charge.member_id == Member.id) + func.coalesce(adjusted.c.debit, 0)
+    late = func.coalesce(late_charges.c.late, 0) + func.coalesce(adjusted.c.late, 0)
+    credited = total(Payment.amount_cents, Payment.member_id == Member.id, Payment.status == "completed") + \
+        func.coalesce(adjusted.c.credit, 0)
+    totals = select(Member.id.label("member_id"), charged.label("charged"), late.label("late"),
+                    credited.label("credited")).select_from(Member).join(
+        late_charges, late_charges.c.member_id == Member.id, isouter=True).join(
+        adjusted, adjusted.c.member_id == Member.id, isouter=True).cte("totals")
+    t = totals.c
+    paid = case((t.credited <= 0, 0), (t.credited >= t.charged, t.charged), else_=t.credited)
+    behind = select(t.member_id).where(t.charged - paid > t.late)
+
+    def only(col):
+        return col.in_(behind)
+
+    walked = _walk(only, select(t.member_id.label("member_id"), t.credited.label("credit")).where(
+        t.member_id.in_(behind)).subquery("credits"))
+    w = walked.c
+    overdue = and_(w.cum > w.credit, w.overdue_after.is_not(None), w.overdue_after < today)
+    short = case((w.amount < w.cum - w.credit, w.amount), else_=w.cum - w.credit)
+    arrears = select(
+        w.member_id.label("member_id"), func.sum(case((overdue, w.months), else_=0)).label("months"),
+        func.sum(case((overdue, short), else_=0)).label("overdue"),
+    ).group_by(w.member_id).subquery("arrears")
+    return select(
+        t.member_id.label("member_id"), t.charged.label("charged"), t.credited.label("credited"),
+        func.coalesce(arrears.c.months, 0).label("months_in_arrears"),
+        func.coalesce(arrears.c.overdue, 0).label("overdue_cents"),
+    ).join(arrears, arrears.c.member_id == t.member_id, isouter=True)
 
 
 def standings(session: Session, today: dt.date, member_ids: list[int] | None = None) -> dict[int, Standing]:

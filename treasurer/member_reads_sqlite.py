@@ -3,7 +3,7 @@
 treasurer/member_reads.py and treasurer/ledger.py, compiled for SQLite: do not edit by hand.
 tests/test_member_quick.py fails if this differs from what they compile to now."""
 
-SCHEMA_REVISION = '0010'
+SCHEMA_REVISION = '0011'
 DEFAULT_CURRENCY = 'usd'
 
 # name: (SQL with :named parameters, the parameters the expression fixes)
@@ -64,6 +64,86 @@ QUERIES = {'adjustments': ('SELECT adjustments.id, adjustments.kind, adjustments
              'WHERE payments.status = :status_1 AND payments.member_id IS NOT NULL AND payments.member_id IN '
              '(:member_id) GROUP BY payments.member_id',
              {'status_1': 'pending'}),
+ 'roll': ('SELECT members.id, members.member_number, members.first_name, members.last_name, members.status \n'
+          'FROM members',
+          {}),
+ 'roll_credits': ('SELECT credits.member_id, credits.credit \n'
+                  'FROM (SELECT credit_rows.member_id AS member_id, sum(credit_rows.amount) AS credit \n'
+                  'FROM (SELECT payments.member_id AS member_id, payments.amount_cents AS amount \n'
+                  'FROM payments \n'
+                  'WHERE payments.status = :status_1 AND payments.member_id IS NOT NULL UNION ALL SELECT '
+                  'adjustments.member_id AS member_id, -adjustments.amount_cents AS anon_1 \n'
+                  'FROM adjustments \n'
+                  'WHERE (adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
+                  'adjustment_decisions.adjustment_id \n'
+                  'FROM adjustment_decisions \n'
+                  'WHERE adjustment_decisions.decision = :decision_1)) AND (adjustments.amount_cents < '
+                  ':amount_cents_1 OR adjustments.payment_id IS NOT NULL)) AS credit_rows GROUP BY '
+                  'credit_rows.member_id) AS credits',
+                  {'amount_cents_1': 0, 'decision_1': 'approved', 'status_1': 'completed'}),
+ 'roll_pending': ('SELECT payments.member_id, sum(payments.amount_cents) AS sum_1 \n'
+                  'FROM payments \n'
+                  'WHERE payments.status = :status_1 AND payments.member_id IS NOT NULL GROUP BY '
+                  'payments.member_id',
+                  {'status_1': 'pending'}),
+ 'roll_standing': ('SELECT walked.member_id AS member_id, sum(walked.amount) AS charged, max(walked.credit) AS '
+                   'credited, max(CASE WHEN (walked.cum <= walked.credit AND walked.period IS NOT NULL) THEN '
+                   'CAST(walked.day AS VARCHAR) || :param_1 || walked.period END) AS paid_through, min(CASE WHEN '
+                   '(walked.cum > walked.credit AND walked.period IS NOT NULL) THEN CAST(walked.day AS VARCHAR) || '
+                   ':param_2 || walked.period END) AS oldest_unpaid, sum(CASE WHEN (walked.cum > walked.credit AND '
+                   'walked.overdue_after IS NOT NULL AND walked.overdue_after < :today) THEN walked.months ELSE '
+                   ':param_3 END) AS months_in_arrears, sum(CASE WHEN (walked.cum > walked.credit AND '
+                   'walked.overdue_after IS NOT NULL AND walked.overdue_after < :today) THEN CASE WHEN '
+                   '(walked.amount < walked.cum - walked.credit) THEN walked.amount ELSE walked.cum - '
+                   'walked.credit END ELSE :param_4 END) AS overdue_cents \n'
+                   'FROM (SELECT debits.member_id AS member_id, debits.day AS day, debits.kind AS kind, '
+                   'debits.ident AS ident, debits.amount AS amount, debits.period AS period, debits.months AS '
+                   'months, debits.overdue_after AS overdue_after, coalesce(credits.credit, :coalesce_1) AS '
+                   'credit, sum(debits.amount) OVER (PARTITION BY debits.member_id ORDER BY debits.day, '
+                   'debits.kind, debits.ident ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum \n'
+                   'FROM (SELECT charges.member_id AS member_id, dues_periods.starts_on AS day, :param_5 AS kind, '
+                   'charges.id AS ident, charges.amount_cents AS amount, dues_periods.code AS period, CASE WHEN '
+                   '(dues_periods.frequency = :frequency_1) THEN :param_6 ELSE :param_7 END AS months, '
+                   'dues_periods.grace_ends_on AS overdue_after \n'
+                   'FROM charges JOIN dues_periods ON charges.period_id = dues_periods.id \n'
+                   'WHERE 1 = 1 UNION ALL SELECT adjustments.member_id AS member_id, adjustments.effective_on AS '
+                   'effective_on, :param_8 AS anon_1, adjustments.id AS id, adjustments.amount_cents AS '
+                   'amount_cents, NULL AS anon_2, :param_9 AS anon_3, NULL AS anon__1 \n'
+                   'FROM adjustments \n'
+                   'WHERE (adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
+                   'adjustment_decisions.adjustment_id \n'
+                   'FROM adjustment_decisions \n'
+                   'WHERE adjustment_decisions.decision = :decision_1)) AND adjustments.amount_cents > '
+                   ':amount_cents_1 AND adjustments.payment_id IS NULL) AS debits LEFT OUTER JOIN (SELECT '
+                   'credit_rows.member_id AS member_id, sum(credit_rows.amount) AS credit \n'
+                   'FROM (SELECT payments.member_id AS member_id, payments.amount_cents AS amount \n'
+                   'FROM payments \n'
+                   'WHERE payments.status = :status_1 AND payments.member_id IS NOT NULL UNION ALL SELECT '
+                   'adjustments.member_id AS member_id, -adjustments.amount_cents AS anon_4 \n'
+                   'FROM adjustments \n'
+                   'WHERE (adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
+                   'adjustment_decisions.adjustment_id \n'
+                   'FROM adjustment_decisions \n'
+                   'WHERE adjustment_decisions.decision = :decision_2)) AND (adjustments.amount_cents < '
+                   ':amount_cents_2 OR adjustments.payment_id IS NOT NULL)) AS credit_rows GROUP BY '
+                   'credit_rows.member_id) AS credits ON credits.member_id = debits.member_id) AS walked GROUP BY '
+                   'walked.member_id',
+                   {'amount_cents_1': 0,
+                    'amount_cents_2': 0,
+                    'coalesce_1': 0,
+                    'decision_1': 'approved',
+                    'decision_2': 'approved',
+                    'frequency_1': 'monthly',
+                    'param_1': '|',
+                    'param_2': '|',
+                    'param_3': 0,
+                    'param_4': 0,
+                    'param_5': 0,
+                    'param_6': 1,
+                    'param_7': 3,
+                    'param_8': 1,
+                    'param_9': 0,
+                    'status_1': 'completed'}),
  'settings': ('SELECT settings."key", settings.value \n'
               'FROM settings \n'
               'WHERE settings."key" IN (:key_1_1, :key_1_2)',

@@ -153,6 +153,9 @@ class Charge(Base):
     __table_args__ = (
         UniqueConstraint("member_id", "period_id", name="uq_charge_member_period"),
         CheckConstraint("amount_cents >= 0", name="ck_charge_amount"),
+        # Covering indexes (migration 0011): per-member and per-period sums read no charge row.
+        Index("ix_charges_member_totals", "member_id", "period_id", "amount_cents"),
+        Index("ix_charges_period_totals", "period_id", "member_id", "amount_cents"),
     )
 
 
@@ -182,6 +185,9 @@ class Payment(Base):
         CheckConstraint(f"method IN {PAYMENT_METHODS}", name="ck_payment_method"),
         CheckConstraint(f"status IN {PAYMENT_STATUSES}", name="ck_payment_status"),
         Index("ix_payments_member", "member_id"),
+        # Covering indexes (migration 0011): each member's completed payments, each day's by method.
+        Index("ix_payments_member_totals", "member_id", "status", "amount_cents"),
+        Index("ix_payments_day_totals", "status", "received_on", "method", "amount_cents"),
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from treasurer import clock
 from treasurer.hall import Hall
-from treasurer.ledger import standings_select
+from treasurer.ledger import standing_totals_select
 
 from . import queries
 
@@ -41,8 +41,9 @@ def month_start(day: dt.date, back: int = 0) -> dt.date:
 
 
 def arrears_figures(hall: Hall, today: dt.date) -> tuple[int, int, list[tuple[str, int, int]]]:
-    """(outstanding cents, members owing, arrears by bucket): SQL aggregates over every member's standing."""
-    st = standings_select(today).subquery("standing")
+    """(outstanding cents, members owing, arrears by bucket): SQL aggregates over every member's standing
+    (``standing_totals_select``: the figures of ``treasurer.ledger.standings``, walking only members behind)."""
+    st = standing_totals_select(today).subquery("standing")
     balance = st.c.charged - st.c.credited
     owing = balance > 0
     columns = [func.coalesce(func.sum(case((owing, balance), else_=0)), 0), func.count(case((owing, 1)))]

@@ -6,6 +6,7 @@ Shape and sameness, not time: the time is bench/bench_cli.py's to measure."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -21,7 +22,7 @@ from treasurer import clock, ledger, member_reads
 from treasurer.adjustments import decide, request_adjustment
 from treasurer.cli import member as member_command
 from treasurer.dues import assess
-from treasurer.member_quick import read_sheet, sqlite_file
+from treasurer.member_quick import read_arrears, read_sheet, sqlite_file
 from treasurer.members import MemberData, add_member, find_member
 from treasurer.models import Adjustment, Payment
 from treasurer.payments import record_payment
@@ -32,8 +33,9 @@ NUMBERS = [str(n) for n in range(1001, 1012)]
 
 NORMAL_PATH = """
 import sys
+import treasurer.cli.arrears
 import treasurer.cli.member
-treasurer.cli.member.QUICK = False
+treasurer.cli.member.QUICK = treasurer.cli.arrears.QUICK = False
 from treasurer.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -126,6 +128,40 @@ def test_the_quick_standing_is_the_ledger_s(varied, hall):
             sheet = read_sheet(varied / "treasurer.sqlite3", number, today)
             assert (sheet.balance_cents, sheet.paid_through, sheet.months_in_arrears, sheet.pending_cents) == (
                 walked.balance_cents, walked.paid_through, walked.months_in_arrears, walked.pending_cents), number
+
+
+def test_arrears_prints_the_same_on_both_paths(varied):
+    for months in ("1", "3", "6"):
+        quick = run_treasurer("arrears", "--months", months, data_dir=varied, env={"TREASURER_TODAY": DAY})
+        normal = normal_path("arrears", "--months", months, data_dir=varied)
+        assert quick.returncode == normal.returncode == 0, quick.stderr + normal.stderr
+        assert quick.stdout == normal.stdout and quick.stderr == normal.stderr == ""
+    listed = run_treasurer("arrears", data_dir=varied, env={"TREASURER_TODAY": DAY}).stdout
+    assert listed.splitlines()[1].startswith("1002       Last1, First1") and "$225.00" in listed.splitlines()[1]
+    assert "No member is 6 or more months in arrears." in quick.stdout
+    assert read_arrears(varied / "treasurer.sqlite3", 1, dt.date.fromisoformat(DAY)) is not None
+
+
+def test_arrears_suspend_goes_the_normal_way(varied):
+    preview = run_treasurer("arrears", "--months", "3", "--suspend", data_dir=varied, env={"TREASURER_TODAY": DAY})
+    assert preview.returncode == 0 and "Run again with --suspend --yes to apply." in preview.stdout
+    done = run_treasurer("arrears", "--months", "3", "--suspend", "--yes", data_dir=varied,
+                         env={"TREASURER_TODAY": DAY})
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("members.") and "Suspended" in done.stdout
+    shown = run_treasurer("member", "show", "1002", data_dir=varied, env={"TREASURER_TODAY": DAY}).stdout
+    assert shown.startswith("1002  Last1, First1  (Journeyman Wireman, suspended)")
+
+
+def test_the_roll_s_quick_standings_are_the_ledger_s(varied, hall):
+    from treasurer.member_quick import _reading, _standings
+
+    today = dt.date.fromisoformat(DAY)
+    quick = _reading(varied / "treasurer.sqlite3", lambda conn: _standings(conn, "roll_", {"today": DAY}))
+    with hall.read() as s:
+        table = ledger.standings(s, today)
+    assert quick.keys() == table.keys() and len(quick) >= 10
+    for mid, standing in table.items():
+        assert dataclasses.astuple(quick[mid]) == dataclasses.astuple(standing), mid
 
 
 def test_errors_are_the_normal_path_s_sentences(varied, tmp_path):

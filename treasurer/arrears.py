@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-from sqlalchemy import select
-
-from . import clock
+from . import clock, member_reads
+from .arrears_list import Arrear, in_arrears
 from .hall import Hall
-from .ledger import Standing, standings
+from .ledger import standings
 from .members import set_status
 from .models import Member
-
-
-@dataclasses.dataclass(frozen=True)
-class Arrear:
-    member_id: int
-    member_number: str
-    name: str
-    status: str
-    standing: Standing
 
 
 def members_in_arrears(hall: Hall, min_months: int = 1) -> list[Arrear]:
@@ -27,13 +15,8 @@ def members_in_arrears(hall: Hall, min_months: int = 1) -> list[Arrear]:
     today = clock.today()
     with hall.read() as s:
         table = standings(s, today)
-        members = s.execute(select(Member.id, Member.member_number, Member.first_name, Member.last_name,
-                                   Member.status)).all()
-    found = [Arrear(mid, number, f"{last}, {first}".strip(", "), status, table[mid])
-             for mid, number, first, last, status in members
-             if mid in table and table[mid].months_in_arrears >= max(1, min_months)]
-    found.sort(key=lambda a: (-a.standing.months_in_arrears, -a.standing.overdue_cents, a.member_number))
-    return found
+        members = s.execute(member_reads.roll()).all()      # as 'treasurer arrears' reads it without SQLAlchemy
+    return in_arrears(members, table, min_months)
 
 
 def suspend_in_arrears(hall: Hall, min_months: int) -> list[Arrear]:

@@ -108,6 +108,11 @@ def closed_links():
         Slip.member_id == MEMBER_ID)))
 
 
+def roll():
+    """(id, number, first name, last name, status) of every member: ``treasurer arrears``' list."""
+    return select(Member.id, Member.member_number, Member.first_name, Member.last_name, Member.status)
+
+
 class _Recorder:
     """Stands in for a session while ``ledger.standings`` builds its statements, and keeps them."""
 
@@ -127,13 +132,13 @@ class _NoRows:
         return []
 
 
-def standing_statements() -> dict:
-    """``ledger.standings``' statements for one member (``member_id``) on a day (``today``): its walk in SQL,
-    the member's pending payments, the member's credits (for a member with nothing charged yet)."""
+def standing_statements(prefix: str = "", member_ids: list | None = None) -> dict:
+    """``ledger.standings``' statements on a day (``today``) for the members given (one: ``member_id``), or
+    the whole roll: its walk in SQL, the pending payments, the credits (for members with nothing charged yet)."""
     recorder = _Recorder()
-    ledger.standings(recorder, TODAY, [MEMBER_ID])
+    ledger.standings(recorder, TODAY, member_ids)
     walk, pending, credits = recorder.statements      # if ledger.standings changes shape, this fails loudly
-    return {"standing": walk, "pending": pending, "credits": credits}
+    return {f"{prefix}standing": walk, f"{prefix}pending": pending, f"{prefix}credits": credits}
 
 
 def statements() -> dict:
@@ -141,7 +146,7 @@ def statements() -> dict:
     return {"member": member(), "settings": hall_settings(), "charges": charges(), "payments": payments(),
             "adjustments": adjustments(), "effective": effective_adjustments(), "decisions": decisions(),
             "slips": slips(), "slip_changes": slip_changes(), "closed_links": closed_links(),
-            **standing_statements()}
+            **standing_statements("", [MEMBER_ID]), "roll": roll(), **standing_statements("roll_")}
 
 
 def compile_for_sqlite(statement) -> tuple[str, dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .. import clock, config
 from ..member_sheet import Sheet
@@ -37,7 +38,15 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def quick_sheet(args: argparse.Namespace) -> Sheet | None:
     """The sheet read without SQLAlchemy, or None for the normal path to answer."""
-    from ..member_quick import read_sheet, sqlite_file
+    from ..member_quick import read_sheet
+
+    path = quick_books(args)
+    return None if path is None else read_sheet(path, args.member_number, clock.today())
+
+
+def quick_books(args: argparse.Namespace) -> Path | None:
+    """The hall's SQLite file, if its books are one that exists (else None: the normal path opens them)."""
+    from ..member_quick import sqlite_file
     from ..private_files import protect_database
 
     folder = config.data_dir(getattr(args, "data_dir", None))
@@ -48,7 +57,7 @@ def quick_sheet(args: argparse.Namespace) -> Sheet | None:
     if not getattr(args, "warned_open_to_others", False):
         args.warned_open_to_others = True
         warn_if_open_to_others(folder)
-    return read_sheet(path, args.member_number, clock.today())
+    return path
 
 
 def normal_sheet(args: argparse.Namespace) -> Sheet:

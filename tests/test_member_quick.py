@@ -207,3 +207,51 @@ def test_what_the_quick_path_cannot_answer_goes_the_normal_way(varied, tmp_path)
 
 def test_the_switch_for_the_normal_path_is_on_by_default():
     assert member_command.QUICK is True
+
+
+def _same_books(hall) -> None:
+    standard_hall(hall, members=4)
+    officers(hall)
+    for month in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        assess(hall, month)
+    record_payment(hall, "1001", 9000, "check", "77", received_on=dt.date(2026, 9, 2))
+    record_payment(hall, "1003", 30000, "cash", received_on=dt.date(2026, 8, 2))
+    request_adjustment(hall, "1004", 2000, "waiver", "Hardship", "Pat Morales", pin=PAT_PIN)
+
+
+def test_a_postgresql_hall_goes_the_normal_way_and_prints_what_sqlite_s_quick_path_prints(tmp_path, monkeypatch):
+    """The same books on PostgreSQL (normal path: SQLAlchemy) and SQLite (quick path) print the same."""
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from treasurer.hall import init_hall, open_hall
+
+    server = os.environ.get("TREASURER_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("no PostgreSQL server: set TREASURER_TEST_POSTGRES_URL")
+    monkeypatch.setenv("TREASURER_TODAY", DAY)
+    name = f"treasurer_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        pg_url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        for folder, url in ((tmp_path / "pg", pg_url), (tmp_path / "lite", None)):
+            hall = open_hall(str(folder), url, actor="tester")
+            init_hall(hall, "IBEW Local 000", "usd")
+            _same_books(hall)
+            hall.close()
+        env = {"TREASURER_TODAY": DAY}
+        for args in (("member", "show", "1001"), ("member", "show", "1003"), ("member", "show", "1004"),
+                     ("arrears",)):
+            on_pg = run_treasurer("--database-url", pg_url, *args, data_dir=tmp_path / "pg", env=env)
+            on_sqlite = run_treasurer(*args, data_dir=tmp_path / "lite", env=env)
+            assert on_pg.returncode == on_sqlite.returncode == 0, on_pg.stderr + on_sqlite.stderr
+            assert on_pg.stdout == on_sqlite.stdout, args
+        assert read_sheet(tmp_path / "lite" / "treasurer.sqlite3", "1001", dt.date.fromisoformat(DAY))
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -49,6 +49,7 @@ class Ingest:
     MAX_DELAY = 1.0
     SLICE = 0.2
     MAX_PROCESS_BATCH = 500
+    READ_AHEAD = 4                  # pages of the Events API read ahead of the one being stored
 
     def __init__(self, hall: Hall, gateway: Gateway | None,
                  on_processed: Callable[[dict[str, Outcome]], None] | None = None):
@@ -255,9 +256,16 @@ class Ingest:
     async def _read_and_store(self, source: str, waiter: _Waiter, again: bool = True) -> sync.CatchUp:
         report = await self.run_in_ledger_thread(sync.start_catch_up, self.hall)
         self._queue(await self.run_in_ledger_thread(inbox.waiting, self.hall, ("pending",), 100_000), waiter)
-        pages = sync.read_pages(self.gateway, report, source)
+        # Read ahead: the next pages are fetched in the network thread while this one is stored and the ones before
+        # it are processed, so a catch-up takes about as long as the reading alone.  Pages are stored in order,
+        # each with the cursor; an error reading comes after every page read before it is stored.
+        ahead: asyncio.Queue = asyncio.Queue(self.READ_AHEAD)
+        reader = asyncio.create_task(self._read_ahead(sync.read_pages(self.gateway, report, source), ahead),
+                                     name="relay-read-ahead")
         try:
-            while page := await self.on_stripe(next, pages, None):
+            while (page := await ahead.get()) is not None:
+                if isinstance(page, BaseException):
+                    raise page
                 self._queue(await self.run_in_ledger_thread(sync.store_page, self.hall, page, report), waiter)
         except GatewayError as exc:
             told = len(report.warnings)
@@ -271,7 +279,19 @@ class Ingest:
                 retried.warnings[:0] = report.warnings
                 return retried
             raise
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
         return report
+
+    async def _read_ahead(self, pages, ahead: asyncio.Queue) -> None:
+        try:
+            while page := await self.on_stripe(next, pages, None):
+                await ahead.put(page)
+        except Exception as exc:  # noqa: BLE001  (told in its place by the one storing the pages)
+            await ahead.put(exc)
+            return
+        await ahead.put(None)
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import re
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import clock
@@ -68,9 +68,12 @@ def store_many(hall: Hall, events: list[Incoming], state: dict[str, str] | None 
     stamp = clock.stamp()
     fresh = []
     rows = []
+    # Core statements on the write transaction's connection: storing is on every acknowledgement's path, and the
+    # inbox is Stripe's copies, outside the audit log (no ORM objects, no flush).
     with hall.db.write() as s:
+        conn = s.connection()
         ids = [e.id for e in events]
-        known = set(s.scalars(select(StripeEvent.id).where(StripeEvent.id.in_(ids))))
+        known = set(conn.execute(select(_EVENTS.c.id).where(_EVENTS.c.id.in_(ids))).scalars())
         for e in events:
             if e.id in known:
                 fresh.append(False)
@@ -80,12 +83,20 @@ def store_many(hall: Hall, events: list[Incoming], state: dict[str, str] | None 
                          "api_version": e.api_version, "payload": e.payload, "source": e.source, "received_at": stamp,
                          "outcome": "pending", "detail": "", "attempts": 0})
             fresh.append(True)
-        if rows:  # one statement for them all (the inbox is Stripe's copies, outside the audit log)
-            s.execute(insert(StripeEvent), rows)
-        _set_state(s, "last_event_at", stamp)
-        for key, value in (state or {}).items():
-            _set_state(s, key, value)
+        if rows:  # one statement for them all
+            conn.execute(insert(_EVENTS), rows)
+        for key, value in {"last_event_at": stamp, **(state or {})}.items():
+            _put_state(conn, key, value)
     return fresh
+
+
+_EVENTS = StripeEvent.__table__
+_STATE = RelayState.__table__
+
+
+def _put_state(conn, key: str, value: str) -> None:
+    if not conn.execute(update(_STATE).where(_STATE.c.key == key).values(value=value)).rowcount:
+        conn.execute(insert(_STATE).values(key=key, value=value))
 
 
 def store(hall: Hall, event: Incoming) -> bool:

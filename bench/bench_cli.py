@@ -4,9 +4,15 @@
 
 Times, as separate processes of the real console script on a demo hall (made fresh unless --hall names one):
 ``treasurer --version``, ``treasurer member show N``, ``treasurer arrears``, and ``python -c pass`` as the
-baseline (Python's own start-up on this machine, in the same run).  The commands take turns, so a busy
+baseline (Python's own start-up on this machine, in the same run).  ``member show`` and ``arrears`` read a
+SQLite hall without SQLAlchemy (treasurer.member_quick); the same two commands on the normal path (SQLAlchemy
+and the models, as on PostgreSQL) are timed too (``*_normal_path``).  The commands take turns, so a busy
 moment of the machine falls on all of them alike; each figure is the median wall-clock time, with the median
-CPU time beside it in the table.  The target: --version and member show under 0.3 s.
+CPU time beside it in the table and in a RESULT line of its own (``*_cpu``, against Python's start-up CPU).
+The target: --version and member show under 0.3 s.
+
+The commands only read, but a hall at an older schema revision is migrated by the normal path: point --hall
+at a copy you may change.
 """
 
 from __future__ import annotations
@@ -22,6 +28,17 @@ import time
 from pathlib import Path
 
 TREASURER = Path(sys.executable).with_name("treasurer")
+
+
+# The normal path of the same command: the quick path switched off (as tests/test_member_quick.py does).
+NORMAL_PATH = """
+import sys
+import treasurer.cli.arrears
+import treasurer.cli.member
+treasurer.cli.member.QUICK = treasurer.cli.arrears.QUICK = False
+from treasurer.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def run(argv: list[str]) -> tuple[float, float]:
@@ -64,6 +81,9 @@ def main() -> None:
             "cli_version": [str(TREASURER), "--version"],
             "cli_member_show": [*tr, "member", "show", number],
             "cli_arrears": [*tr, "arrears"],
+            "cli_member_show_normal_path": [sys.executable, "-c", NORMAL_PATH, "--data-dir", str(home), "member",
+                                            "show", number],
+            "cli_arrears_normal_path": [sys.executable, "-c", NORMAL_PATH, "--data-dir", str(home), "arrears"],
         }
         os.environ.pop("PYTHONPROFILEIMPORTTIME", None)
         for argv in commands.values():          # warm the file cache and the .pyc files
@@ -77,14 +97,20 @@ def main() -> None:
                 cpus[name].append(cpu)
     base_wall = statistics.median(walls["python_startup"])
     base_cpu = statistics.median(cpus["python_startup"])
-    print(f"{'command':18} {'wall ms':>8} {'x python':>9} {'cpu ms':>7} {'x python':>9}   ({args.runs} runs, medians)")
+    print(f"{'command':28} {'wall ms':>8} {'x python':>9} {'cpu ms':>7} {'x python':>9}   ({args.runs} runs, "
+          f"medians; wall min-max)")
     for name in commands:
         wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
-        print(f"{name:18} {wall * 1000:>8.0f} {wall / base_wall:>9.1f} {cpu * 1000:>7.0f} {cpu / base_cpu:>9.1f}")
+        print(f"{name:28} {wall * 1000:>8.0f} {wall / base_wall:>9.1f} {cpu * 1000:>7.0f} {cpu / base_cpu:>9.1f}"
+              f"   {min(walls[name]) * 1000:.0f}-{max(walls[name]) * 1000:.0f}")
     for name in commands:
         wall = statistics.median(walls[name])
         ratio = "-" if name == "python_startup" else f"{wall / base_wall:.2f}"
         print(f"RESULT {name} {wall * 1000:.0f} ms {ratio}")
+    for name in commands:
+        cpu = statistics.median(cpus[name])
+        ratio = "-" if name == "python_startup" else f"{cpu / base_cpu:.2f}"
+        print(f"RESULT {name}_cpu {cpu * 1000:.0f} ms {ratio}")
 
 
 if __name__ == "__main__":

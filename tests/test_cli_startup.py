@@ -1,5 +1,7 @@
-"""A command loads what it uses (issue 12): 'treasurer --version' loads none of the books, 'treasurer member
-show' loads the books but not the migrations, Stripe's SDK, the keyring, the relay, the sandbox or Qt.
+"""A command loads what it uses (issue 12): 'treasurer --version' loads none of the books; 'treasurer member
+show' and 'treasurer arrears' read a SQLite hall without SQLAlchemy or the models (treasurer.member_quick), and
+where they go the normal way they load the books but not the migrations, Stripe's SDK, the keyring, the relay,
+the sandbox or Qt.
 
 Shape, not time: the time is bench/bench_cli.py's to measure."""
 
@@ -62,11 +64,12 @@ def test_a_command_help_loads_its_own_module_only():
     assert not too_soon
 
 
-def test_member_show_reads_a_sqlite_hall_without_sqlalchemy(tmp_path):
+def test_member_show_and_arrears_read_a_sqlite_hall_without_sqlalchemy(tmp_path):
     data_dir = _small_hall(tmp_path)
-    modules = loaded("--data-dir", data_dir, "member", "show", "1001")
-    assert not (NEVER_AT_START | THE_BOOKS) & tops(modules)
-    assert "treasurer.member_quick" in modules
+    for args in (["member", "show", "1001"], ["arrears"]):
+        modules = loaded("--data-dir", data_dir, *args)
+        assert not (NEVER_AT_START | THE_BOOKS) & tops(modules), args
+        assert "treasurer.member_quick" in modules
 
 
 def test_member_show_the_quick_path_cannot_answer_opens_the_books_without_the_migrations(tmp_path):

@@ -24,7 +24,7 @@ from treasurer.cli import member as member_command
 from treasurer.dues import assess
 from treasurer.member_quick import read_arrears, read_sheet, sqlite_file
 from treasurer.members import MemberData, add_member, find_member
-from treasurer.models import Adjustment, Payment
+from treasurer.models import Adjustment, Member, Payment
 from treasurer.payments import record_payment
 from treasurer.slips import create_slips
 
@@ -152,16 +152,32 @@ def test_arrears_suspend_goes_the_normal_way(varied):
     assert shown.startswith("1002  Last1, First1  (Journeyman Wireman, suspended)")
 
 
-def test_the_roll_s_quick_standings_are_the_ledger_s(varied, hall):
+def test_each_member_s_quick_standing_is_ledger_standings_(varied, hall):
     from treasurer.member_quick import _reading, _standings
 
     today = dt.date.fromisoformat(DAY)
-    quick = _reading(varied / "treasurer.sqlite3", lambda conn: _standings(conn, "roll_", {"today": DAY}))
     with hall.read() as s:
-        table = ledger.standings(s, today)
-    assert quick.keys() == table.keys() and len(quick) >= 10
-    for mid, standing in table.items():
-        assert dataclasses.astuple(quick[mid]) == dataclasses.astuple(standing), mid
+        ids = list(s.scalars(member_reads.roll().with_only_columns(Member.id)))
+        table = ledger.standings(s, today, ids)
+    for mid in ids:
+        quick = _reading(varied / "treasurer.sqlite3",
+                         lambda conn, mid=mid: _standings(conn, "", {"member_id": mid, "today": DAY}, [mid]))
+        assert dataclasses.astuple(quick[mid]) == dataclasses.astuple(table[mid]), mid
+
+
+def test_who_is_behind_by_the_totals_is_who_is_behind_by_the_whole_roll_s_standings(varied, hall):
+    """treasurer.arrears picks the members behind with ledger.standing_totals_select, then walks only them: the
+    list is the one ledger.standings over the whole roll gives."""
+    from treasurer.arrears import members_in_arrears
+    from treasurer.arrears_list import in_arrears
+
+    today = dt.date.fromisoformat(DAY)
+    with hall.read() as s:
+        everyone = ledger.standings(s, today)
+        roll = s.execute(member_reads.roll()).all()
+    for months in range(1, 7):
+        assert members_in_arrears(hall, months) == in_arrears(roll, everyone, months), months
+    assert members_in_arrears(hall, 1)
 
 
 def test_errors_are_the_normal_path_s_sentences(varied, tmp_path):

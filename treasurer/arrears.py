@@ -13,9 +13,12 @@ from .models import Member
 def members_in_arrears(hall: Hall, min_months: int = 1) -> list[Arrear]:
     """Oldest arrears first (most months behind, then most owed)."""
     today = clock.today()
+    # As 'treasurer arrears' reads them without SQLAlchemy (treasurer.member_quick): who is behind, by the quick
+    # totals, then those members' standings walked in full.
     with hall.read() as s:
-        table = standings(s, today)
-        members = s.execute(member_reads.roll()).all()      # as 'treasurer arrears' reads it without SQLAlchemy
+        behind = list(s.scalars(member_reads.behind(), {"today": today, "min_months": max(1, min_months)}))
+        table = standings(s, today, behind) if behind else {}
+        members = s.execute(member_reads.roll()).all()
     return in_arrears(members, table, min_months)
 
 

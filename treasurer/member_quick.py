@@ -59,7 +59,11 @@ def read_arrears(path: Path, min_months: int, today: dt.date) -> tuple[str, list
         currency = _currency_if_started(conn)
         if currency is None:
             return None
-        table = _standings(conn, "roll_", {"today": today.isoformat()})
+        day = today.isoformat()
+        # As treasurer.arrears: who is behind by the quick totals, then each of them walked in full.
+        table: dict[int, Standing] = {}
+        for (mid,) in _rows(conn, "behind", today=day, min_months=max(1, min_months)):
+            table.update(_standings(conn, "", {"member_id": mid, "today": day}, [mid]))
         return currency, in_arrears(_rows(conn, "roll"), table, min_months)
 
     return _reading(path, read)

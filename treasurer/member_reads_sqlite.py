@@ -12,6 +12,116 @@ QUERIES = {'adjustments': ('SELECT adjustments.id, adjustments.kind, adjustments
                  'FROM adjustments \n'
                  'WHERE adjustments.member_id = :member_id ORDER BY adjustments.id',
                  {}),
+ 'behind': ('WITH totals AS \n'
+            '(SELECT members.id AS member_id, coalesce((SELECT sum(charges.amount_cents) AS sum_1 \n'
+            'FROM charges \n'
+            'WHERE charges.member_id = members.id), :coalesce_3) + coalesce(adjusted.debit, :coalesce_4) AS '
+            'charged, coalesce(late_charges.late, :coalesce_5) + coalesce(adjusted.late, :coalesce_6) AS late, '
+            'coalesce((SELECT sum(payments.amount_cents) AS sum_2 \n'
+            'FROM payments \n'
+            'WHERE payments.member_id = members.id AND payments.status = :status_1), :coalesce_7) + '
+            'coalesce(adjusted.credit, :coalesce_8) AS credited \n'
+            'FROM members LEFT OUTER JOIN (SELECT charges.member_id AS member_id, sum(charges.amount_cents) AS '
+            'late \n'
+            'FROM charges \n'
+            'WHERE charges.period_id IN (SELECT dues_periods.id \n'
+            'FROM dues_periods \n'
+            'WHERE (SELECT max(dues_periods.starts_on) AS max_1 \n'
+            'FROM dues_periods \n'
+            'WHERE dues_periods.grace_ends_on < :today) IS NULL OR dues_periods.starts_on > (SELECT '
+            'max(dues_periods.starts_on) AS max_1 \n'
+            'FROM dues_periods \n'
+            'WHERE dues_periods.grace_ends_on < :today)) GROUP BY charges.member_id) AS late_charges ON '
+            'late_charges.member_id = members.id LEFT OUTER JOIN (SELECT adjustments.member_id AS member_id, '
+            'sum(CASE WHEN (adjustments.amount_cents > :amount_cents_1 AND adjustments.payment_id IS NULL) THEN '
+            'adjustments.amount_cents ELSE :param_1 END) AS debit, sum(CASE WHEN (adjustments.amount_cents > '
+            ':amount_cents_1 AND adjustments.payment_id IS NULL AND ((SELECT max(dues_periods.starts_on) AS '
+            'max_1 \n'
+            'FROM dues_periods \n'
+            'WHERE dues_periods.grace_ends_on < :today) IS NULL OR adjustments.effective_on > (SELECT '
+            'max(dues_periods.starts_on) AS max_1 \n'
+            'FROM dues_periods \n'
+            'WHERE dues_periods.grace_ends_on < :today))) THEN adjustments.amount_cents ELSE :param_2 END) AS '
+            'late, sum(CASE WHEN (adjustments.amount_cents > :amount_cents_1 AND adjustments.payment_id IS NULL) '
+            'THEN :param_3 ELSE -adjustments.amount_cents END) AS credit \n'
+            'FROM adjustments \n'
+            'WHERE adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
+            'adjustment_decisions.adjustment_id \n'
+            'FROM adjustment_decisions \n'
+            'WHERE adjustment_decisions.decision = :decision_1) GROUP BY adjustments.member_id) AS adjusted ON '
+            'adjusted.member_id = members.id)\n'
+            ' SELECT totals.member_id \n'
+            'FROM (SELECT totals.member_id AS member_id, totals.charged AS charged, totals.credited AS credited, '
+            'coalesce(arrears.months, :coalesce_1) AS months_in_arrears, coalesce(arrears.overdue, :coalesce_2) AS '
+            'overdue_cents \n'
+            'FROM totals LEFT OUTER JOIN (SELECT walked.member_id AS member_id, sum(CASE WHEN (walked.cum > '
+            'walked.credit AND walked.overdue_after IS NOT NULL AND walked.overdue_after < :today) THEN '
+            'walked.months ELSE :param_4 END) AS months, sum(CASE WHEN (walked.cum > walked.credit AND '
+            'walked.overdue_after IS NOT NULL AND walked.overdue_after < :today) THEN CASE WHEN (walked.amount < '
+            'walked.cum - walked.credit) THEN walked.amount ELSE walked.cum - walked.credit END ELSE :param_5 END) '
+            'AS overdue \n'
+            'FROM (SELECT debits.member_id AS member_id, debits.day AS day, debits.kind AS kind, debits.ident AS '
+            'ident, debits.amount AS amount, debits.period AS period, debits.months AS months, '
+            'debits.overdue_after AS overdue_after, coalesce(credits.credit, :coalesce_9) AS credit, '
+            'sum(debits.amount) OVER (PARTITION BY debits.member_id ORDER BY debits.day, debits.kind, debits.ident '
+            'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum \n'
+            'FROM (SELECT charges.member_id AS member_id, dues_periods.starts_on AS day, :param_6 AS kind, '
+            'charges.id AS ident, charges.amount_cents AS amount, dues_periods.code AS period, CASE WHEN '
+            '(dues_periods.frequency = :frequency_1) THEN :param_7 ELSE :param_8 END AS months, '
+            'dues_periods.grace_ends_on AS overdue_after \n'
+            'FROM charges JOIN dues_periods ON charges.period_id = dues_periods.id \n'
+            'WHERE charges.member_id IN (SELECT totals.member_id \n'
+            'FROM totals \n'
+            'WHERE totals.charged - CASE WHEN (totals.credited <= :credited_1) THEN :param_9 WHEN (totals.credited '
+            '>= totals.charged) THEN totals.charged ELSE totals.credited END > totals.late) UNION ALL SELECT '
+            'adjustments.member_id AS member_id, adjustments.effective_on AS effective_on, :param_10 AS anon_1, '
+            'adjustments.id AS id, adjustments.amount_cents AS amount_cents, NULL AS anon_2, :param_11 AS anon_3, '
+            'NULL AS anon__1 \n'
+            'FROM adjustments \n'
+            'WHERE (adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
+            'adjustment_decisions.adjustment_id \n'
+            'FROM adjustment_decisions \n'
+            'WHERE adjustment_decisions.decision = :decision_2)) AND adjustments.amount_cents > :amount_cents_2 '
+            'AND adjustments.payment_id IS NULL AND adjustments.member_id IN (SELECT totals.member_id \n'
+            'FROM totals \n'
+            'WHERE totals.charged - CASE WHEN (totals.credited <= :credited_1) THEN :param_9 WHEN (totals.credited '
+            '>= totals.charged) THEN totals.charged ELSE totals.credited END > totals.late)) AS debits LEFT OUTER '
+            'JOIN (SELECT totals.member_id AS member_id, totals.credited AS credit \n'
+            'FROM totals \n'
+            'WHERE totals.member_id IN (SELECT totals.member_id \n'
+            'FROM totals \n'
+            'WHERE totals.charged - CASE WHEN (totals.credited <= :credited_1) THEN :param_9 WHEN (totals.credited '
+            '>= totals.charged) THEN totals.charged ELSE totals.credited END > totals.late)) AS credits ON '
+            'credits.member_id = debits.member_id) AS walked GROUP BY walked.member_id) AS arrears ON '
+            'arrears.member_id = totals.member_id) AS totals \n'
+            'WHERE totals.months_in_arrears >= :min_months',
+            {'amount_cents_1': 0,
+             'amount_cents_2': 0,
+             'coalesce_1': 0,
+             'coalesce_2': 0,
+             'coalesce_3': 0,
+             'coalesce_4': 0,
+             'coalesce_5': 0,
+             'coalesce_6': 0,
+             'coalesce_7': 0,
+             'coalesce_8': 0,
+             'coalesce_9': 0,
+             'credited_1': 0,
+             'decision_1': 'approved',
+             'decision_2': 'approved',
+             'frequency_1': 'monthly',
+             'param_1': 0,
+             'param_10': 1,
+             'param_11': 0,
+             'param_2': 0,
+             'param_3': 0,
+             'param_4': 0,
+             'param_5': 0,
+             'param_6': 0,
+             'param_7': 1,
+             'param_8': 3,
+             'param_9': 0,
+             'status_1': 'completed'}),
  'charges': ('SELECT dues_periods.starts_on, dues_periods.code, charges.amount_cents \n'
              'FROM charges JOIN dues_periods ON charges.period_id = dues_periods.id \n'
              'WHERE charges.member_id = :member_id ORDER BY dues_periods.starts_on, charges.id',
@@ -67,83 +177,6 @@ QUERIES = {'adjustments': ('SELECT adjustments.id, adjustments.kind, adjustments
  'roll': ('SELECT members.id, members.member_number, members.first_name, members.last_name, members.status \n'
           'FROM members',
           {}),
- 'roll_credits': ('SELECT credits.member_id, credits.credit \n'
-                  'FROM (SELECT credit_rows.member_id AS member_id, sum(credit_rows.amount) AS credit \n'
-                  'FROM (SELECT payments.member_id AS member_id, payments.amount_cents AS amount \n'
-                  'FROM payments \n'
-                  'WHERE payments.status = :status_1 AND payments.member_id IS NOT NULL UNION ALL SELECT '
-                  'adjustments.member_id AS member_id, -adjustments.amount_cents AS anon_1 \n'
-                  'FROM adjustments \n'
-                  'WHERE (adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
-                  'adjustment_decisions.adjustment_id \n'
-                  'FROM adjustment_decisions \n'
-                  'WHERE adjustment_decisions.decision = :decision_1)) AND (adjustments.amount_cents < '
-                  ':amount_cents_1 OR adjustments.payment_id IS NOT NULL)) AS credit_rows GROUP BY '
-                  'credit_rows.member_id) AS credits',
-                  {'amount_cents_1': 0, 'decision_1': 'approved', 'status_1': 'completed'}),
- 'roll_pending': ('SELECT payments.member_id, sum(payments.amount_cents) AS sum_1 \n'
-                  'FROM payments \n'
-                  'WHERE payments.status = :status_1 AND payments.member_id IS NOT NULL GROUP BY '
-                  'payments.member_id',
-                  {'status_1': 'pending'}),
- 'roll_standing': ('SELECT walked.member_id AS member_id, sum(walked.amount) AS charged, max(walked.credit) AS '
-                   'credited, max(CASE WHEN (walked.cum <= walked.credit AND walked.period IS NOT NULL) THEN '
-                   'CAST(walked.day AS VARCHAR) || :param_1 || walked.period END) AS paid_through, min(CASE WHEN '
-                   '(walked.cum > walked.credit AND walked.period IS NOT NULL) THEN CAST(walked.day AS VARCHAR) || '
-                   ':param_2 || walked.period END) AS oldest_unpaid, sum(CASE WHEN (walked.cum > walked.credit AND '
-                   'walked.overdue_after IS NOT NULL AND walked.overdue_after < :today) THEN walked.months ELSE '
-                   ':param_3 END) AS months_in_arrears, sum(CASE WHEN (walked.cum > walked.credit AND '
-                   'walked.overdue_after IS NOT NULL AND walked.overdue_after < :today) THEN CASE WHEN '
-                   '(walked.amount < walked.cum - walked.credit) THEN walked.amount ELSE walked.cum - '
-                   'walked.credit END ELSE :param_4 END) AS overdue_cents \n'
-                   'FROM (SELECT debits.member_id AS member_id, debits.day AS day, debits.kind AS kind, '
-                   'debits.ident AS ident, debits.amount AS amount, debits.period AS period, debits.months AS '
-                   'months, debits.overdue_after AS overdue_after, coalesce(credits.credit, :coalesce_1) AS '
-                   'credit, sum(debits.amount) OVER (PARTITION BY debits.member_id ORDER BY debits.day, '
-                   'debits.kind, debits.ident ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum \n'
-                   'FROM (SELECT charges.member_id AS member_id, dues_periods.starts_on AS day, :param_5 AS kind, '
-                   'charges.id AS ident, charges.amount_cents AS amount, dues_periods.code AS period, CASE WHEN '
-                   '(dues_periods.frequency = :frequency_1) THEN :param_6 ELSE :param_7 END AS months, '
-                   'dues_periods.grace_ends_on AS overdue_after \n'
-                   'FROM charges JOIN dues_periods ON charges.period_id = dues_periods.id \n'
-                   'WHERE 1 = 1 UNION ALL SELECT adjustments.member_id AS member_id, adjustments.effective_on AS '
-                   'effective_on, :param_8 AS anon_1, adjustments.id AS id, adjustments.amount_cents AS '
-                   'amount_cents, NULL AS anon_2, :param_9 AS anon_3, NULL AS anon__1 \n'
-                   'FROM adjustments \n'
-                   'WHERE (adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
-                   'adjustment_decisions.adjustment_id \n'
-                   'FROM adjustment_decisions \n'
-                   'WHERE adjustment_decisions.decision = :decision_1)) AND adjustments.amount_cents > '
-                   ':amount_cents_1 AND adjustments.payment_id IS NULL) AS debits LEFT OUTER JOIN (SELECT '
-                   'credit_rows.member_id AS member_id, sum(credit_rows.amount) AS credit \n'
-                   'FROM (SELECT payments.member_id AS member_id, payments.amount_cents AS amount \n'
-                   'FROM payments \n'
-                   'WHERE payments.status = :status_1 AND payments.member_id IS NOT NULL UNION ALL SELECT '
-                   'adjustments.member_id AS member_id, -adjustments.amount_cents AS anon_4 \n'
-                   'FROM adjustments \n'
-                   'WHERE (adjustments.needs_approval IS 0 OR adjustments.id IN (SELECT '
-                   'adjustment_decisions.adjustment_id \n'
-                   'FROM adjustment_decisions \n'
-                   'WHERE adjustment_decisions.decision = :decision_2)) AND (adjustments.amount_cents < '
-                   ':amount_cents_2 OR adjustments.payment_id IS NOT NULL)) AS credit_rows GROUP BY '
-                   'credit_rows.member_id) AS credits ON credits.member_id = debits.member_id) AS walked GROUP BY '
-                   'walked.member_id',
-                   {'amount_cents_1': 0,
-                    'amount_cents_2': 0,
-                    'coalesce_1': 0,
-                    'decision_1': 'approved',
-                    'decision_2': 'approved',
-                    'frequency_1': 'monthly',
-                    'param_1': '|',
-                    'param_2': '|',
-                    'param_3': 0,
-                    'param_4': 0,
-                    'param_5': 0,
-                    'param_6': 1,
-                    'param_7': 3,
-                    'param_8': 1,
-                    'param_9': 0,
-                    'status_1': 'completed'}),
  'settings': ('SELECT settings."key", settings.value \n'
               'FROM settings \n'
               'WHERE settings."key" IN (:key_1_1, :key_1_2)',

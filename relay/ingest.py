@@ -60,7 +60,8 @@ class Ingest:
         self._to_process: list[str] = []
         self._since: float | None = None        # when the oldest event waiting to be processed was stored
         self._last_arrival = 0.0
-        self._per_event = 0.005                  # seconds one event's processing took, recently
+        self._stored_at = 0.0                     # when the last store finished
+        self._per_event = 0.001                  # seconds one event's processing took, recently
         self._jobs: list[tuple[Callable, tuple, asyncio.Future]] = []
         self._wake = asyncio.Event()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="relay-db")
@@ -119,9 +120,14 @@ class Ingest:
         self._to_process.extend(ids)
 
     def _lull(self) -> float:
-        """Seconds to wait before processing, to let a burst of webhooks be acknowledged first (0: process now)."""
+        """Seconds to wait before processing, to let a burst of webhooks be acknowledged first (0: process now).
+
+        A lull is ``QUIET`` seconds in which nothing arrived while this thread was free to store it: counted from
+        the last arrival or the end of the last store, whichever is later (a store that took longer than
+        ``QUIET``, waiting on the disk, is not a lull: the senders were waiting for its acknowledgements).
+        """
         now = time.monotonic()
-        quiet_in = self._last_arrival + self.QUIET - now
+        quiet_in = max(self._last_arrival, self._stored_at) + self.QUIET - now
         overdue_in = (self._since or now) + self.MAX_DELAY - now
         return max(0.0, min(quiet_in, overdue_in))
 
@@ -172,6 +178,7 @@ class Ingest:
             if not batch[0][1].done():  # nothing is acknowledged: Stripe sends it again
                 batch[0][1].set_exception(exc)
             return
+        self._stored_at = time.monotonic()
         self._add_to_process([event.id for (event, _), is_new in zip(batch, fresh) if is_new])
         for (event, future), is_new in zip(batch, fresh):
             if not future.done():

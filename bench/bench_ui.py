@@ -142,14 +142,16 @@ class Ticks:
         self.last_cpu = self.last_wait = 0.0
         import threading
 
-        self._schedstat = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+        try:
+            self._schedstat: int | None = os.open(f"/proc/self/task/{threading.get_native_id()}/schedstat",
+                                                  os.O_RDONLY)
+        except OSError:
+            self._schedstat = None
 
     def _waited(self) -> float:
-        try:
-            with open(self._schedstat) as f:
-                return int(f.read().split()[1]) / 1e9
-        except OSError:
+        if self._schedstat is None:
             return 0.0
+        return int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
 
     def _tick(self) -> None:
         now, cpu, wait = time.perf_counter(), time.thread_time(), self._waited()
@@ -169,6 +171,60 @@ class Ticks:
         worst = sorted(self.gaps, reverse=True)[:count]
         return ", ".join(f"{wall * 1000:.0f} ms (CPU {cpu * 1000:.0f}, waiting for a core {wait * 1000:.0f})"
                          for wall, cpu, wait in worst)
+
+    def busiest(self) -> tuple[float, float]:
+        """(the most UI-thread CPU in one gap, the longest gap less its wait for a core), in seconds."""
+        if not self.gaps:
+            return 0.0, 0.0
+        return max(cpu for _, cpu, _ in self.gaps), max(wall - wait for wall, _, wait in self.gaps)
+
+
+class UiWork:
+    """Each piece of the window's work on the UI thread after relay events, timed (wall and CPU): what a
+    follow-up shows (``MainWindow._show_followed``), what a relay notice does (``_relay_changed``), what the
+    window does with what changed (``_take``), and each of Python's collections (``gc.callbacks``)."""
+
+    def __init__(self):
+        self.times: dict[str, list[tuple[float, float]]] = {}
+        self._gc_started: tuple[float, float] | None = None
+
+    current: UiWork | None = None
+
+    @staticmethod
+    def wrap(window_class) -> None:
+        """Time these methods of every window (the class's, so that listeners added at start are timed too)."""
+        if getattr(window_class, "_bench_timed", False):
+            return
+        window_class._bench_timed = True
+        for name in ("_show_followed", "_relay_changed", "_take"):
+            original = getattr(window_class, name)
+
+            def timed(self, *args, _original=original, _name=name, **kwargs):
+                wall, cpu = time.perf_counter(), time.thread_time()
+                try:
+                    return _original(self, *args, **kwargs)
+                finally:
+                    if UiWork.current is not None:
+                        label = f"{_name}({args[0]})" if _name == "_show_followed" else _name
+                        UiWork.current.times.setdefault(label, []).append(
+                            (time.perf_counter() - wall, time.thread_time() - cpu))
+
+            setattr(window_class, name, timed)
+
+    def gc_callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = (time.perf_counter(), time.thread_time())
+        elif self._gc_started is not None:
+            wall, cpu = self._gc_started
+            self.times.setdefault(f"gc.collect({info['generation']})", []).append(
+                (time.perf_counter() - wall, time.thread_time() - cpu))
+            self._gc_started = None
+
+    def report(self) -> None:
+        for label, values in sorted(self.times.items()):
+            walls, cpus = [w for w, _ in values], [c for _, c in values]
+            print(f"  UI work {label}: {len(values)} times, longest {max(walls) * 1000:.1f} ms "
+                  f"(CPU {max(cpus) * 1000:.1f}), in all {sum(walls) * 1000:.0f} ms (CPU {sum(cpus) * 1000:.0f})")
 
 
 def pause(ms: int) -> None:
@@ -237,6 +293,7 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
     The relay is the window's: in its own thread (``ui.relay_runner.RelayThread``), with its own asyncio
     loop; the UI thread runs Qt's event loop only.
     """
+    import gc
     import threading
 
     from bench_relay import SECRET  # the load generator signs with it
@@ -246,9 +303,12 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
     from treasurer.models import Payment
     from ui.app import create_window
     from ui.context import StripeSetup
+    from ui.main_window import MainWindow
     from ui.relay_runner import RelayThread
 
+    UiWork.wrap(MainWindow)
     ticks = Ticks()
+    work = UiWork()
     prefix = f"pi_{run}_"
     wanted = len(numbers)
 
@@ -323,6 +383,8 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
 
         profiler = cProfile.Profile()      # this thread only: the UI thread's work
         profiler.enable()
+    gc.callbacks.append(work.gc_callback)
+    UiWork.current = work
     fire_start = time.perf_counter()
     reader.start()
     watcher.start()
@@ -336,6 +398,8 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
     if profiler:
         profiler.disable()
     stall = ticks.stop()
+    gc.callbacks.remove(work.gc_callback)
+    UiWork.current = None
     if watch:
         watch.stop()
     reader.join(60)
@@ -349,6 +413,10 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
     if shown_at is None:
         raise SystemExit(f"burst on {screen_title}: not all shown within the deadline")
     print(f"  longest gaps between ticks: {ticks.longest()}")
+    busiest_cpu, less_waiting = ticks.busiest()
+    print(f"  the most UI-thread CPU in one gap: {busiest_cpu * 1000:.0f} ms; the longest gap less its wait for a "
+          f"core: {less_waiting * 1000:.0f} ms")
+    work.report()
     if watch:
         watch.report()
     if profiler:
@@ -399,6 +467,8 @@ def main() -> None:
                         help="sample the UI thread's stack during the burst's stalls (over 20 ms) and print them")
     parser.add_argument("--profile-ui", metavar="PREFIX",
                         help="profile the UI thread during each burst (cProfile, PREFIX-<screen>.prof)")
+    parser.add_argument("--switch-interval", type=float,
+                        help="Python's thread switch interval during the burst, in ms (default: the app's)")
     parser.add_argument("--probe-start", help=argparse.SUPPRESS)
     parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--fire", help=argparse.SUPPRESS)
@@ -442,7 +512,8 @@ def main() -> None:
     if "start" in parts:
         measure_start(tmp)
     if "burst" in parts:
-        measure_bursts(app, tmp, args.payments, args.screens.lower().split(","), args.stall_stacks, args.profile_ui)
+        measure_bursts(app, tmp, args.payments, args.screens.lower().split(","), args.stall_stacks, args.profile_ui,
+                       args.switch_interval)
     shutil.rmtree(tmp, ignore_errors=True)
     for line in RESULTS:
         print(line)
@@ -530,17 +601,20 @@ def measure_start(tmp: Path) -> None:
 
 
 def measure_bursts(app, tmp: Path, n: int, screens: list[str], stacks: bool = False,
-                   profile: str | None = None) -> None:
+                   profile: str | None = None, switch_ms: float | None = None) -> None:
     import gc
 
     from sqlalchemy import select
 
     from treasurer.hall import open_hall
     from treasurer.models import Member
-    from ui.app import collect_on_ui_thread
+    from ui.app import UI_SWITCH_INTERVAL, collect_on_ui_thread
     from ui.settings import AppSettings
 
+    switch_before = sys.getswitchinterval()
+    sys.setswitchinterval(switch_ms / 1000 if switch_ms else UI_SWITCH_INTERVAL)   # as the app does
     collector = collect_on_ui_thread(app)        # as the app does: Python's cyclic GC on the UI thread only
+    collector.thorough()                         # as at the app's first quiet moment after start-up
     hall = open_hall(str(tmp / "hall"), actor="bench")
     with hall.read() as s:
         all_numbers = list(s.scalars(select(Member.member_number).order_by(Member.id)))
@@ -564,6 +638,7 @@ def measure_bursts(app, tmp: Path, n: int, screens: list[str], stacks: bool = Fa
     hall.close()
     collector.stop()
     gc.enable()
+    sys.setswitchinterval(switch_before)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,7 @@ class StripeCli:
             if task:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        await _read_to_the_end(self._process)
         self.on_state("stopped", "the Stripe CLI was stopped")
 
     async def restart(self, reason: str) -> None:
@@ -116,7 +117,7 @@ class StripeCli:
             _signal_group(proc.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(proc.wait(), timeout=5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 _signal_group(proc.pid, signal.SIGKILL)
                 await proc.wait()
 
@@ -128,7 +129,7 @@ class StripeCli:
                 await self._run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure: said, then the CLI starts again
                 self.on_state("error", f"the Stripe CLI failed: {exc}")
                 log.warning("stripe cli: %s", exc)
             if self._stopping:
@@ -181,6 +182,16 @@ class StripeCli:
             if (now_wall - wall) - (now_mono - mono) > self.clock_jump_seconds:
                 await self.restart("the computer was asleep")
             wall, mono = now_wall, now_mono
+
+
+async def _read_to_the_end(proc: asyncio.subprocess.Process | None) -> None:
+    """A stopped CLI's pipes read to their end, so that its transport closes now, on this loop, rather than
+    when a later garbage collection finds it (after the relay's loop closed, in the window: an error)."""
+    if proc is None:
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(proc.communicate(), 5)
+    await asyncio.sleep(0)
 
 
 async def _drain(stream, sink) -> None:

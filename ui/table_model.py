@@ -46,9 +46,12 @@ class RecordTableModel(QAbstractTableModel):
         self.columns = list(columns)
         self.rows: list[Any] = []
         self._warn_brush = QBrush(self.WARN)
+        self._by_identity: dict[Any, Any] | None = None       # kept between upserts (see upsert)
+        self._identity_of: Callable[[Any], Any] | None = None
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
+        self._by_identity = None
         self.rows = list(rows)
         if self._sort is not None:
             self.rows, self._keys = self._ordered(self.rows)
@@ -64,13 +67,26 @@ class RecordTableModel(QAbstractTableModel):
         """
         if not records:
             return
-        position = {identity(r): i for i, r in enumerate(self.rows)}
+        latest = {identity(r): r for r in records}          # the same row twice: the last one
+        # Every row by identity, made on the first upsert after a reload and kept up to date after (making
+        # it looks at every row: on a big table that is most of an upsert's cost, once per burst at most).
+        if self._by_identity is None or self._identity_of is not identity:
+            self._by_identity = {identity(r): r for r in self.rows}
+            self._identity_of = identity
+        known = self._by_identity
         key = self._sort_key()
         changed: list[int] = []
         moved: list[int] = []
         added: list[Any] = []
-        for record in records:
-            i = position.get(identity(record))
+        positions: dict[int, int] | None = None
+        for ident, record in latest.items():
+            old = known.get(ident)
+            i = None if old is None else self._row_of(old, key)
+            if i is None and old is not None:
+                if positions is None:                       # not where its sort key says: look at every row
+                    positions = {id(r): j for j, r in enumerate(self.rows)}
+                i = positions.get(id(old))
+            known[ident] = record
             if i is None:
                 added.append(record)
             elif key is not None and key(record) != self._keys[i]:
@@ -153,6 +169,20 @@ class RecordTableModel(QAbstractTableModel):
         self._keys = [keys[i] for i in order_rows]
         self.changePersistentIndexList(before, [self.index(new_position[i.row()], i.column()) for i in before])
         self.layoutChanged.emit()
+
+    def _row_of(self, record: Any, key: Callable[[Any], Any] | None) -> int | None:
+        """Where this very record is: among the rows with its sort key (a binary search), else None."""
+        if key is None or self._sort is None or len(self._keys) != len(self.rows):
+            return None
+        k = key(record)
+        descending = self._sort[1] == Qt.SortOrder.DescendingOrder
+        end = _place(self._keys, k, descending)            # after the rows with this key
+        j = end - 1
+        while j >= 0 and self._keys[j] == k:
+            if self.rows[j] is record:
+                return j
+            j -= 1
+        return None
 
     def record(self, row: int) -> Any:
         return self.rows[row]

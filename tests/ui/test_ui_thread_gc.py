@@ -1,0 +1,40 @@
+"""Python's cyclic collection on the UI thread only (ui.app.collect_on_ui_thread): what survives a full
+collection is frozen, so later full collections only look at what came since; a thorough collection in a
+quiet moment still frees cycles among frozen objects."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+
+class Node:
+    def __init__(self):
+        self.other = self
+
+
+def test_a_full_collection_freezes_what_survives_and_a_thorough_one_frees_frozen_cycles(qapp):
+    from ui.app import collect_on_ui_thread
+
+    collector = collect_on_ui_thread(qapp)
+    try:
+        assert not gc.isenabled()
+        node = Node()
+        alive = weakref.ref(node)
+        gc.collect(1)                       # as if young collections had moved it to the old generation
+        threshold = gc.get_threshold()
+        gc.set_threshold(threshold[0], threshold[1], 0)
+        try:
+            collector.collect()             # a full collection is due: it runs, and freezes what survives
+        finally:
+            gc.set_threshold(*threshold)
+        assert gc.get_freeze_count() > 0
+        del node                            # a cycle among frozen objects: no young or full collection frees it
+        gc.collect()
+        assert alive() is not None
+        collector.thorough()                # the quiet moment's collection: thawed, collected, frozen again
+        assert alive() is None and gc.get_freeze_count() > 0
+    finally:
+        collector.stop()
+        gc.enable()
+    assert gc.get_freeze_count() == 0

@@ -363,12 +363,12 @@ def _can_fork() -> bool:
 def _make_codes(texts: list[str], conn) -> None:
     """The worker: each text's ``dark_runs`` in turn, sent as one message (the width's byte, then the runs)."""
     gc.disable()                                   # no Qt wrapper this fork inherited is ever collected here
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the command; the parent ends this worker
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the command; the parent ends this worker
         for text in texts:
             size, keys = dark_runs(text)
             conn.send_bytes(bytes((size,)) + keys)
-    except (BrokenPipeError, OSError):
-        pass                                       # the parent stopped listening: nothing more to do
+    except Exception:  # noqa: BLE001
+        return      # the parent stopped listening, or a text makes no code: the parent makes the rest itself
     finally:
         conn.close()

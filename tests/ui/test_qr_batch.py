@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+import segno
 import zxingcpp
 from PySide6.QtGui import QImage
 
@@ -84,3 +85,15 @@ def test_every_page_of_a_big_batch_reads_back_as_its_own_link(hall, gateway, tmp
         image = QImage(str(png)).convertToFormat(QImage.Format.Format_Grayscale8)
         pages.append([code.text for code in zxingcpp.read_barcodes(image)])
     assert pages == [[s.url] for s in slips]
+
+
+def test_a_text_too_long_for_a_code_fails_here_as_it_always_did_and_the_worker_says_nothing(capfd):
+    texts = links(QRBatch.MIN_FOR_WORKER) + ["x" * 5000] + links(3)
+    with QRBatch(texts) as batch:
+        pid = batch.worker_pid
+        made = [batch.rects(text) for text in texts[:QRBatch.MIN_FOR_WORKER]]
+        with pytest.raises(segno.DataOverflowError):
+            batch.rects("x" * 5000)
+        rest = [batch.rects(text) for text in texts[-3:]]
+    assert made + rest == [module_rects(t) for t in texts[:QRBatch.MIN_FOR_WORKER] + texts[-3:]]
+    assert gone(pid) and capfd.readouterr().err == ""

@@ -85,7 +85,9 @@ def main() -> None:
                                             "show", number],
             "cli_arrears_normal_path": [sys.executable, "-c", NORMAL_PATH, "--data-dir", str(home), "arrears"],
         }
-        os.environ.pop("PYTHONPROFILEIMPORTTIME", None)
+        # An installed program has its .pyc files: let the warm-up write them (as bench_ui.py does).
+        for name in ("PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE"):
+            os.environ.pop(name, None)
         for argv in commands.values():          # warm the file cache and the .pyc files
             run(argv)
         walls: dict[str, list[float]] = {name: [] for name in commands}

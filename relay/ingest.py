@@ -61,6 +61,7 @@ class Ingest:
         self._since: float | None = None        # when the oldest event waiting to be processed was stored
         self._last_arrival = 0.0
         self._stored_at = 0.0                     # when the last store finished
+        self._reading = False                     # a catch-up is reading pages from the Events API
         self._per_event = 0.001                  # seconds one event's processing took, recently
         self._jobs: list[tuple[Callable, tuple, asyncio.Future]] = []
         self._wake = asyncio.Event()
@@ -128,6 +129,8 @@ class Ingest:
         """
         now = time.monotonic()
         quiet_in = max(self._last_arrival, self._stored_at) + self.QUIET - now
+        if self._reading and len(self._to_process) < self.MAX_PROCESS_BATCH:
+            quiet_in = self.MAX_DELAY     # a catch-up reading pages: process in full batches (or when overdue)
         overdue_in = (self._since or now) + self.MAX_DELAY - now
         return max(0.0, min(quiet_in, overdue_in))
 
@@ -269,12 +272,15 @@ class Ingest:
         ahead: asyncio.Queue = asyncio.Queue(self.READ_AHEAD)
         reader = asyncio.create_task(self._read_ahead(sync.read_pages(self.gateway, report, source), ahead),
                                      name="relay-read-ahead")
+        self._reading = True
         try:
             while (page := await ahead.get()) is not None:
                 if isinstance(page, BaseException):
                     raise page
                 self._queue(await self.run_in_ledger_thread(sync.store_page, self.hall, page, report), waiter)
+            self._done_reading()
         except GatewayError as exc:
+            self._done_reading()
             told = len(report.warnings)
             await self.run_in_ledger_thread(sync.read_failed, self.hall, report, exc)
             await waiter.done.wait()  # what was stored is in the books before the error is told
@@ -287,9 +293,15 @@ class Ingest:
                 return retried
             raise
         finally:
+            self._done_reading()
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         return report
+
+    def _done_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._wake.set()        # what is left is processed now
 
     async def _read_ahead(self, pages, ahead: asyncio.Queue) -> None:
         try:

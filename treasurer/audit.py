@@ -31,13 +31,19 @@ _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 def canonical_json(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    return _CANONICAL(value)
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# The same text as json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+# default=_json_default), from one encoder.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=_json_default).encode
 
 
 def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, entity_type: str,

@@ -39,7 +39,15 @@ class Incoming:
 def parse(raw: bytes | str, source: str) -> Incoming:
     """The fields the inbox keys on; raises ValueError for anything that is not a Stripe event."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    data = json.loads(text)
+    return _checked(json.loads(text), text, source)
+
+
+def from_object(data: dict, source: str) -> Incoming:
+    """``parse`` for an event already read as an object (a page of the Events API): stored as ``json.dumps`` of it."""
+    return _checked(data, json.dumps(data), source)
+
+
+def _checked(data, text: str, source: str) -> Incoming:
     if not isinstance(data, dict) or data.get("object") != "event":
         raise ValueError("not a Stripe event object")
     event_id, event_type, created = data.get("id"), data.get("type"), data.get("created")

@@ -7,7 +7,6 @@ them directly.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -145,7 +144,7 @@ def read_pages(gateway: Gateway, report: CatchUp, source: str = "poll") -> Itera
     """Stripe's events after the report's cursor, oldest first, 100 at a time (network only)."""
     page: list[inbox.Incoming] = []
     for event in gateway.events_after(report.cursor, created_gte=report.since):
-        page.append(inbox.parse(json.dumps(event), source))
+        page.append(inbox.from_object(event, source))
         if len(page) == PAGE:
             yield page
             page = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QMargins, Qt
+from PySide6.QtCore import QMargins, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -46,6 +46,8 @@ class DashboardScreen(Screen):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.data: Dashboard | None = None
+        self._painted = False            # the reconciliation check waits for the figures' first paint
+        self._check_when_painted = False
         layout = QVBoxLayout(self)
         self.subtitle = self.page_header(layout, " ")
         cards = QGridLayout()
@@ -157,7 +159,24 @@ class DashboardScreen(Screen):
             c.setText(fmt.money(cents, cur))
         self._chart(d)
         self.refresh_relay()
-        self.refresh_reconciliation()
+        if self._painted:
+            self.refresh_reconciliation()
+        else:
+            self._check_when_painted = True
+
+    def paintEvent(self, event) -> None:
+        """The first paint (the figures on screen) comes first; then the reconciliation check starts, which loads
+        the reconciliation module and walks every synced payout in the background (a tenth of a second of Python
+        on a big hall that would compete with start-up for the interpreter)."""
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._check_when_painted:
+            self._check_when_painted = False
+            self.refresh_reconciliation()
 
     def refresh_reconciliation(self) -> None:
         """The open discrepancies with Stripe, counted off the UI thread (it walks every synced payout)."""

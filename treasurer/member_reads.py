@@ -1,9 +1,11 @@
-"""The SQL that reads one member's sheet (``treasurer.member_sheet``), as SQLAlchemy Core expressions.
+"""The SQL that reads one member's sheet (``treasurer.member_sheet``) and who is in arrears
+(``treasurer.arrears``), as SQLAlchemy Core expressions.
 
-The normal path runs these expressions through a session (``treasurer.statement``, ``treasurer.slips``); the
-command line's quick path (``treasurer.member_quick``) runs the same expressions compiled for SQLite, which
-``python -m treasurer.member_reads`` writes into ``treasurer/member_reads_sqlite.py``.  The member's standing
-is ``treasurer.ledger.standings``' own statements, recorded as it builds them.  tests/test_member_quick.py
+The normal path runs these expressions through a session (``treasurer.statement``, ``treasurer.slips``,
+``treasurer.arrears``); the command line's quick path (``treasurer.member_quick``) runs the same expressions
+compiled for SQLite, which ``python -m treasurer.member_reads`` writes into ``treasurer/member_reads_sqlite.py``.
+A member's standing is ``treasurer.ledger.standings``' own statements, recorded as it builds them; who is behind
+is ``treasurer.ledger.standing_totals_select``.  tests/test_member_quick.py
 compiles everything again and fails if the generated module differs: regenerate it after changing a query
 here, in ``treasurer.ledger`` or in the models, or after adding a migration.
 """
@@ -139,13 +141,13 @@ class _NoRows:
         return []
 
 
-def standing_statements(prefix: str = "", member_ids: list | None = None) -> dict:
-    """``ledger.standings``' statements on a day (``today``) for the members given (one: ``member_id``), or
-    the whole roll: its walk in SQL, the pending payments, the credits (for members with nothing charged yet)."""
+def standing_statements() -> dict:
+    """``ledger.standings``' statements for one member (``member_id``) on a day (``today``): its walk in SQL,
+    the member's pending payments, the member's credits (for a member with nothing charged yet)."""
     recorder = _Recorder()
-    ledger.standings(recorder, TODAY, member_ids)
+    ledger.standings(recorder, TODAY, [MEMBER_ID])
     walk, pending, credits = recorder.statements      # if ledger.standings changes shape, this fails loudly
-    return {f"{prefix}standing": walk, f"{prefix}pending": pending, f"{prefix}credits": credits}
+    return {"standing": walk, "pending": pending, "credits": credits}
 
 
 def statements() -> dict:
@@ -153,7 +155,7 @@ def statements() -> dict:
     return {"member": member(), "settings": hall_settings(), "charges": charges(), "payments": payments(),
             "adjustments": adjustments(), "effective": effective_adjustments(), "decisions": decisions(),
             "slips": slips(), "slip_changes": slip_changes(), "closed_links": closed_links(),
-            **standing_statements("", [MEMBER_ID]), "roll": roll(), "behind": behind()}
+            **standing_statements(), "roll": roll(), "behind": behind()}
 
 
 def compile_for_sqlite(statement) -> tuple[str, dict]:

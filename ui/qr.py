@@ -19,7 +19,6 @@ import collections
 import functools
 import gc
 import itertools
-import multiprocessing
 import operator
 import os
 import re
@@ -312,6 +311,8 @@ class QRBatch:
         return self._worker.pid if self._worker is not None else None
 
     def _start(self, texts: list[str]) -> None:
+        import multiprocessing  # 25 ms of imports, for batches only
+
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
         self._conn = receive

@@ -211,7 +211,16 @@ class UiWork:
 
             setattr(window_class, name, timed)
 
+    census = False
+
     def gc_callback(self, phase: str, info: dict) -> None:
+        if phase == "start" and self.census:
+            import gc
+            from collections import Counter
+
+            young = gc.get_objects(0) + gc.get_objects(1)
+            top = Counter(type(o).__module__ + "." + type(o).__qualname__ for o in young).most_common(8)
+            print(f"  gc census, generation {info['generation']}: {len(young)} young objects: {top}")
         if phase == "start":
             self._gc_started = (time.perf_counter(), time.thread_time())
         elif self._gc_started is not None:
@@ -322,6 +331,8 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
             return True
         if screen_title == "Payments":
             rows = window.screens["Payments"].table.model.rows
+            if len(rows) < rows_before + wanted:        # not yet: no need to look at every row (UI time)
+                return False
             return sum(1 for r in rows if r.stripe_id.startswith(prefix)) >= wanted
         if screen_title == "Members":
             rows = window.screens["Members"].table.model.rows
@@ -332,7 +343,7 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
 
     touched = set(numbers)
     before: dict[str, int] = {}
-    collected_before = 0
+    collected_before = rows_before = 0
 
     async def starting():
         relay = Relay(hall, None, mode="webhook", port=0)
@@ -360,7 +371,9 @@ def burst(hall, app, screen_title: str | None, numbers: list[str], run: str, set
             before.update({r.number: r.standing.credited_cents for r in screen.table.model.rows})
         if screen_title == "Dashboard":
             collected_before = screen.data.collected_cents
-        pause(200)
+        if screen_title == "Payments":
+            rows_before = len(screen.table.model.rows)
+        pause(1000)           # the window open a moment before the payments come, as in the app
     written: list[float] = []
 
     def watch_writes() -> None:       # off the UI thread, as the old bench did in an executor
@@ -467,6 +480,7 @@ def main() -> None:
                         help="sample the UI thread's stack during the burst's stalls (over 20 ms) and print them")
     parser.add_argument("--profile-ui", metavar="PREFIX",
                         help="profile the UI thread during each burst (cProfile, PREFIX-<screen>.prof)")
+    parser.add_argument("--gc-census", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--switch-interval", type=float,
                         help="Python's thread switch interval during the burst, in ms (default: the app's)")
     parser.add_argument("--probe-start", help=argparse.SUPPRESS)
@@ -503,6 +517,7 @@ def main() -> None:
         print(f"demo hall: {args.members} members in {time.perf_counter() - t:.1f} s")
     today = clock.today()
 
+    UiWork.census = args.gc_census
     parts = {"burst"} if args.only_burst else set(args.parts.split(","))
     if "figures" in parts:
         measure_figures(hall, today)

@@ -83,23 +83,25 @@ UI_SWITCH_INTERVAL = 0.001
 def collect_on_ui_thread(app):
     """Python's cyclic garbage collector runs in whatever thread happens to allocate (the relay's, a pool
     thread); a Qt object collected there is destroyed off the UI thread, and its timers then fire on freed
-    memory. So automatic collection is off and the UI thread collects, a generation at a time, every half
-    second.
+    memory. So automatic collection is off and the UI thread collects, a generation at a time.
 
-    A young generation costs a millisecond or two; a full collection looks at every object (on a 5,000-member
-    hall with its screens open, some 150,000: 60 to 100 ms, a visible stall if it comes during a burst of
-    relay events). So what survives a full collection is frozen (``gc.freeze``: no later collection looks at
-    it again, and the next full one only at what came since), and a thorough collection (everything, frozen or
-    not, then frozen again) runs only in a quiet moment: at the first quiet half second after start-up, then
-    at most every ``THOROUGH_EVERY`` seconds. Frozen objects are still freed when nothing refers to them;
+    Collections are small and often (every 0.2 s; an older generation after four of the one below), so none
+    takes long. A full collection looks at every object (on a 5,000-member hall with its screens open, some
+    150,000: 60 to 100 ms, a visible stall if it comes during a burst of relay events). So what survives a
+    full collection, or a collection in a quiet moment after work (a screen built, a burst over), is frozen
+    (``gc.freeze``: no later collection looks at it again, and the next full one only at what came since),
+    and a thorough collection (everything, frozen or not, then frozen again) runs only in
+    a quiet moment: at the first quiet moment after start-up, then at most every ``THOROUGH_EVERY`` seconds
+    (and, quiet or not, after three times as long). Frozen objects are still freed when nothing refers to them;
     only cycles among them wait for the next thorough collection.
     """
     return _UiThreadCollector(app)
 
 
 class _UiThreadCollector:
-    THOROUGH_EVERY = 600.0
-    INTERVAL_MS = 500
+    THOROUGH_EVERY = 600.0      # seconds, in a quiet moment (or three times as long, quiet or not)
+    INTERVAL_MS = 200           # small collections often: the longest one is the stall
+    OLDER_AFTER = 4             # an older generation after this many collections of the one below
 
     def __init__(self, app):
         import gc
@@ -110,27 +112,41 @@ class _UiThreadCollector:
         self._gc, self._clock = gc, time.monotonic
         gc.disable()
         self._thorough_at = self._clock()        # the first quiet moment after start-up
+        self._unfrozen = 0                       # collections since the last freeze
         self.timer = QTimer(app)
         self.timer.timeout.connect(self.collect)
         self.timer.start(self.INTERVAL_MS)
 
     def collect(self) -> None:
         gc = self._gc
-        counts, thresholds = gc.get_count(), gc.get_threshold()
+        counts = gc.get_count()
+        thresholds = (gc.get_threshold()[0], self.OLDER_AFTER, self.OLDER_AFTER)
+        now = self._clock()
+        if now >= self._thorough_at + 2 * self.THOROUGH_EVERY:
+            self.thorough()                          # never quiet for half an hour: a thorough one anyway
+            return
         for generation in (2, 1, 0):
             if counts[generation] > thresholds[generation]:
                 gc.collect(generation)
+                self._unfrozen += 1
                 if generation == 2:
-                    gc.freeze()
+                    self._freeze()
                 return
-        if self._clock() >= self._thorough_at:     # nothing due: a quiet moment
+        if now >= self._thorough_at:                 # nothing due: a quiet moment
             self.thorough()
+        elif self._unfrozen:                         # a quiet moment after work (a screen built, a burst):
+            gc.collect()                             # what it left is collected and frozen now, not looked
+            self._freeze()                           # at again by the collections of the next burst
+
+    def _freeze(self) -> None:
+        self._gc.freeze()
+        self._unfrozen = 0
 
     def thorough(self) -> None:
         gc = self._gc
         gc.unfreeze()
         gc.collect()
-        gc.freeze()
+        self._freeze()
         self._thorough_at = self._clock() + self.THOROUGH_EVERY
 
     def stop(self) -> None:

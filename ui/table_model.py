@@ -7,7 +7,13 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1   # the row's record object
@@ -49,13 +55,22 @@ class RecordTableModel(QAbstractTableModel):
         self._by_identity: dict[Any, Any] | None = None       # kept between upserts (see upsert)
         self._identity_of: Callable[[Any], Any] | None = None
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence[Any], identity: Callable[[Any], Any] | None = None) -> None:
+        """All the rows anew; with ``identity``, the rows by identity are made ready for upserts just after
+        (when the event loop is next free), not in the first upsert of a burst of relay events."""
         self.beginResetModel()
         self._by_identity = None
         self.rows = list(rows)
         if self._sort is not None:
             self.rows, self._keys = self._ordered(self.rows)
         self.endResetModel()
+        if identity is not None:
+            QTimer.singleShot(0, self, lambda: self._know_identities(identity))
+
+    def _know_identities(self, identity: Callable[[Any], Any]) -> None:
+        if self._by_identity is None or self._identity_of is not identity:
+            self._by_identity = {identity(r): r for r in self.rows}
+            self._identity_of = identity
 
     def upsert(self, records: Sequence[Any], identity: Callable[[Any], Any]) -> None:
         """Put these records in place of the rows with the same identity, and add the others where the sort
@@ -68,12 +83,11 @@ class RecordTableModel(QAbstractTableModel):
         if not records:
             return
         latest = {identity(r): r for r in records}          # the same row twice: the last one
-        # Every row by identity, made on the first upsert after a reload and kept up to date after (making
-        # it looks at every row: on a big table that is most of an upsert's cost, once per burst at most).
-        if self._by_identity is None or self._identity_of is not identity:
-            self._by_identity = {identity(r): r for r in self.rows}
-            self._identity_of = identity
+        # Every row by identity, made after a reload (or here) and kept up to date after: making it looks at
+        # every row, most of an upsert's cost on a big table.
+        self._know_identities(identity)
         known = self._by_identity
+        assert known is not None
         key = self._sort_key()
         changed: list[int] = []
         moved: list[int] = []

@@ -41,3 +41,14 @@ def test_many_upserts_keep_the_rows_as_a_reload_would(qapp):
     model.set_rows([Row(1, 0, 0)])                           # a reload: the kept index starts again
     model.upsert([Row(1, 0, 5), Row(2, 0, 1)], identity)
     assert sorted(r.id for r in model.rows) == [1, 2] and len(model.rows) == 2
+
+
+def test_after_a_reload_the_rows_by_identity_are_ready_before_the_first_upsert(qapp):
+    model = RecordTableModel([Column("Cents", lambda r: r.cents)])
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    model.set_rows([Row(i, 0, i) for i in range(50)], identity)
+    qapp.processEvents()                 # the event loop free once: the index is made then
+    ready = model._by_identity
+    assert ready is not None and len(ready) == 50
+    model.upsert([Row(3, 1, 3), Row(99, 0, 99)], identity)
+    assert model._by_identity is ready and len(ready) == 51 and model.rows[3] == Row(3, 1, 3)

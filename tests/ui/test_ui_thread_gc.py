@@ -22,12 +22,8 @@ def test_a_full_collection_freezes_what_survives_and_a_thorough_one_frees_frozen
         node = Node()
         alive = weakref.ref(node)
         gc.collect(1)                       # as if young collections had moved it to the old generation
-        threshold = gc.get_threshold()
-        gc.set_threshold(threshold[0], threshold[1], 0)
-        try:
-            collector.collect()             # a full collection is due: it runs, and freezes what survives
-        finally:
-            gc.set_threshold(*threshold)
+        collector.OLDER_AFTER = 0           # a full collection is due: it runs, and freezes what survives
+        collector.collect()
         assert gc.get_freeze_count() > 0
         del node                            # a cycle among frozen objects: no young or full collection frees it
         gc.collect()

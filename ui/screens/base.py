@@ -73,7 +73,7 @@ class Table:
         """New rows, keeping the row the treasurer was on and the scroll position (relay events reload often)."""
         current = self.view.current_record()
         scroll = self.view.verticalScrollBar().value()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, identity)
         if current is not None:
             wanted = identity(current)
             for i, record in enumerate(self.model.rows):

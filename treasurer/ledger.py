@@ -267,8 +267,8 @@ def _standings_parts(today: dt.date, member_ids: list[int] | None):
 
 
 def standing_totals_select(today: dt.date):
-    """One row per member with debits or credits: (member_id, charged, credited, months_in_arrears,
-    overdue_cents), the same figures as ``standings`` gives, for aggregates over the whole roll (the Dashboard).
+    """One row per member on the roll: (member_id, charged, credited, months_in_arrears, overdue_cents), the same
+    figures as ``standings`` gives (zeros for a member it leaves out), for aggregates over the roll (the Dashboard).
 
     ``standings`` walks every member's debits in order (a window function over every charge).  Here most
     members need no walk.  The paid debits are always the oldest (a prefix, see ``_standings_parts``), so what
@@ -282,6 +282,7 @@ def standing_totals_select(today: dt.date):
     overdue_from = select(func.max(DuesPeriod.starts_on)).where(DuesPeriod.grace_ends_on < today).scalar_subquery()
     no_overdue = overdue_from.is_(None)
     late_periods = select(DuesPeriod.id).where(or_(no_overdue, DuesPeriod.starts_on > overdue_from))
+
     def total(column, *where):
         """A member's sum, read from a covering index (migration 0011) for each member in turn."""
         return func.coalesce(select(func.sum(column)).where(*where).scalar_subquery(), 0)

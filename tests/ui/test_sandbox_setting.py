@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from treasurer import credentials
+from treasurer.mail_settings import CATCHER_ENV
 from treasurer.cli import main as cli_main
 from uitools import SANDBOX_KEY
 
@@ -37,6 +39,8 @@ def start_gui_and_read_the_banner(hall) -> list[tuple[str, str]]:
         sys.excepthook = saved_hook
         app.setQuitOnLastWindowClosed(True)
     assert code == 0
+    # Sandbox mode's mail catcher went with the window: this process's later sends are not caught.
+    assert CATCHER_ENV not in os.environ
     return seen
 
 

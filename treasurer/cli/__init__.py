@@ -139,6 +139,7 @@ def run_gui(args: argparse.Namespace) -> int:
     state = config.data_dir(getattr(args, "data_dir", None)) / SANDBOX_STATE
     sandbox = _start_sandbox(SandboxThread, state)
     args.stripe = types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY, api_base=sandbox.base_url)
+    from ..mail_settings import CATCHER_ENV
     from .mail import start_mail_catcher
 
     catcher = start_mail_catcher(args)      # sandbox mode's mail stays on this computer
@@ -146,6 +147,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return gui_main(args)
     finally:
         catcher.stop()
+        os.environ.pop(CATCHER_ENV, None)     # this process's later sends (a test's, a script's) are not caught
         sandbox.stop()
 
 

@@ -74,10 +74,16 @@ class StripeCli:
         return args
 
     async def print_secret(self) -> str:
+        # Its own process group, as ``listen``'s: npm's shim runs the real binary as a child.
         proc = await asyncio.create_subprocess_exec(
             self.binary, *self._base_args(), "--print-secret", env=self._env(),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+        except BaseException:            # cancelled (the relay stopping) or timed out: nothing left behind
+            _signal_group(proc.pid, signal.SIGKILL)
+            await _read_to_the_end(proc)
+            raise
         secret = out.decode().strip()
         if proc.returncode != 0 or not secret.startswith("whsec_"):
             raise RuntimeError(f"stripe listen --print-secret failed: {_last_line(err)}")

@@ -114,7 +114,9 @@ class _UiThreadCollector:
         self._thorough_at = self._clock()        # the first quiet moment after start-up
         self._unfrozen = 0                       # collections since the last freeze
         self.timer = QTimer(app)
-        self.timer.timeout.connect(self.collect)
+        # A lambda, not the bound method: the connection then keeps this object alive (main() keeps no
+        # reference to it), where a bound method's object would be let go.
+        self.timer.timeout.connect(lambda: self.collect())
         self.timer.start(self.INTERVAL_MS)
 
     def collect(self) -> None:

@@ -34,3 +34,18 @@ def test_a_full_collection_freezes_what_survives_and_a_thorough_one_frees_frozen
         collector.stop()
         gc.enable()
     assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_keeps_collecting_with_no_reference_kept_to_it(qapp, qtbot):
+    """As ``ui.app.main`` does: the collector is made and not kept; its timer still collects."""
+    from ui.app import collect_on_ui_thread
+
+    gc.unfreeze()
+    collector = weakref.ref(collect_on_ui_thread(qapp))   # no reference kept to it
+    try:
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=5_000)
+        assert collector() is not None                    # its timer keeps it
+    finally:
+        if collector() is not None:
+            collector().stop()
+        gc.enable()

@@ -214,6 +214,8 @@ class RelayThread:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = threading.Event()
         self.relays: list[WindowRelay] = []      # started in this thread (the window's: one)
+        self._tasks: set[asyncio.Task] = set()   # what was submitted (the relay starting, the backups)
+        self._stopping = False
 
     def start(self) -> RelayThread:
         self._thread.start()
@@ -239,7 +241,16 @@ class RelayThread:
 
     def submit(self, coroutine: Awaitable) -> concurrent.futures.Future:
         """Run ``coroutine`` on the relay's loop; its future (results are for the caller to hand over)."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        return asyncio.run_coroutine_threadsafe(self._tracked(coroutine), self.loop)
+
+    async def _tracked(self, coroutine: Awaitable) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            return await coroutine
+        finally:
+            self._tasks.discard(task)
 
     def start_relay(self, starting: Callable[[], Awaitable[Relay | None]],
                     on_started: Callable[[WindowRelay | None, BaseException | None], None]) -> None:
@@ -256,6 +267,9 @@ class RelayThread:
                 return
             if relay is None:
                 self._bridge.call.emit(lambda _: on_started(None, None), None)
+                return
+            if self._stopping:                   # started just as the window closed
+                await relay.stop()
                 return
             handle = WindowRelay(relay, self.loop, relay.status(), self._bridge)
             relay.listeners.append(handle.from_relay)
@@ -283,18 +297,23 @@ class RelayThread:
             handle.listeners.clear()         # on the UI thread: the window's references go here
 
     async def _shutdown(self) -> None:
-        current = asyncio.current_task()
-        others = [task for task in asyncio.all_tasks() if task is not current]
-        for task in others:                  # a relay still starting stops itself (start_relay)
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        """The relays stop in their own order first (the receiver, the CLI, the poller, then the books'
+        thread once what was acknowledged is written); then what else was submitted is cancelled (a relay
+        still starting stops itself: ``start_relay``), then anything left."""
+        self._stopping = True
         for handle in self.relays:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(ValueError):
                 handle.relay.listeners.remove(handle.from_relay)
             try:
                 await handle.relay.stop()
             except Exception:
                 log.exception("stopping the relay failed")
+        current = asyncio.current_task()
+        for tasks in (list(self._tasks - {current}),
+                      [task for task in asyncio.all_tasks() if task is not current and task not in self._tasks]):
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def run(app: QApplication, hall: Hall, connect_stripe: Callable[[], Gateway | None], settings: AppSettings,

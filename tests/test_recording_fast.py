@@ -138,7 +138,15 @@ def mixed(slips: dict[str, list[int]]) -> list[list[inbox.Incoming]]:
         session(45, {"member_number": "1005"}, live=True),
         session(46, {"member_number": "888"}, live=True),
     ]
-    return [first, second]
+    odd = event(52, "checkout.session.completed", {
+        "id": "cs_fast_52", "object": "checkout.session", "mode": "payment", "amount_total": 4500, "currency": "usd",
+        "payment_intent": "pi_fast_52", "payment_status": "paid", "payment_method_types": {"card": True},
+        "metadata": {"member_number": "1002"}}, live=True)
+    third = [session(50, {"member_number": "1001"}, live=True), session(51, {"member_number": "555"}, live=True),
+             odd,                                                       # fails: the batch goes one by one
+             session(53, {"member_number": "1003"}, live=True, amount="lots"),
+             session(54, {"member_number": "1006"}, live=True)]
+    return [first, second, third]
 
 
 def slip_ids(hall) -> dict[str, list[int]]:
@@ -206,7 +214,7 @@ def test_the_fast_path_writes_what_the_orm_path_writes(two_urls, tmp_path):
             report = audit_check.check_hall(hall)
             assert report.ok, report.first_problem
         # The fast path did the work: runs of events logged together, not one event at a time.
-        assert applied_stamps(fast) <= applied_stamps(orm) // 2
+        assert applied_stamps(orm) - applied_stamps(fast) >= 15
         # Things that should have happened, so that the comparison means something.
         with fast.read() as s:
             kinds = sorted(s.scalars(select(ReviewItem.kind)))

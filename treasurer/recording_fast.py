@@ -83,8 +83,9 @@ def plain(row: tuple | None) -> Plain | None:
     if not isinstance(obj, dict) or not isinstance(data, dict):
         return None
     types = obj.get("payment_method_types") or []
-    method = types[0] if isinstance(types, list) and len(types) == 1 and types[0] in ("card", "us_bank_account") \
-        else "card"
+    if not isinstance(types, list):
+        return None                     # recording decides what to make of it
+    method = types[0] if len(types) == 1 and types[0] in ("card", "us_bank_account") else "card"
     session_id = charge_id = None
     if event_type == "checkout.session.completed":
         if obj.get("mode") not in (None, "payment") or obj.get("payment_status") != "paid":

@@ -223,7 +223,7 @@ def test_the_fast_path_writes_what_the_orm_path_writes(two_urls, tmp_path):
         assert sorted(statuses.values()).count("paid") >= 3 and "superseded" in statuses.values()
         # Again: nothing changes.
         before = dump(fast)
-        for batch in mixed(slip_ids(fast)):
+        for batch in mixed(slip_ids(fast))[:2]:        # (the third's failed events are tried again: attempts)
             recording.process_many(fast, [e.id for e in batch])
         assert dump(fast) == before
     finally:

@@ -131,7 +131,10 @@ def mixed(slips: dict[str, list[int]]) -> list[list[inbox.Incoming]]:
         session(25, {"member_number": "1001"}, currency="eur"),            # 1001, but unmatched: no change
         session(26, {"member_number": "1002"}),
     ]
-    second = [session(n, {"member_number": str(1001 + n % 6)}) for n in range(30, 42)] + [
+    second = [session(n, {"member_number": str(1001 + n % 6)}) for n in range(30, 36)] + [
+        event(28, "payout.paid", {"id": "po_fast_28", "object": "payout"}),            # ignored, set-wise too
+        event(29, "customer.created", {"id": "cus_fast_29", "object": "customer"}),
+    ] + [session(n, {"member_number": str(1001 + n % 6)}) for n in range(36, 42)] + [
         session(42, {"member_number": "777"}),
         session(43, {"member_number": "1003"}, live=True),                # books move to live (ORM)
         session(44, {"member_number": "1004"}),                           # a test event in live books: ignored

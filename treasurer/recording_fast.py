@@ -32,6 +32,7 @@ from .money import format_cents
 from .payment_links import SLIP_FIELDS
 from .payments import PAYMENT_FIELDS, receipt_number
 from .periods import closed_period_containing
+from .recording import DISPUTE_EVENTS, REFUND_EVENTS, SESSION_EVENTS, Outcome
 
 _INTENT = re.compile(r"^pi_[A-Za-z0-9_]{1,250}$")
 _SLIP_ID = re.compile(r"^[0-9]{1,12}$")
@@ -56,6 +57,17 @@ class Plain:
     created: int
     session_id: str | None
     charge_id: str | None
+    ignored: str | None = None          # an event that changes nothing: the outcome's detail
+
+
+def _ignored(kind: str) -> str | None:
+    """Why ``recording.apply`` ignores an event of this type whatever it says (None: it may change the books)."""
+    if kind in (*SESSION_EVENTS, *REFUND_EVENTS, *DISPUTE_EVENTS, "payment_intent.succeeded",
+                "payment_intent.payment_failed", "charge.refunded"):
+        return None
+    if kind.startswith("payout."):
+        return "payouts are matched in reconciliation"
+    return f"{kind} does not change the books"
 
 
 def load(session, event_ids: list[str]) -> dict[str, tuple]:
@@ -72,9 +84,14 @@ def plain(row: tuple | None) -> Plain | None:
     """The event as a ``Plain`` when nothing but the books' own state can stop the fast path; else None."""
     if row is None:
         return None
-    event_id, event_type, _created, _livemode, payload, outcome, attempts = row
-    if outcome != "pending" or attempts or event_type not in PLAIN_TYPES:
+    event_id, event_type, created, livemode, payload, outcome, attempts = row
+    if outcome != "pending" or attempts:
         return None
+    if event_type not in PLAIN_TYPES:
+        detail = _ignored(event_type)
+        if detail is None:
+            return None
+        return Plain(event_id, event_type, bool(livemode), "", 0, None, {}, "", int(created), None, None, detail)
     try:
         data = json.loads(payload)
         obj = data["data"]["object"]
@@ -124,8 +141,6 @@ class _Decided:
 
 def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
     """Apply the longest prefix of ``run`` the fast path can; returns [(event id, Outcome)] for that prefix."""
-    from .recording import Outcome
-
     session = tx.session
     if audit_rows.pending(session):      # an ORM write not yet in the log: it must go first
         return []
@@ -146,12 +161,16 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
     number_of = dict(conn.execute(select(m.id, m.member_number).where(m.id.in_(slip_members))).all()) if slip_members else {}
 
     decided: list[_Decided] = []
+    order: list[Plain] = []             # the events this run applies, in order
     seen_pis, seen_members, seen_slips = set(), set(), set()
     seen_sessions, seen_charges = set(), set()
     closed: dict[dt.date, bool] = {}
     for e in run:
         if bound != ("live" if e.live else "test"):
             break                       # the first event binds the books' mode; a test event in live books
+        if e.ignored is not None:
+            order.append(e)
+            continue
         if e.metadata.get("hall") and install and e.metadata.get("hall") != install:
             break                       # another hall's payment: ignored, by recording
         if e.pi_id in known or e.pi_id in seen_pis:
@@ -205,8 +224,27 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
                 seen_slips.add(slip["id"])
         decided.append(_Decided(e, None if problems else member_id, member_number, slip, problems, paid_on,
                                 reference))
-    if not decided:
+        order.append(e)
+    if not order:
         return []
+    stamp = clock.stamp()
+    outcomes: dict[str, Outcome] = {}
+    if decided:
+        outcomes.update(_payments(tx, conn, decided, slips, hall_currency, stamp))
+    ignored = [e for e in order if e.ignored is not None]
+    if ignored:                         # no audit entry: an ignored event tried once changes nothing
+        e_ = _EVENTS.c
+        conn.execute(update(_EVENTS).where(e_.id == bindparam("b_id")).values(
+            outcome="ignored", detail=bindparam("b_detail"), attempts=1, processed_at=bindparam("b_at")),
+            [{"b_id": e.event_id, "b_detail": e.ignored[:2000], "b_at": stamp} for e in ignored])
+        outcomes.update((e.event_id, Outcome("ignored", e.ignored)) for e in ignored)
+    return [(e.event_id, outcomes[e.event_id]) for e in order]
+
+
+def _payments(tx: Tx, conn, decided: list[_Decided], slips: dict[int, dict], hall_currency: str,
+              stamp: str) -> list[tuple[str, Outcome]]:
+    """Write the decided payments and everything they bring, as ``recording`` would event by event."""
+    session = tx.session
 
     members = sorted({d.member_id for d in decided if d.member_id is not None})
     balances = {mid: s.balance_cents for mid, s in standings_by_walk(session, clock.today(), members).items()} \
@@ -219,7 +257,6 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
             open_slips.setdefault(slip["member_id"], []).append(slip)
 
     # The payments, in order (their ids, as recording's flushes would give them).
-    stamp = clock.stamp()
     rows = [{"member_id": d.member_id, "amount_cents": d.plain.amount, "method": d.plain.method,
              "status": "completed", "received_on": d.paid_on, "reference": d.reference[:120],
              "recorded_by": "stripe", "created_at": stamp, "stripe_payment_intent_id": d.plain.pi_id,

@@ -171,6 +171,17 @@ def read_ahead(hall: Hall, settings: AppSettings) -> dict[str, Future]:
         pool.shutdown(wait=False)
 
 
+def start_sandbox(args: Any) -> bool:
+    """Sandbox mode's sandbox, when the composition root left it to start later (``args.stripe.start``): started
+    now, and its address put in ``args.stripe``.  False when there is nothing to start."""
+    given = getattr(args, "stripe", None)
+    start = getattr(given, "start", None)
+    if start is None or getattr(given, "api_base", None):
+        return False
+    given.api_base = start()
+    return bool(given.api_base)
+
+
 def main(args: argparse.Namespace) -> int:
     app = application()
     collect_on_ui_thread(app)
@@ -186,6 +197,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         if not hall.initialised:
             from .wizard import FirstRunWizard
+
+            start_sandbox(args)              # the wizard's demo pays into the sandbox
 
             wizard = FirstRunWizard(hall, settings, stripe=getattr(args, "stripe", None))
             if not wizard.exec() or not hall.initialised:
@@ -208,8 +221,13 @@ def main(args: argparse.Namespace) -> int:
         return window
 
     def connect_stripe():
-        # After the window is on screen: loading Stripe's SDK takes a while and nothing on show needs it.
-        ctx.gateway = gateway_for(stripe)
+        # After the window is on screen: loading Stripe's SDK (and starting sandbox mode's sandbox) takes a while
+        # and nothing on show needs it.
+        if ctx.stripe.mode == "sandbox" and ctx.stripe.api_base is None:
+            if not start_sandbox(args):
+                return None          # the window closed first: no sandbox, and never Stripe itself
+            ctx.stripe = stripe_from_args(args, hall)
+        ctx.gateway = gateway_for(ctx.stripe)
         return ctx.gateway
 
     try:

@@ -1,5 +1,6 @@
 """The relay inside the window: in a thread of its own with its own asyncio loop, so that receiving webhooks
-(HTTP parsing, signature checks), polling and watching the Stripe CLI never take the UI thread.
+(HTTP parsing, signature checks), polling and watching the Stripe CLI never take the UI thread.  The
+window's own session (``run``) is a coroutine on Qt's event loop through qasync: it only waits.
 
 The UI thread sees the relay through a ``WindowRelay``: the relay's last status, delivered by a queued Qt
 signal and at most ``WindowRelay.EVERY`` seconds apart during a burst (the first change after a quiet spell
@@ -18,7 +19,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+import qasync
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from treasurer.errors import UserFacingError
@@ -319,17 +321,17 @@ class RelayThread:
 def run(app: QApplication, hall: Hall, connect_stripe: Callable[[], Gateway | None], settings: AppSettings,
         sandbox: bool, make_window: Callable[[], Any]) -> int:
     """Show the window, then connect Stripe and start the relay in its thread, until the last window closes;
-    then stop the relay cleanly and end its thread."""
+    then stop the relay cleanly and end its thread.
+
+    Two event loops: the window's session is a coroutine on Qt's own loop (qasync), which only waits (for
+    Stripe's SDK to load in a pool thread, for the window to close) and so never holds the UI thread; the relay's
+    work (webhooks, signatures, polling, the Stripe CLI) runs on the relay thread's loop."""
     from shiboken6 import isValid
 
-    # The window first, the relay after: starting it (a port, the Stripe CLI, a first catch-up) must not
-    # keep the treasurer waiting for the books.
-    window = make_window()
-    window.show()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    app.setQuitOnLastWindowClosed(False)
     background = RelayThread().start()
-    background.submit(keep_daily_backups(hall, settings))
-    closed = [False]
-    app.lastWindowClosed.connect(lambda: closed.__setitem__(0, True))
 
     def started(relay: WindowRelay | None, error: BaseException | None) -> None:
         if isinstance(error, UserFacingError):
@@ -337,25 +339,35 @@ def run(app: QApplication, hall: Hall, connect_stripe: Callable[[], Gateway | No
         elif error is not None:
             log.error("the relay did not start", exc_info=error)
             QMessageBox.warning(None, "Hall Treasurer", f"The relay did not start: {error}")
-        if relay is not None and not closed[0] and isValid(window):
+        if relay is not None and not done.is_set() and isValid(window):
             window.set_relay(relay)
 
-    def connect() -> None:
-        # After the window has painted: Stripe's SDK takes a while to load and nothing on show needs it.
+    async def session() -> None:
+        # The window first, the relay after: starting it (a port, the Stripe CLI, a first catch-up) must not
+        # keep the treasurer waiting for the books.
+        nonlocal window
+        window = make_window()
+        app.lastWindowClosed.connect(done.set)
+        window.show()
+        background.submit(keep_daily_backups(hall, settings))
+        await asyncio.sleep(0.05)                 # the window paints first
         gateway = None
         try:
-            gateway = connect_stripe()
+            # Stripe's SDK loads (and sandbox mode's sandbox starts) in a pool thread: the window stays live.
+            gateway = await loop.run_in_executor(None, connect_stripe)
         except Exception as exc:  # noqa: BLE001 - the window stays open; say why Stripe is not connected
             from .errors import show_error
 
             show_error(window, exc)
-        if closed[0]:
-            return
-        background.start_relay(lambda: start_relay(hall, gateway, settings, sandbox), started)
+        if not done.is_set():
+            background.start_relay(lambda: start_relay(hall, gateway, settings, sandbox), started)
+            await done.wait()
 
-    QTimer.singleShot(50, connect)
+    window: Any = None
+    done = asyncio.Event()
     try:
-        app.exec()
+        with loop:
+            loop.run_until_complete(session())
     finally:
         background.stop()
     return 0

@@ -134,21 +134,34 @@ def run_gui(args: argparse.Namespace) -> int:
         base = os.environ.get("TREASURER_STRIPE_API_BASE") or None
         args.stripe = types.SimpleNamespace(mode=credentials.key_mode(key), api_key=key, api_base=base)
         return gui_main(args)
-    from sandbox.server import SandboxThread
-
     state = config.data_dir(getattr(args, "data_dir", None)) / SANDBOX_STATE
-    sandbox = _start_sandbox(SandboxThread, state)
-    args.stripe = types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY, api_base=sandbox.base_url)
-    from ..mail_settings import CATCHER_ENV
-    from .mail import start_mail_catcher
+    running: list = []          # the sandbox and the mail catcher, once started
+    closed: list = []           # once the window is gone nothing starts (a timer can fire after the loop ends)
 
-    catcher = start_mail_catcher(args)      # sandbox mode's mail stays on this computer
+    def start_sandbox() -> str | None:
+        """The offline sandbox and sandbox mode's mail catcher (its mail stays on this computer), started when the
+        window first needs Stripe (after its first paint: aiohttp's import and the sandbox's state take a while)."""
+        if closed:
+            return None
+        if not running:
+            from sandbox.server import SandboxThread
+
+            from .mail import start_mail_catcher
+
+            running.append(_start_sandbox(SandboxThread, state))
+            running.append(start_mail_catcher(args))
+        return running[0].base_url
+
+    args.stripe = types.SimpleNamespace(mode="sandbox", api_key=SANDBOX_KEY, api_base=None, start=start_sandbox)
     try:
         return gui_main(args)
     finally:
-        catcher.stop()
+        from ..mail_settings import CATCHER_ENV
+
+        closed.append(True)
+        for started in reversed(running):
+            started.stop()
         os.environ.pop(CATCHER_ENV, None)     # this process's later sends (a test's, a script's) are not caught
-        sandbox.stop()
 
 
 def _start_sandbox(factory, state):

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 Progress = Callable[[int, int], bool]
 
@@ -123,8 +124,10 @@ def _wait_for_background_work() -> None:
 atexit.register(_wait_for_background_work)
 
 
-def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None]) -> None:
-    """Quiet work (no dialog) in a pool thread; ``on_done(result, error)`` is called on the UI thread."""
+def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None],
+                      owner: QObject | None = None) -> None:
+    """Quiet work (no dialog) in a pool thread; ``on_done(result, error)`` is called on the UI thread, unless
+    ``owner`` (the widget the result is for) was deleted meanwhile (a window closed while its figures load)."""
     if not _delivery:
         _delivery.append(_Delivery())      # first call: from the UI thread, whose object it is
     delivery = _delivery[0]
@@ -146,7 +149,8 @@ def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseExcep
 
     def finished(result, error) -> None:
         _running.discard(job)
-        on_done(result, error)
+        if owner is None or isValid(owner):
+            on_done(result, error)
 
     QThreadPool.globalInstance().start(job)
 

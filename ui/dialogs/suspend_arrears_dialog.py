@@ -100,7 +100,7 @@ class SuspendArrearsDialog(QDialog):
         self.ok_button.setEnabled(False)
         self.summary.setText("Finding who is behind…")
         run_in_background(lambda: who_would_be_suspended(hall, months),
-                          lambda found, error: self._previewed(asked, months, found, error))
+                          lambda found, error: self._previewed(asked, months, found, error), owner=self)
 
     def _previewed(self, asked: int, months: int, found: list[Arrear] | None, error: BaseException | None) -> None:
         if self._done or asked != self._asked:
@@ -142,7 +142,7 @@ class SuspendArrearsDialog(QDialog):
             return
         self._set_busy(True)
         hall = self.ctx.hall
-        run_in_background(lambda: suspend_in_arrears(hall, months), self._suspended)
+        run_in_background(lambda: suspend_in_arrears(hall, months), self._suspended, owner=self)
 
     def _suspended(self, done: list[Arrear] | None, error: BaseException | None) -> None:
         self._set_busy(False)

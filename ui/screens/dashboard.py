@@ -195,7 +195,7 @@ class DashboardScreen(Screen):
             else:
                 self.reconciliation.setText("Reconciliation: no open discrepancies with Stripe")
 
-        run_in_background(lambda: open_discrepancy_count(hall), shown)
+        run_in_background(lambda: open_discrepancy_count(hall), shown, owner=self)
 
     def refresh_relay(self) -> None:
         view = relay_view(self.ctx.relay, self.hall)      # the last event is the books', relay or not

@@ -90,9 +90,14 @@ def record_many(session: Session, actor: str, changes: Sequence[Change]) -> None
                  prev_hash=prev, hash=digest)
         )
         prev = digest
-    # Core, on the session's connection: one executemany for them all (the ORM's bulk insert splits the rows into
-    # many statements wherever rows_json is None on some and not on others).
-    session.connection().execute(insert(AuditEntry.__table__), rows)
+    # One executemany for them all, on the session's connection (the ORM's bulk insert splits the rows into many
+    # statements wherever rows_json is None on some and not on others); on SQLite straight to the driver (text and
+    # integers only: nothing for SQLAlchemy to convert).
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_SQLITE_INSERT, [tuple(row[c] for c in AUDIT_COLUMNS) for row in rows])
+    else:
+        conn.execute(insert(AuditEntry.__table__), rows)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +119,10 @@ class ChainReport:
 
 AUDIT_COLUMNS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "before_json", "after_json",
                  "rows_json", "prev_hash", "hash")
+
+
+_SQLITE_INSERT = (f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})")
 
 
 def verify(session: Session, batch: int = 5000,

@@ -233,10 +233,7 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
         outcomes.update(_payments(tx, conn, decided, slips, hall_currency, stamp))
     ignored = [e for e in order if e.ignored is not None]
     if ignored:                         # no audit entry: an ignored event tried once changes nothing
-        e_ = _EVENTS.c
-        conn.execute(update(_EVENTS).where(e_.id == bindparam("b_id")).values(
-            outcome="ignored", detail=bindparam("b_detail"), attempts=1, processed_at=bindparam("b_at")),
-            [{"b_id": e.event_id, "b_detail": e.ignored[:2000], "b_at": stamp} for e in ignored])
+        _set_outcomes(conn, "ignored", [(e.event_id, e.ignored[:2000], stamp) for e in ignored])
         outcomes.update((e.event_id, Outcome("ignored", e.ignored)) for e in ignored)
     return [(e.event_id, outcomes[e.event_id]) for e in order]
 
@@ -324,11 +321,8 @@ def _payments(tx: Tx, conn, decided: list[_Decided], slips: dict[int, dict], hal
     if slip_changes:
         conn.execute(update(_SLIPS).where(_SLIPS.c.id == bindparam("b_id")).values(status=bindparam("b_status")),
                      slip_changes)
-    e_ = _EVENTS.c
-    conn.execute(update(_EVENTS).where(e_.id == bindparam("b_id")).values(
-        outcome="applied", detail=bindparam("b_detail"), attempts=1, processed_at=bindparam("b_at")),
-        [{"b_id": d.plain.event_id, "b_detail": info["detail"][:2000], "b_at": stamp}
-         for d, info in zip(decided, per_event)])
+    _set_outcomes(conn, "applied", [(d.plain.event_id, info["detail"][:2000], stamp)
+                                    for d, info in zip(decided, per_event)])
 
     # The rows as stored, read back once for the run: each event's snapshot on its last audit entry.
     touched_slips = sorted({c["b_id"] for c in slip_changes})
@@ -382,9 +376,31 @@ def _insert(conn, table, rows: list[dict]) -> list[int]:
     if conn.dialect.name == "sqlite":
         start = (conn.execute(select(func.max(key))).scalar() or 0) + 1
         ids = list(range(start, start + len(rows)))
-        conn.execute(insert(table), [{**row, "id": ident} for row, ident in zip(rows, ids)])
+        # Straight to the driver: every column, in the table's order, as SQLAlchemy would store it there.
+        names = [column.name for column in table.columns]
+        sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
+               f'VALUES ({", ".join("?" * len(names))})')
+        conn.exec_driver_sql(sql, [tuple(ident if n == "id" else _sqlite_value(row.get(n)) for n in names)
+                                   for row, ident in zip(rows, ids)])
         return ids
     return [row[0] for row in conn.execute(insert(table).returning(key, sort_by_parameter_order=True), rows)]
+
+
+def _sqlite_value(value):
+    """A value as SQLAlchemy's SQLite dialect stores it: dates as ISO text."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _set_outcomes(conn, outcome: str, rows: list[tuple[str, str, str]]) -> None:
+    """The events' outcomes: (event id, detail, processed at) each, tried once."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql('UPDATE stripe_events SET outcome = ?, detail = ?, attempts = 1, processed_at = ? '
+                             'WHERE id = ?', [(outcome, detail, at, ident) for ident, detail, at in rows])
+        return
+    e = _EVENTS.c
+    conn.execute(update(_EVENTS).where(e.id == bindparam("b_id")).values(
+        outcome=outcome, detail=bindparam("b_detail"), attempts=1, processed_at=bindparam("b_at")),
+        [{"b_id": ident, "b_detail": detail, "b_at": at} for ident, detail, at in rows])
 
 
 def _slips(conn, where) -> dict[int, dict]:

@@ -96,7 +96,7 @@ def test_exports_are_private_even_over_an_existing_file(hall_dir, tmp_path):
 
 CRASH = """
 import sys
-import treasurer.cli.members as commands
+import treasurer.cli.arrears as commands
 from treasurer.cli import main
 
 def boom(args):

@@ -147,6 +147,7 @@ def main() -> None:
         states = {}
         for p in result.payouts:
             states[p.state] = states.get(p.state, 0) + 1
+        reconcile_best = min(times)
         print(f"reconcile(): best {min(times):.2f} s, worst {max(times):.2f} s over {args.runs} runs; "
               f"payouts {states}; {len(result.open_discrepancies)} discrepancies "
               f"({sorted({d.kind for d in result.discrepancies})}); {len(result.in_balance)} payments "
@@ -156,6 +157,7 @@ def main() -> None:
             start = time.perf_counter()
             counted = open_discrepancy_count(hall, today=dt.date(2026, 1, 31))
             times.append(time.perf_counter() - start)
+        count_best = min(times)
         same = "same as" if counted == len(result.open_discrepancies) else "DIFFERENT FROM"
         print(f"open_discrepancy_count(): best {min(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms over "
               f"{args.runs} runs; {counted} ({same} reconcile())")
@@ -163,8 +165,14 @@ def main() -> None:
         start = time.perf_counter()
         done = subprocess.run([str(TREASURER), "--data-dir", str(home), "reconcile", "--no-sync"],
                               capture_output=True, text=True)
+        command = time.perf_counter() - start
         print(f"'treasurer reconcile --no-sync' (start-up and printing included): "
-              f"{time.perf_counter() - start:.2f} s, exit {done.returncode}, {len(done.stdout.splitlines())} lines")
+              f"{command:.2f} s, exit {done.returncode}, {len(done.stdout.splitlines())} lines")
+    # Last, one line per figure: RESULT <name> <value> <unit> <ratio to its baseline or ->. The Dashboard's count
+    # is measured against the full reconciliation it summarises.
+    print(f"RESULT reconcile {reconcile_best:.2f} s -")
+    print(f"RESULT open_discrepancy_count {count_best * 1000:.0f} ms {count_best / reconcile_best:.2f}")
+    print(f"RESULT reconcile_command {command:.2f} s -")
 
 
 if __name__ == "__main__":

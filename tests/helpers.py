@@ -69,3 +69,19 @@ def run_treasurer(*args: str, data_dir: Path, stdin: str | None = None, env: dic
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([str(TREASURER), "--data-dir", str(data_dir), *args], input=stdin, text=True,
                           capture_output=True, env=full_env, timeout=120)
+
+
+def paid_session_event(run: str, n: int, metadata: dict, *, pi: str | None = None,
+                       kind: str = "checkout.session.completed") -> bytes:
+    """A webhook's body as Stripe sends it: event ``evt_<run>_<n>`` about the paid Checkout Session
+    ``cs_<run>_<n>`` ($45.00, PaymentIntent ``pi_<run>_<n>`` unless ``pi`` says another)."""
+    import json
+    import time
+
+    obj = {"id": f"cs_{run}_{n}", "object": "checkout.session", "mode": "payment", "amount_total": 4500,
+           "currency": "usd", "payment_intent": pi or f"pi_{run}_{n}", "payment_status": "paid",
+           "payment_method_types": ["card"], "metadata": metadata}
+    event = {"id": f"evt_{run}_{n}", "object": "event", "api_version": "2025-09-30.clover", "created": int(time.time()),
+             "livemode": False, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
+             "type": kind, "data": {"object": obj}}
+    return json.dumps(event).encode()

@@ -6,36 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
-import hmac
-import json
 import sqlite3
-import time
 
 import httpx
-from helpers import run_treasurer, standard_hall
+from helpers import paid_session_event, run_treasurer, standard_hall
 from relay_harness import RelayThread, wait_for
 from sqlalchemy import select
 
+from sandbox.webhooks import sign
 from treasurer import clock, credentials
 from treasurer.models import Member, Slip
 
 SECRET = "whsec_burstRelaySecret000000000000000"
-
-
-def sign(raw: bytes) -> str:
-    timestamp = int(time.time())
-    digest = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def body(n: int, metadata: dict, pi: str | None = None, kind: str = "checkout.session.completed") -> bytes:
-    obj = {"id": f"cs_burst_{n}", "object": "checkout.session", "mode": "payment", "amount_total": 4500,
-           "currency": "usd", "payment_intent": pi or f"pi_burst_{n}", "payment_status": "paid",
-           "payment_method_types": ["card"], "metadata": metadata}
-    event = {"id": f"evt_burst_{n}", "object": "event", "api_version": "2025-09-30.clover", "type": kind,
-             "created": int(time.time()), "livemode": False, "data": {"object": obj}}
-    return json.dumps(event).encode()
 
 
 async def fire(url: str, bodies: list[bytes], connections: int = 8) -> list[int]:
@@ -45,7 +27,7 @@ async def fire(url: str, bodies: list[bytes], connections: int = 8) -> list[int]
         async def worker():
             for raw in todo:
                 answer = await client.post(url, content=raw, headers={"Content-Type": "application/json",
-                                                                      "Stripe-Signature": sign(raw)})
+                                                                      "Stripe-Signature": sign(raw, SECRET)})
                 statuses.append(answer.status_code)
         await asyncio.gather(*(worker() for _ in range(connections)))
     return statuses
@@ -64,6 +46,9 @@ def test_after_a_burst_through_the_relay_the_books_check(hall):
         tx.session.flush()
         slip_ids = [s.id for s in slips]
     credentials.store(credentials.WEBHOOK_SECRET, SECRET)
+    def body(n: int, metadata: dict, **more) -> bytes:
+        return paid_session_event("burst", n, metadata, **more)
+
     bodies = [body(n, {"member_number": str(1001 + n % 20)} if n % 3 else {"member_number": f"9{n:05d}"})
               for n in range(400)]
     bodies += [body(400 + i, {"slip_id": str(s)}) for i, s in enumerate(slip_ids)]

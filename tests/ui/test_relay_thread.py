@@ -4,16 +4,14 @@ hears of it on the UI thread a few times a second, shows every payment, and clos
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
 import threading
 import time
 
-from helpers import standard_hall
+from helpers import paid_session_event, standard_hall
 from relay_thread import start_in_thread
 from uitools import no_stripe
 
+from sandbox.webhooks import sign
 from ui.app import create_window
 
 SECRET = "whsec_windowRelayThreadTest0000000"
@@ -21,19 +19,8 @@ BURST = 40
 
 
 def signed_bodies(numbers: list[str], run: str) -> list[tuple[bytes, str]]:
-    now = int(time.time())
-    bodies = []
-    for i, number in enumerate(numbers):
-        obj = {"id": f"cs_{run}_{i}", "object": "checkout.session", "mode": "payment", "amount_total": 4500,
-               "currency": "usd", "payment_intent": f"pi_{run}_{i}", "payment_status": "paid",
-               "payment_method_types": ["card"], "metadata": {"member_number": number}}
-        event = {"id": f"evt_{run}_{i}", "object": "event", "api_version": "2025-09-30.clover", "created": now,
-                 "livemode": False, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
-                 "type": "checkout.session.completed", "data": {"object": obj}}
-        raw = json.dumps(event).encode()
-        digest = hmac.new(SECRET.encode(), f"{now}.".encode() + raw, hashlib.sha256).hexdigest()
-        bodies.append((raw, f"t={now},v1={digest}"))
-    return bodies
+    bodies = [paid_session_event(run, i, {"member_number": number}) for i, number in enumerate(numbers)]
+    return [(raw, sign(raw, SECRET)) for raw in bodies]
 
 
 def fire(url: str, bodies: list[tuple[bytes, str]], statuses: list[int]) -> None:

@@ -237,23 +237,12 @@ def _same_books(hall) -> None:
 
 def test_a_postgresql_hall_goes_the_normal_way_and_prints_what_sqlite_s_quick_path_prints(tmp_path, monkeypatch):
     """The same books on PostgreSQL (normal path: SQLAlchemy) and SQLite (quick path) print the same."""
-    import uuid
-
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
+    from test_postgres import scratch_databases
 
     from treasurer.hall import init_hall, open_hall
 
-    server = os.environ.get("TREASURER_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("no PostgreSQL server: set TREASURER_TEST_POSTGRES_URL")
     monkeypatch.setenv("TREASURER_TODAY", DAY)
-    name = f"treasurer_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        pg_url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    with scratch_databases() as (pg_url,):
         for folder, url in ((tmp_path / "pg", pg_url), (tmp_path / "lite", None)):
             hall = open_hall(str(folder), url, actor="tester")
             init_hall(hall, "IBEW Local 000", "usd")
@@ -267,7 +256,3 @@ def test_a_postgresql_hall_goes_the_normal_way_and_prints_what_sqlite_s_quick_pa
             assert on_pg.returncode == on_sqlite.returncode == 0, on_pg.stderr + on_sqlite.stderr
             assert on_pg.stdout == on_sqlite.stdout, args
         assert read_sheet(tmp_path / "lite" / "treasurer.sqlite3", "1001", dt.date.fromisoformat(DAY))
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()

@@ -7,12 +7,14 @@ on (``.ci/run`` starts one; under ``CI=true`` its absence is a failure, not a sk
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
 import os
 import random
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -50,18 +52,28 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hall' / 'treasurer.sqlite3'}"
         return
+    with scratch_databases() as (url,):
+        yield url
+
+
+@contextlib.contextmanager
+def scratch_databases(count: int = 1) -> Iterator[list[str]]:
+    """URLs of ``count`` empty databases on the test PostgreSQL server, dropped afterwards (the test is skipped
+    without a server, and fails in CI)."""
     server = _server_url()
     if not server:
         pytest.skip(f"no PostgreSQL server: set {PG_ENV}=postgresql+psycopg://user@host:port/postgres")
-    name = f"treasurer_test_{uuid.uuid4().hex[:12]}"
+    names = [f"treasurer_test_{uuid.uuid4().hex[:12]}" for _ in range(count)]
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        for name in names:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        yield [make_url(server).set(database=name).render_as_string(hide_password=False) for name in names]
     finally:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from helpers import standard_hall
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from test_postgres import _server_url
+from test_postgres import scratch_databases
 
 from treasurer import audit_check, clock, inbox, recording
 from treasurer.dues import assess
@@ -40,21 +38,8 @@ def two_urls(request, tmp_path):
     if request.param == "sqlite":
         yield [f"sqlite:///{tmp_path / name / 'treasurer.sqlite3'}" for name in ("fast", "orm")]
         return
-    server = _server_url()
-    if not server:
-        pytest.skip("no PostgreSQL server: set TREASURER_TEST_POSTGRES_URL")
-    names = [f"treasurer_test_{uuid.uuid4().hex[:12]}" for _ in range(2)]
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield [make_url(server).set(database=name).render_as_string(hide_password=False) for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_databases(2) as urls:
+        yield urls
 
 
 def books(tmp_path, name: str, url: str):

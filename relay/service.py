@@ -40,6 +40,8 @@ class RelayStatus:
 
 
 class Relay:
+    SECRETS_KEPT_SECONDS = 1.0          # a signing secret removed from the keyring is refused after this
+
     def __init__(self, hall: Hall, gateway: Gateway | None, *, mode: str = "auto", host: str = "127.0.0.1",
                  port: int = DEFAULT_PORT, public: bool = False, cli_path: str | None = None,
                  poll_interval: float = 60.0, gap_seconds: float = 600.0, cli_options: dict | None = None):
@@ -59,6 +61,7 @@ class Relay:
         self._cli_secret: list[str] = []
         self._session_secrets: list[str] = []
         self._kept_secrets: list[str] | None = None
+        self._secrets_read_at = 0.0
         self.receiver = Receiver(self.ingest, self._signing_secrets,
                                  lambda: self._cli_secret,
                                  None if gateway is None else gateway.mode == "live", self._received)
@@ -138,10 +141,13 @@ class Relay:
             self._set("receiving", self._receiving_message())
 
     def _signing_secrets(self, fresh: bool = False) -> list[str]:
-        """The signing secrets, read from the keyring once (a read can take milliseconds, and webhooks come in
-        bursts); ``fresh`` reads it again, for a webhook the kept secrets refuse (a secret changed in Settings)."""
-        if fresh or self._kept_secrets is None:
+        """The signing secrets from the keyring, kept at most ``SECRETS_KEPT_SECONDS`` (a read can take
+        milliseconds, and webhooks come in bursts), so a secret removed from the keyring stops working within that
+        time; ``fresh`` reads it again at once, for a webhook the kept secrets refuse (a secret just rolled)."""
+        now = time.monotonic()
+        if fresh or self._kept_secrets is None or now - self._secrets_read_at > self.SECRETS_KEPT_SECONDS:
             self._kept_secrets = credentials.webhook_secrets()
+            self._secrets_read_at = now
         return self._kept_secrets + self._session_secrets
 
     def _receiving_message(self) -> str:

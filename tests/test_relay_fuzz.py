@@ -664,3 +664,14 @@ def test_the_signing_secret_is_read_once_and_again_only_when_a_webhook_is_refuse
     assert answer.status_code == 200
     body = encode(event({"id": f"cus_{next(_ids)}"}))
     assert fuzz.signed(body).status_code == 400                            # the old secret no longer works
+
+
+def test_a_signing_secret_removed_from_the_keyring_is_refused_within_a_second(fuzz):
+    """Kept secrets are read again after Relay.SECRETS_KEPT_SECONDS: a revoked secret does not keep working until
+    the relay restarts, even when no webhook signed with a new one comes to make it look."""
+    body = encode(event({"id": f"cus_{next(_ids)}"}))
+    assert fuzz.signed(body).status_code == 200
+    credentials.store(credentials.WEBHOOK_SECRET, OTHER_SECRET)            # the old one revoked, nothing new sent
+    time.sleep(Relay.SECRETS_KEPT_SECONDS + 0.2)
+    body = encode(event({"id": f"cus_{next(_ids)}"}))
+    assert fuzz.signed(body).status_code == 400

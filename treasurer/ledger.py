@@ -199,12 +199,6 @@ def standings_by_walk(session: Session, today: dt.date, member_ids: list[int] | 
     return {mid: standing(debits.get(mid, []), credits.get(mid, []), today, pending.get(mid, 0)) for mid in ids}
 
 
-def standings_select(today: dt.date, member_ids: list[int] | None = None):
-    """The query behind ``standings``: one row per member with debits (member_id, charged, credited,
-    paid_through, oldest_unpaid, months_in_arrears, overdue_cents), for aggregates over the roll in SQL."""
-    return _standings_parts(today, member_ids)[0]
-
-
 def _walk(only, credits):
     """Each debit of the members ``only`` admits, in FIFO order, with the member's credit (``credits``: member_id,
     credit) and the running total of their debits up to it (``cum``): a debit is unpaid when ``cum > credit``."""
@@ -230,8 +224,18 @@ def _walk(only, credits):
     return walked
 
 
+def _overdue(w, today: dt.date):
+    """Over a walk's rows (``_walk``): whether a debit is unpaid and past its grace day, and how much of it is
+    unpaid (the part of it the member's credit does not reach)."""
+    overdue = and_(w.cum > w.credit, w.overdue_after.is_not(None), w.overdue_after < today)
+    short = case((w.amount < w.cum - w.credit, w.amount), else_=w.cum - w.credit)
+    return overdue, short
+
+
 def _standings_parts(today: dt.date, member_ids: list[int] | None):
-    """``standings_select``'s query, with the credits subquery and member filter ``standings`` reuses.
+    """The query behind ``standings`` (one row per member with debits: member_id, charged, credited,
+    paid_through, oldest_unpaid, months_in_arrears, overdue_cents), with the credits subquery and member filter
+    ``standings`` reuses.
 
     A debit is paid when the running total of debits up to it (in FIFO order)
     is covered by the member's credits; the paid debits are always a prefix.
@@ -252,8 +256,7 @@ def _standings_parts(today: dt.date, member_ids: list[int] | None):
 
     w = walked.c
     unpaid = w.cum > w.credit
-    overdue = and_(unpaid, w.overdue_after.is_not(None), w.overdue_after < today)
-    short = case((w.amount < w.cum - w.credit, w.amount), else_=w.cum - w.credit)
+    overdue, short = _overdue(w, today)
     as_text = func.cast(w.day, String)
     return select(
         w.member_id.label("member_id"),
@@ -314,9 +317,8 @@ def standing_totals_select(today: dt.date):
 
     walked = _walk(only, select(t.member_id.label("member_id"), t.credited.label("credit")).where(
         t.member_id.in_(behind)).subquery("credits"))
+    overdue, short = _overdue(walked.c, today)
     w = walked.c
-    overdue = and_(w.cum > w.credit, w.overdue_after.is_not(None), w.overdue_after < today)
-    short = case((w.amount < w.cum - w.credit, w.amount), else_=w.cum - w.credit)
     arrears = select(
         w.member_id.label("member_id"), func.sum(case((overdue, w.months), else_=0)).label("months"),
         func.sum(case((overdue, short), else_=0)).label("overdue"),

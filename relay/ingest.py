@@ -278,7 +278,6 @@ class Ingest:
                 if isinstance(page, BaseException):
                     raise page
                 self._queue(await self.run_in_ledger_thread(sync.store_page, self.hall, page, report), waiter)
-            self._done_reading()
         except GatewayError as exc:
             self._done_reading()
             told = len(report.warnings)

@@ -114,14 +114,6 @@ def store(hall: Hall, event: Incoming) -> bool:
         return False
 
 
-def _set_state(session, key: str, value: str) -> None:
-    row = session.get(RelayState, key)
-    if row is None:
-        session.add(RelayState(key=key, value=value))
-    else:
-        row.value = value
-
-
 def get_state(hall: Hall, key: str) -> str | None:
     with hall.db.read() as s:
         row = s.get(RelayState, key)
@@ -130,7 +122,7 @@ def get_state(hall: Hall, key: str) -> str | None:
 
 def set_state(hall: Hall, key: str, value: str) -> None:
     with hall.db.write() as s:
-        _set_state(s, key, value)
+        _put_state(s.connection(), key, value)
 
 
 def waiting(hall: Hall, outcomes: tuple[str, ...] = ("pending",), limit: int = 500) -> list[str]:

@@ -117,7 +117,6 @@ def process_many(hall: Hall, event_ids: list[str], *, fast: bool = True) -> dict
                     if len(done) == len(run):
                         continue
                 event_id = ids[i]
-                plains[event_id] = None     # applied here, through the ORM
                 results[event_id] = _apply_stored(tx, hall, event_id, tx.session.get(StripeEvent, event_id))
                 tx.flush_audit()       # this event's entries, its rows on the last: as if it were alone
                 i += 1

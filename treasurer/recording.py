@@ -40,6 +40,9 @@ SESSION_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_
 REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 DISPUTE_EVENTS = ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
                   "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated")
+# The event types ``apply`` may change the books for; it ignores every other.
+BOOKS_EVENTS = (*SESSION_EVENTS, "payment_intent.succeeded", "payment_intent.payment_failed", *REFUND_EVENTS,
+                "charge.refunded", *DISPUTE_EVENTS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,9 +182,21 @@ def apply(tx: Tx, hall: Hall, event: dict) -> Outcome:
         return _charge_refunded(tx, obj)
     if kind in DISPUTE_EVENTS:
         return _dispute(tx, obj)
+    return Outcome("ignored", ignored_detail(kind))
+
+
+def ignored_detail(kind: str) -> str | None:
+    """Why ``apply`` ignores an event of this type whatever it says; None for the types it applies."""
+    if kind in BOOKS_EVENTS:
+        return None
     if kind.startswith("payout."):
-        return Outcome("ignored", "payouts are matched in reconciliation")
-    return Outcome("ignored", f"{kind} does not change the books")
+        return "payouts are matched in reconciliation"
+    return f"{kind} does not change the books"
+
+
+def _method(types: Any) -> str:
+    """The payment method a payment's ``payment_method_types`` name: a bank debit, or else a card."""
+    return types[0] if len(types) == 1 and types[0] in ("card", "us_bank_account") else "card"
 
 
 def _other_mode(tx: Tx, event: dict) -> Outcome | None:
@@ -212,8 +227,7 @@ def _session(tx: Tx, hall: Hall, kind: str, session: dict, event: dict) -> Outco
     if session.get("mode") not in (None, "payment"):
         return Outcome("ignored", "not a one-time payment")
     pi_id = _intent_id(session.get("payment_intent"))
-    types = session.get("payment_method_types") or []
-    method = types[0] if len(types) == 1 and types[0] in ("card", "us_bank_account") else "card"
+    method = _method(session.get("payment_method_types") or [])
     if kind == "checkout.session.async_payment_failed":
         payment = _payment_for(tx, pi_id)
         if payment is None:
@@ -235,8 +249,7 @@ def _session(tx: Tx, hall: Hall, kind: str, session: dict, event: dict) -> Outco
 
 def _intent_succeeded(tx: Tx, hall: Hall, intent: dict, event: dict) -> Outcome:
     _intent_id(intent.get("id"))
-    types = intent.get("payment_method_types") or []
-    method = types[0] if len(types) == 1 and types[0] in ("card", "us_bank_account") else "card"
+    method = _method(intent.get("payment_method_types") or [])
     existing = _payment_for(tx, intent.get("id"))
     if existing is not None and existing.status == "pending":
         method = existing.method

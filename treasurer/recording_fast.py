@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 
 from sqlalchemy import bindparam, func, insert, select, update
 
@@ -32,10 +31,8 @@ from .money import format_cents
 from .payment_links import SLIP_FIELDS
 from .payments import PAYMENT_FIELDS, receipt_number
 from .periods import closed_period_containing
-from .recording import DISPUTE_EVENTS, REFUND_EVENTS, SESSION_EVENTS, Outcome
+from .recording import _INTENT, _SLIP_ID, Outcome, _metadata, _method, ignored_detail
 
-_INTENT = re.compile(r"^pi_[A-Za-z0-9_]{1,250}$")
-_SLIP_ID = re.compile(r"^[0-9]{1,12}$")
 PLAIN_TYPES = ("checkout.session.completed", "payment_intent.succeeded")
 _PAYMENTS = Payment.__table__
 _REVIEW = ReviewItem.__table__
@@ -60,16 +57,6 @@ class Plain:
     ignored: str | None = None          # an event that changes nothing: the outcome's detail
 
 
-def _ignored(kind: str) -> str | None:
-    """Why ``recording.apply`` ignores an event of this type whatever it says (None: it may change the books)."""
-    if kind in (*SESSION_EVENTS, *REFUND_EVENTS, *DISPUTE_EVENTS, "payment_intent.succeeded",
-                "payment_intent.payment_failed", "charge.refunded"):
-        return None
-    if kind.startswith("payout."):
-        return "payouts are matched in reconciliation"
-    return f"{kind} does not change the books"
-
-
 def load(session, event_ids: list[str]) -> dict[str, tuple]:
     """The stored events' (id, type, created, livemode, payload, outcome, attempts), read without the ORM."""
     e = _EVENTS.c
@@ -88,7 +75,7 @@ def plain(row: tuple | None) -> Plain | None:
     if outcome != "pending" or attempts:
         return None
     if event_type not in PLAIN_TYPES:
-        detail = _ignored(event_type)
+        detail = ignored_detail(event_type)
         if detail is None:
             return None
         return Plain(event_id, event_type, bool(livemode), "", 0, None, {}, "", int(created), None, None, detail)
@@ -102,7 +89,7 @@ def plain(row: tuple | None) -> Plain | None:
     types = obj.get("payment_method_types") or []
     if not isinstance(types, list):
         return None                     # recording decides what to make of it
-    method = types[0] if len(types) == 1 and types[0] in ("card", "us_bank_account") else "card"
+    method = _method(types)
     session_id = charge_id = None
     if event_type == "checkout.session.completed":
         if obj.get("mode") not in (None, "payment") or obj.get("payment_status") != "paid":
@@ -119,8 +106,7 @@ def plain(row: tuple | None) -> Plain | None:
         return None
     if obj.get("currency") is not None and not isinstance(obj.get("currency"), str):
         return None
-    metadata = obj.get("metadata")
-    metadata = metadata if isinstance(metadata, dict) else {}
+    metadata = _metadata(obj)
     if not isinstance(data.get("created"), int) or isinstance(data.get("created"), bool):
         return None
     return Plain(event_id, event_type, data.get("livemode") is True, pi_id, amount, obj.get("currency"), metadata,

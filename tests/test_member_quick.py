@@ -153,16 +153,15 @@ def test_arrears_suspend_goes_the_normal_way(varied):
 
 
 def test_each_member_s_quick_standing_is_ledger_standings_(varied, hall):
-    from treasurer.member_quick import _reading, _standings
+    from treasurer.member_quick import _reading, _standing
 
     today = dt.date.fromisoformat(DAY)
     with hall.read() as s:
         ids = list(s.scalars(member_reads.roll().with_only_columns(Member.id)))
         table = ledger.standings(s, today, ids)
     for mid in ids:
-        quick = _reading(varied / "treasurer.sqlite3",
-                         lambda conn, mid=mid: _standings(conn, "", {"member_id": mid, "today": DAY}, [mid]))
-        assert dataclasses.astuple(quick[mid]) == dataclasses.astuple(table[mid]), mid
+        quick = _reading(varied / "treasurer.sqlite3", lambda conn, mid=mid: _standing(conn, mid, DAY))
+        assert dataclasses.astuple(quick) == dataclasses.astuple(table[mid]), mid
 
 
 def test_who_is_behind_by_the_totals_is_who_is_behind_by_the_whole_roll_s_standings(varied, hall):

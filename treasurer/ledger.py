@@ -19,6 +19,7 @@ from sqlalchemy import String, and_, case, func, literal, null, or_, select, tru
 from sqlalchemy.orm import Session
 
 from .models import Adjustment, AdjustmentDecision, Charge, DuesPeriod, Member, Payment
+from .standing import Standing, standings_from_rows
 
 KIND_ORDER = {"charge": 0, "payment": 0, "adjustment": 1}
 
@@ -59,22 +60,6 @@ class Allocation:
     credit: str
     debit: str
     amount_cents: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Standing:
-    charged_cents: int
-    credited_cents: int
-    balance_cents: int          # positive: owed; negative: credit on account
-    paid_through: str | None    # the last period fully paid, with everything before it
-    months_in_arrears: int
-    overdue_cents: int
-    oldest_unpaid: str | None
-    pending_cents: int = 0      # ACH not yet settled: shown, not counted
-
-    @property
-    def credit_cents(self) -> int:
-        return max(0, -self.balance_cents)
 
 
 def allocate(debits: list[Debit], credits: list[Credit]) -> tuple[list[Allocation], dict[str, int]]:
@@ -333,24 +318,12 @@ def standing_totals_select(today: dt.date):
 def standings(session: Session, today: dt.date, member_ids: list[int] | None = None) -> dict[int, Standing]:
     """Every member's standing in one SQL query (window functions), the same as ``standings_by_walk``."""
     query, credits, only = _standings_parts(today, member_ids)
-    rows = session.execute(query)
-
-    result: dict[int, Standing] = {}
-    for mid, charged, credited, paid_through, oldest, months_behind, overdue_cents in rows:
-        result[mid] = Standing(int(charged), int(credited), int(charged) - int(credited),
-                               paid_through.split("|", 1)[1] if paid_through else None, int(months_behind or 0),
-                               int(overdue_cents or 0), oldest.split("|", 1)[1] if oldest else None)
-    # Members with credits or pending payments but nothing charged yet.
-    pending = dict(session.execute(select(Payment.member_id, func.sum(Payment.amount_cents)).where(
+    walked = session.execute(query).all()
+    pending = session.execute(select(Payment.member_id, func.sum(Payment.amount_cents)).where(
         Payment.status == "pending", Payment.member_id.is_not(None), only(Payment.member_id)).group_by(
-        Payment.member_id)).all())
-    for mid, credited in session.execute(select(credits.c.member_id, credits.c.credit)):
-        if mid not in result:
-            result[mid] = Standing(0, int(credited), -int(credited), None, 0, 0, None)
-    for mid in set(pending) | set(member_ids or ()):
-        base = result.get(mid) or Standing(0, 0, 0, None, 0, 0, None)
-        result[mid] = dataclasses.replace(base, pending_cents=int(pending.get(mid, 0)))
-    return result
+        Payment.member_id)).all()
+    credited = session.execute(select(credits.c.member_id, credits.c.credit)).all()
+    return standings_from_rows(walked, pending, credited, member_ids or ())
 
 
 def member_standing(session: Session, member_id: int, today: dt.date) -> Standing:

@@ -11,16 +11,16 @@ error from SQLite (a locked, damaged or missing database); the normal path then 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from .arrears_list import Arrear, in_arrears
 from .member_reads_sqlite import DEFAULT_CURRENCY, QUERIES, SCHEMA_REVISION
 from .member_sheet import Sheet, ledger_lines, slip_histories
+from .standing import Standing, standings_from_rows
 
 BUSY_TIMEOUT_S = 15.0       # as treasurer.db waits for a writer
 T = TypeVar("T")
@@ -32,19 +32,6 @@ def sqlite_file(url: str) -> Path | None:
     if not url.startswith(prefix) or "?" in url or url == prefix:
         return None
     return Path(url[len(prefix):])
-
-
-@dataclasses.dataclass(frozen=True)
-class Standing:
-    """``treasurer.ledger.Standing``'s fields, in its order."""
-    charged_cents: int
-    credited_cents: int
-    balance_cents: int
-    paid_through: str | None
-    months_in_arrears: int
-    overdue_cents: int
-    oldest_unpaid: str | None
-    pending_cents: int = 0
 
 
 def read_sheet(path: Path, member_number: str, today: dt.date) -> Sheet | None:
@@ -63,7 +50,7 @@ def read_arrears(path: Path, min_months: int, today: dt.date) -> tuple[str, list
         # As treasurer.arrears: who is behind by the quick totals, then each of them walked in full.
         table: dict[int, Standing] = {}
         for (mid,) in _rows(conn, "behind", today=day, min_months=max(1, min_months)):
-            table.update(_standings(conn, "", {"member_id": mid, "today": day}, [mid]))
+            table[mid] = _standing(conn, mid, day)
         return currency, in_arrears(_rows(conn, "roll"), table, min_months)
 
     return _reading(path, read)
@@ -125,7 +112,7 @@ def _sheet(conn: sqlite3.Connection, number: str, today: dt.date) -> Sheet | Non
         [(aid, kind, cents, _day(day), reason) for aid, kind, cents, day, reason in _rows(conn, "adjustments", **mid)],
         {aid for (aid,) in _rows(conn, "effective", **mid)},
         dict(_rows(conn, "decisions", **mid)))
-    standing = _standings(conn, "", {"member_id": member_id, "today": today.isoformat()}, [member_id])[member_id]
+    standing = _standing(conn, member_id, today.isoformat())
     slips = slip_histories(
         [(*row[:8], _day(row[8])) for row in _rows(conn, "slips", **mid)],
         _rows(conn, "slip_changes", **mid),
@@ -134,21 +121,8 @@ def _sheet(conn: sqlite3.Connection, number: str, today: dt.date) -> Sheet | Non
                  standing.paid_through, standing.months_in_arrears, standing.pending_cents, slips)
 
 
-def _standings(conn: sqlite3.Connection, prefix: str, given: dict, member_ids: Iterable[int] = ()
-               ) -> dict[int, Standing]:
-    """``treasurer.ledger.standings`` made of its own three statements' rows, as it makes them."""
-    result: dict[int, Standing] = {}
-    for mid, charged, credited, paid_through, oldest, months_behind, overdue_cents in _rows(
-            conn, f"{prefix}standing", **given):
-        result[mid] = Standing(int(charged), int(credited), int(charged) - int(credited),
-                               paid_through.split("|", 1)[1] if paid_through else None, int(months_behind or 0),
-                               int(overdue_cents or 0), oldest.split("|", 1)[1] if oldest else None)
-    # Members with credits or pending payments but nothing charged yet.
-    pending = dict(_rows(conn, f"{prefix}pending", **given))
-    for mid, credited in _rows(conn, f"{prefix}credits", **given):
-        if mid not in result:
-            result[mid] = Standing(0, int(credited), -int(credited), None, 0, 0, None)
-    for mid in set(pending) | set(member_ids):
-        base = result.get(mid) or Standing(0, 0, 0, None, 0, 0, None)
-        result[mid] = dataclasses.replace(base, pending_cents=int(pending.get(mid, 0)))
-    return result
+def _standing(conn: sqlite3.Connection, member_id: int, day: str) -> Standing:
+    """``treasurer.ledger.standings`` for one member, from its own three statements' rows, built as it builds it."""
+    given = {"member_id": member_id, "today": day}
+    return standings_from_rows(_rows(conn, "standing", **given), _rows(conn, "pending", **given),
+                               _rows(conn, "credits", **given), [member_id])[member_id]

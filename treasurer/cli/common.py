@@ -91,9 +91,7 @@ def hall_from(args: argparse.Namespace, *, must_exist: bool = True) -> Hall:
     from ..hall import open_hall
 
     hall = open_hall(getattr(args, "data_dir", None), getattr(args, "database_url", None))
-    if not getattr(args, "warned_open_to_others", False):     # once per command
-        args.warned_open_to_others = True
-        warn_if_open_to_others(hall.data_path)
+    warn_if_open_to_others(args, hall.data_path)
     if must_exist and not hall.initialised:
         hall.close()
         raise UserFacingError("There is no hall here yet: run 'treasurer init --hall-name \"...\"' first "
@@ -101,8 +99,11 @@ def hall_from(args: argparse.Namespace, *, must_exist: bool = True) -> Hall:
     return hall
 
 
-def warn_if_open_to_others(folder: Path | None) -> None:
-    """The data folder open to other users of the computer: one line on stderr, with the fix."""
+def warn_if_open_to_others(args: argparse.Namespace, folder: Path | None) -> None:
+    """The data folder open to other users of the computer: one line on stderr, with the fix, once per command."""
+    if getattr(args, "warned_open_to_others", False):
+        return
+    args.warned_open_to_others = True
     if folder is not None and (warning := open_to_others(folder)):
         print(f"warning: {warning}", file=sys.stderr)
 

@@ -54,9 +54,7 @@ def quick_books(args: argparse.Namespace) -> Path | None:
     if path is None or not path.is_file():
         return None
     protect_database(path)           # as opening the hall does: the books and their -wal/-shm, the owner's alone
-    if not getattr(args, "warned_open_to_others", False):
-        args.warned_open_to_others = True
-        warn_if_open_to_others(folder)
+    warn_if_open_to_others(args, folder)
     return path
 
 

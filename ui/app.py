@@ -152,10 +152,13 @@ class _UiThreadCollector:
         self._thorough_at = self._clock() + self.THOROUGH_EVERY
 
     def stop(self) -> None:
-        """No more collections here (tests): everything is collected once more, on this thread, and thawed."""
+        """No more collections here (tests): everything is thawed and collected once more, on this thread, and
+        Python's automatic collection is back on; the timer (and with it this object) goes."""
         self.timer.stop()
         self._gc.unfreeze()
         self._gc.collect()
+        self._gc.enable()
+        self.timer.deleteLater()
 
 
 def read_ahead(hall: Hall, settings: AppSettings) -> dict[str, Future]:

@@ -16,15 +16,11 @@ def collect_on_the_ui_thread(qapp):
     thread here); a window collected there is destroyed off the UI thread and its live timers then fire on a
     freed object (a segfault in QTimerInfoList::activateTimers). As the app does (ui.app.collect_on_ui_thread),
     the tests collect only on the UI thread."""
-    import gc
-
     from ui.app import collect_on_ui_thread
 
-    timer = collect_on_ui_thread(qapp)
+    collector = collect_on_ui_thread(qapp)
     yield
-    gc.collect()
-    timer.stop()
-    gc.enable()
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -32,8 +32,7 @@ def test_a_full_collection_freezes_what_survives_and_a_thorough_one_frees_frozen
         assert alive() is None and gc.get_freeze_count() > 0
     finally:
         collector.stop()
-        gc.enable()
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_the_collector_keeps_collecting_with_no_reference_kept_to_it(qapp, qtbot):
@@ -48,4 +47,3 @@ def test_the_collector_keeps_collecting_with_no_reference_kept_to_it(qapp, qtbot
     finally:
         if collector() is not None:
             collector().stop()
-        gc.enable()

@@ -61,7 +61,8 @@ class Table:
     """A model, its filter proxy and its view, built together."""
 
     def __init__(self, ctx: AppContext, name: str, columns: Sequence[Column], search: Callable[[Any], str],
-                 parent: QWidget | None = None, newest_first_by: int | None = None):
+                 parent: QWidget | None = None, newest_first_by: int | None = None, follows_changes: bool = False):
+        self.follows_changes = follows_changes      # its screen puts relay events' rows in place (upsert)
         self.model = RecordTableModel(columns, parent)
         self.proxy = RecordFilterProxy(search, parent)
         self.proxy.setSourceModel(self.model)
@@ -73,7 +74,7 @@ class Table:
         """New rows, keeping the row the treasurer was on and the scroll position (relay events reload often)."""
         current = self.view.current_record()
         scroll = self.view.verticalScrollBar().value()
-        self.model.set_rows(rows, identity)
+        self.model.set_rows(rows, identity if self.follows_changes else None)   # upserts come: ready them
         if current is not None:
             wanted = identity(current)
             for i, record in enumerate(self.model.rows):

@@ -48,7 +48,8 @@ class MembersScreen(Screen):
         self._currency = "usd"
         layout = QVBoxLayout(self)
         self.summary = self.page_header(layout, " ")
-        self.table = Table(ctx, "members", member_columns(lambda: self._currency), lambda r: r.search, self)
+        self.table = Table(ctx, "members", member_columns(lambda: self._currency), lambda r: r.search, self,
+                           follows_changes=True)
         self.search = search_box("Search by number, name, email or phone (Ctrl+F)", self.table.proxy.set_search)
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("status-filter")

@@ -65,7 +65,7 @@ class PaymentsScreen(Screen):
         layout = QVBoxLayout(self)
         self.page_header(layout, "Money received: at the hall (cash, check, money order) and online (card, bank).")
         self.table = Table(ctx, "payments", payment_columns(lambda: self._currency), lambda r: r.search, self,
-                           newest_first_by=1)
+                           newest_first_by=1, follows_changes=True)
         self.search = search_box("Search by receipt, member, name or reference (Ctrl+F)",
                                  self.table.proxy.set_search)
         self.method_filter = QComboBox()

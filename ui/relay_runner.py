@@ -20,13 +20,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import qasync
-from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from treasurer.errors import UserFacingError
 from treasurer.hall import Hall
 
 from .settings import AppSettings
+from .workers import call_on_ui_thread, ready_ui_thread_calls
 
 if TYPE_CHECKING:        # the relay's modules load when it starts, after the window is on screen
     from relay.service import Relay, RelayStatus
@@ -95,37 +95,16 @@ async def keep_daily_backups(hall: Hall, settings: AppSettings, every_seconds: f
 
 # From the relay's thread to the UI thread ------------------------------------------------------------------
 
-class _ToUiThread(QObject):
-    """Calls handed from the relay's thread to the UI thread (a queued signal of an object living there).
-
-    One object for the whole session, made on the UI thread and never freed: an object freed in the relay's
-    thread (its last reference dropped there) would be destroyed off the UI thread.
-    """
-
-    call = Signal(object, object)           # function, argument
-
-    def __init__(self):
-        super().__init__()
-        self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
-
-    @staticmethod
-    def _run(function, argument) -> None:
-        try:
-            function(argument)
-        except Exception:
-            log.exception("a call from the relay's thread failed")
+def _on_ui_thread(function: Callable[[Any], None], argument: Any) -> None:
+    """``function(argument)`` on the UI thread (``ui.workers.call_on_ui_thread``); a failure is logged."""
+    call_on_ui_thread(_logged, function, argument)
 
 
-_to_ui: list[_ToUiThread] = []
-
-
-def _to_ui_thread() -> _ToUiThread:
-    if not _to_ui:
-        app = QApplication.instance()
-        if app is None or QThread.currentThread() is not app.thread():
-            raise RuntimeError("the relay's way to the UI thread is made on the UI thread")
-        _to_ui.append(_ToUiThread())
-    return _to_ui[0]
+def _logged(function: Callable[[Any], None], argument: Any) -> None:
+    try:
+        function(argument)
+    except Exception:
+        log.exception("a call from the relay's thread failed")
 
 
 class WindowRelay:
@@ -138,12 +117,11 @@ class WindowRelay:
 
     EVERY = 0.25
 
-    def __init__(self, relay: Relay, loop: asyncio.AbstractEventLoop, status: RelayStatus, bridge: _ToUiThread):
+    def __init__(self, relay: Relay, loop: asyncio.AbstractEventLoop, status: RelayStatus):
         self.relay = relay
         self.listeners: list[Callable[[Any], None]] = []
         self._status = status
         self._loop = loop
-        self._bridge = bridge
         # In the relay's thread only:
         self._latest: RelayStatus | None = None
         self._sent_at = 0.0
@@ -188,7 +166,7 @@ class WindowRelay:
         self._sent_at = time.monotonic()
         status, self._latest = self._latest, None
         if status is not None:
-            self._bridge.call.emit(self._receive, status)
+            _on_ui_thread(self._receive, status)
 
     # On the UI thread --------------------------------------------------------------------------------------
 
@@ -211,7 +189,7 @@ class RelayThread:
     STOP_SECONDS = 30.0
 
     def __init__(self, name: str = "relay"):
-        self._bridge = _to_ui_thread()
+        ready_ui_thread_calls()                  # made here, on the UI thread, for the relay's thread
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = threading.Event()
@@ -265,18 +243,18 @@ class RelayThread:
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:  # noqa: BLE001 - told on the UI thread
-                self._bridge.call.emit(lambda error: on_started(None, error), exc)
+                _on_ui_thread(lambda error: on_started(None, error), exc)
                 return
             if relay is None:
-                self._bridge.call.emit(lambda _: on_started(None, None), None)
+                _on_ui_thread(lambda _: on_started(None, None), None)
                 return
             if self._stopping:                   # started just as the window closed
                 await relay.stop()
                 return
-            handle = WindowRelay(relay, self.loop, relay.status(), self._bridge)
+            handle = WindowRelay(relay, self.loop, relay.status())
             relay.listeners.append(handle.from_relay)
             self.relays.append(handle)
-            self._bridge.call.emit(lambda h: on_started(h, None), handle)
+            _on_ui_thread(lambda h: on_started(h, None), handle)
 
         self.submit(begin())
 

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThread, QThreadPool, Signal
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from shiboken6 import isValid
 
 Progress = Callable[[int, int], bool]
@@ -95,25 +95,42 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, work: Call
     return task.result, cancelled.is_set()
 
 
-class _Delivery(QObject):
-    """Hands a pool thread's result to the UI thread: one for the application, made on the UI thread.
+class _ToUiThread(QObject):
+    """Calls handed from any thread to the UI thread (a queued signal of an object living there): one for the
+    application, made on the UI thread and never freed.
 
-    One object for every job rather than one per job: a QObject per job, freed by Python's garbage collector
-    whenever it ran (in a pool thread, or inside its own signal), crashed the process now and then.
+    One object for every call rather than one per call: a QObject per job, freed by Python's garbage collector
+    whenever it ran (in a pool thread, or inside its own signal), crashed the process now and then; an object
+    freed in another thread would be destroyed off the UI thread.
     """
 
-    done = Signal(object, object, object)      # on_done, result, error
+    call = Signal(object, object)      # function, its arguments
 
     def __init__(self):
         super().__init__()
-        self.done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     @staticmethod
-    def _deliver(on_done, result, error) -> None:
-        on_done(result, error)
+    def _run(function, args) -> None:
+        function(*args)
 
 
-_delivery: list[_Delivery] = []
+_to_ui: list[_ToUiThread] = []
+
+
+def ready_ui_thread_calls() -> None:
+    """Make the way to the UI thread now (on the UI thread), before another thread needs it."""
+    if not _to_ui:
+        app = QApplication.instance()
+        if app is None or QThread.currentThread() is not app.thread():
+            raise RuntimeError("the way to the UI thread is made on the UI thread")
+        _to_ui.append(_ToUiThread())
+
+
+def call_on_ui_thread(function: Callable[..., Any], *args: Any) -> None:
+    """``function(*args)`` on the UI thread, soon (from any thread, once ``ready_ui_thread_calls`` has run)."""
+    ready_ui_thread_calls()
+    _to_ui[0].call.emit(function, args)
 
 
 def _wait_for_background_work() -> None:
@@ -128,9 +145,7 @@ def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseExcep
                       owner: QObject | None = None) -> None:
     """Quiet work (no dialog) in a pool thread; ``on_done(result, error)`` is called on the UI thread, unless
     ``owner`` (the widget the result is for) was deleted meanwhile (a window closed while its figures load)."""
-    if not _delivery:
-        _delivery.append(_Delivery())      # first call: from the UI thread, whose object it is
-    delivery = _delivery[0]
+    ready_ui_thread_calls()                # first call: from the UI thread, whose object it is
 
     class Job(QRunnable):
         def run(self) -> None:
@@ -138,7 +153,7 @@ def run_in_background(work: Callable[[], Any], on_done: Callable[[Any, BaseExcep
                 result, error = work(), None
             except BaseException as exc:  # noqa: BLE001 - handed back to the UI thread
                 result, error = None, exc
-            delivery.done.emit(finished, result, error)
+            call_on_ui_thread(finished, result, error)
 
     # Python owns the job (not the pool's auto-delete, which frees the C++ object in the pool thread while its
     # Python wrapper lives on and is collected later on the UI thread: a crash now and then). It is kept until

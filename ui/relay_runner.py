@@ -312,10 +312,9 @@ def run(app: QApplication, hall: Hall, connect_stripe: Callable[[], Gateway | No
     background = RelayThread().start()
 
     def started(relay: WindowRelay | None, error: BaseException | None) -> None:
-        if isinstance(error, UserFacingError):
-            QMessageBox.warning(None, "Hall Treasurer", f"The relay did not start: {error}")
-        elif error is not None:
-            log.error("the relay did not start", exc_info=error)
+        if error is not None:
+            if not isinstance(error, UserFacingError):
+                log.error("the relay did not start", exc_info=error)
             QMessageBox.warning(None, "Hall Treasurer", f"The relay did not start: {error}")
         if relay is not None and not done.is_set() and isValid(window):
             window.set_relay(relay)

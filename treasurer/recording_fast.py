@@ -134,6 +134,16 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
     bound = setting_in(session, "stripe_books_mode")
     install = setting_in(session, "install_id")
     hall_currency = setting_in(session, "currency")
+    # The run ends at the first event of the other mode (the first event binds the books' mode; a test event in
+    # live books) or for another hall (ignored, by recording): cut it there before reading anything for it, so
+    # a stretch of such events costs no reads over the rest of the batch each time.
+    for cut, e in enumerate(run):
+        if bound != ("live" if e.live else "test") or (
+                e.ignored is None and e.metadata.get("hall") and install and e.metadata.get("hall") != install):
+            run = run[:cut]
+            break
+    if not run:
+        return []
 
     p = _PAYMENTS.c
     pis = [e.pi_id for e in run]
@@ -152,13 +162,9 @@ def record(tx: Tx, run: list[Plain]) -> list[tuple[str, object]]:
     seen_sessions, seen_charges = set(), set()
     closed: dict[dt.date, bool] = {}
     for e in run:
-        if bound != ("live" if e.live else "test"):
-            break                       # the first event binds the books' mode; a test event in live books
         if e.ignored is not None:
             order.append(e)
             continue
-        if e.metadata.get("hall") and install and e.metadata.get("hall") != install:
-            break                       # another hall's payment: ignored, by recording
         if e.pi_id in known or e.pi_id in seen_pis:
             break                       # already recorded: recording updates it
         if (e.session_id and e.session_id in seen_sessions) or (e.charge_id and e.charge_id in seen_charges):
